@@ -1,0 +1,45 @@
+"""The one table from error type to exit code (documented in the README)."""
+
+from __future__ import annotations
+
+from .ipc.errors import (AccessDeniedError, CorruptSegmentError, ImgShareError, InvalidKeyError,
+                         KeyInUseError, LockTimeoutError, NotSharedError, WaitTimeoutError)
+
+OK = 0
+ERROR = 1
+USAGE = 2
+NOT_SHARED = 3
+CORRUPT = 4
+TIMED_OUT = 5
+PERMISSION = 6
+IN_USE = 7
+
+# Most specific first: ForeignSegmentError is a CorruptSegmentError, and so on.
+_TABLE: list[tuple[type[BaseException], int]] = [
+    (InvalidKeyError, USAGE),
+    (NotSharedError, NOT_SHARED),
+    (CorruptSegmentError, CORRUPT),
+    (LockTimeoutError, TIMED_OUT),
+    (WaitTimeoutError, TIMED_OUT),
+    (AccessDeniedError, PERMISSION),
+    (KeyInUseError, IN_USE),
+    (ImgShareError, ERROR),
+]
+
+DESCRIPTIONS = {
+    OK: "success",
+    ERROR: "other error (bad input file, image too large, cannot write output...)",
+    USAGE: "usage error (bad arguments or key)",
+    NOT_SHARED: "nothing is shared under that key",
+    CORRUPT: "the segment under that key is corrupt or belongs to another program",
+    TIMED_OUT: "timed out (the lock stayed busy, or --wait expired)",
+    PERMISSION: "permission denied (the share belongs to another user)",
+    IN_USE: "the key is in use by another live sender",
+}
+
+
+def exit_code_for(error: BaseException) -> int:
+    for kind, code in _TABLE:
+        if isinstance(error, kind):
+            return code
+    return ERROR

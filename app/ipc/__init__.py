@@ -1,0 +1,24 @@
+"""imgshare's IPC layer: images through System V shared memory, with no user interface in it.
+
+    from app.ipc import Sender, Receiver
+    with Sender("169254") as sender:
+        sequence = sender.share(image, source_name="photo.png")
+    with Receiver("169254") as receiver:
+        image, info = receiver.receive(timeout=5.0)
+"""
+
+from .directory import ListedShare, clean, list_shares, remove_share
+from .errors import (AccessDeniedError, CorruptSegmentError, ForeignSegmentError, ImageError,
+                     ImgShareError, InvalidKeyError, KeyInUseError, LockTimeoutError, NotSharedError,
+                     TooLargeError, WaitTimeoutError)
+from .info import Received, ShareInfo
+from .keys import DEFAULT_KEY, sysv_key, validate_key
+from .receiver import Receiver
+from .sender import Sender
+
+__all__ = [
+    "AccessDeniedError", "CorruptSegmentError", "DEFAULT_KEY", "ForeignSegmentError", "ImageError",
+    "ImgShareError", "InvalidKeyError", "KeyInUseError", "ListedShare", "LockTimeoutError",
+    "NotSharedError", "Received", "Receiver", "Sender", "ShareInfo", "TooLargeError",
+    "WaitTimeoutError", "clean", "list_shares", "remove_share", "sysv_key", "validate_key",
+]

@@ -1,0 +1,144 @@
+"""The key's lock: one System V semaphore used as a mutex, with SEM_UNDO and a polled timeout.
+
+Rules (docs/protocol.md): value 1 is free, 0 is held. Every acquire uses SEM_UNDO so the kernel frees
+the lock of a killed holder. The registry's sysv_ipc wheel cannot time out a blocking acquire, so we
+poll a non-blocking one with a short back-off. A new semaphore is created with IPC_CREX at value 0 and
+then released once: the release sets sem_otime, which tells openers the creator finished initialising
+it (an existing one is never opened with IPC_CREAT, which would reset its value).
+"""
+
+from __future__ import annotations
+
+import time
+
+import sysv_ipc
+
+from .errors import AccessDeniedError, LockTimeoutError, NotSharedError
+
+_FIRST_BACKOFF = 0.0005
+_MAX_BACKOFF = 0.02
+
+
+class KeyLock:
+    """The semaphore of one System V key; use `with lock.held(timeout):` around segment access."""
+
+    def __init__(self, semaphore: sysv_ipc.Semaphore, key_name: str):
+        self._sem = semaphore
+        self._sem.undo = True
+        self._sem.block = False
+        self._key_name = key_name
+        self.held_now = False
+
+    @property
+    def id(self) -> int:
+        return self._sem.id
+
+    @classmethod
+    def open(cls, sysv: int, key_name: str, timeout: float) -> "KeyLock":
+        """Open the existing semaphore at sysv, waiting until its creator has initialised it."""
+        try:
+            sem = sysv_ipc.Semaphore(sysv, 0)
+        except sysv_ipc.ExistentialError:
+            raise NotSharedError(f"nothing is shared under the key {key_name!r}") from None
+        except sysv_ipc.PermissionsError:
+            raise AccessDeniedError(
+                f"permission denied for the lock of key {key_name!r} (it belongs to another user)"
+            ) from None
+        lock = cls(sem, key_name)
+        lock._wait_initialised(timeout)
+        return lock
+
+    @classmethod
+    def open_or_create(cls, sysv: int, key_name: str, timeout: float) -> tuple["KeyLock", bool]:
+        """Open the semaphore at sysv, or create it (0600) if there is none; returns (lock, created)."""
+        for _ in range(100):  # creation and removal by others can interleave; each turn makes progress
+            try:
+                sem = sysv_ipc.Semaphore(sysv, sysv_ipc.IPC_CREX, mode=0o600, initial_value=0)
+            except sysv_ipc.ExistentialError:
+                try:
+                    return cls.open(sysv, key_name, timeout), False
+                except NotSharedError:
+                    continue  # removed between our two calls: try to create it again
+            except sysv_ipc.PermissionsError:
+                raise AccessDeniedError(f"permission denied creating the lock of key {key_name!r}") from None
+            sem.release()  # value 0 -> 1 and sets sem_otime: initialised
+            return cls(sem, key_name), True
+        raise LockTimeoutError(f"the lock of key {key_name!r} keeps being created and removed")
+
+    def _wait_initialised(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        delay = _FIRST_BACKOFF
+        while self._stat(lambda s: s.o_time) == 0:
+            if time.monotonic() >= deadline:
+                raise LockTimeoutError(
+                    f"the lock of key {self._key_name!r} was never initialised by its creator; "
+                    "if its sender crashed, run 'imgshare clean'"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, _MAX_BACKOFF)
+
+    def _stat(self, read):
+        try:
+            return read(self._sem)
+        except sysv_ipc.ExistentialError:
+            raise NotSharedError(f"nothing is shared under the key {self._key_name!r}") from None
+
+    def acquire(self, timeout: float) -> None:
+        """Take the lock within timeout seconds or raise LockTimeoutError; NotSharedError if removed."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        delay = _FIRST_BACKOFF
+        while True:
+            try:
+                self._sem.acquire()
+                self.held_now = True
+                return
+            except sysv_ipc.BusyError:
+                pass
+            except sysv_ipc.ExistentialError:
+                raise NotSharedError(f"nothing is shared under the key {self._key_name!r}") from None
+            except sysv_ipc.PermissionsError:
+                raise AccessDeniedError(f"permission denied for the lock of key {self._key_name!r}") from None
+            now = time.monotonic()
+            if now >= deadline:
+                raise LockTimeoutError(
+                    f"the lock of key {self._key_name!r} stayed busy for {timeout:g} s; "
+                    "another process holds it, try again"
+                )
+            time.sleep(min(delay, deadline - now))
+            delay = min(delay * 2, _MAX_BACKOFF)
+
+    def release(self) -> None:
+        if not self.held_now:
+            return
+        self.held_now = False
+        try:
+            self._sem.release()
+        except sysv_ipc.ExistentialError:
+            pass  # removed while we held it (we removed it ourselves): nothing to release
+
+    def held(self, timeout: float) -> "_Held":
+        return _Held(self, timeout)
+
+    def remove(self) -> None:
+        """Remove the semaphore (only ever called by its key's owner, holding it)."""
+        self.held_now = False
+        try:
+            self._sem.remove()
+        except sysv_ipc.ExistentialError:
+            pass
+
+    def holder_pid(self) -> int:
+        """The pid of the last process that operated on the semaphore (the holder while it is held)."""
+        return self._stat(lambda s: s.last_pid)
+
+
+class _Held:
+    def __init__(self, lock: KeyLock, timeout: float):
+        self._lock, self._timeout = lock, timeout
+
+    def __enter__(self) -> KeyLock:
+        self._lock.acquire(self._timeout)
+        return self._lock
+
+    def __exit__(self, *exc) -> None:
+        self._lock.release()

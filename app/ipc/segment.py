@@ -1,0 +1,201 @@
+"""One System V shared-memory segment: create, open, view, detach safely, remove.
+
+sysv_ipc lets a process detach a segment while memoryviews of it are still in use, and touching such a
+view crashes the process. So every view handed out is tracked, and a segment is detached only once all
+of them can be released; one whose views are still borrowed (a caller keeps an image that maps it)
+lingers, attached, until a later sweep finds it free.
+"""
+
+from __future__ import annotations
+
+import sysv_ipc
+
+from .errors import AccessDeniedError, NotSharedError, TooLargeError
+
+_lingering: list["Segment"] = []  # detached later, when their borrowed views are gone
+
+
+class Segment:
+    """An attached segment and the views taken of it."""
+
+    def __init__(self, shm: sysv_ipc.SharedMemory, key_name: str):
+        self._shm = shm
+        self._key_name = key_name
+        self._base: memoryview | None = None
+        self._views: list[memoryview] = []
+
+    # -- opening -----------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, sysv: int, size: int, key_name: str) -> "Segment":
+        """Create a new 0600 segment at sysv; raises FileExistsError if the key is taken."""
+        try:
+            shm = sysv_ipc.SharedMemory(sysv, sysv_ipc.IPC_CREX, mode=0o600, size=size,
+                                        init_character=b"\0")
+        except sysv_ipc.ExistentialError:
+            raise FileExistsError(sysv) from None
+        except sysv_ipc.PermissionsError:
+            raise AccessDeniedError(f"permission denied creating the segment of key {key_name!r}") from None
+        except (ValueError, OSError, MemoryError, sysv_ipc.Error) as exc:
+            raise TooLargeError(
+                f"the system refused a {size / 1e6:.1f} MB shared-memory segment ({exc}); "
+                "the image is too large for this machine's limits (see /proc/sys/kernel/shmmax)"
+            ) from None
+        return cls(shm, key_name)
+
+    @classmethod
+    def open(cls, sysv: int, key_name: str, read_only: bool = False) -> "Segment":
+        """Attach the existing segment at sysv; NotSharedError if there is none."""
+        try:
+            shm = sysv_ipc.SharedMemory(sysv, 0)
+            if read_only:
+                shm.detach()
+                shm.attach(None, sysv_ipc.SHM_RDONLY)
+        except sysv_ipc.ExistentialError:
+            raise NotSharedError(f"nothing is shared under the key {key_name!r}") from None
+        except sysv_ipc.PermissionsError:
+            raise AccessDeniedError(
+                f"permission denied for the segment of key {key_name!r} (it belongs to another user)"
+            ) from None
+        return cls(shm, key_name)
+
+    @classmethod
+    def attach_id(cls, shmid: int, key_name: str = "") -> "Segment":
+        """Attach a segment read-only by id (for listing); NotSharedError if it is gone."""
+        try:
+            shm = sysv_ipc.attach(shmid, sysv_ipc.SHM_RDONLY)
+        except sysv_ipc.ExistentialError:
+            raise NotSharedError(f"segment {shmid} no longer exists") from None
+        except sysv_ipc.PermissionsError:
+            raise AccessDeniedError(f"permission denied for segment {shmid}") from None
+        return cls(shm, key_name)
+
+    # -- facts -------------------------------------------------------------------------------------
+    @property
+    def id(self) -> int:
+        return self._shm.id
+
+    @property
+    def size(self) -> int:
+        return self._shm.size
+
+    def number_attached(self) -> int:
+        """Processes attached now (including this one); 0 if the segment was removed meanwhile."""
+        try:
+            return self._shm.number_attached
+        except sysv_ipc.ExistentialError:
+            return 0
+
+    # -- data --------------------------------------------------------------------------------------
+    def view(self, offset: int, length: int) -> memoryview:
+        """A tracked memoryview of [offset, offset + length); released before detaching."""
+        if self._base is None:
+            self._base = memoryview(self._shm)
+        if offset < 0 or length < 0 or offset + length > len(self._base):
+            raise ValueError("view outside the segment")
+        view = self._base[offset:offset + length]
+        self._views.append(view)
+        return view
+
+    def read(self, offset: int, length: int) -> bytes:
+        """A copy of [offset, offset + length), clipped to the segment."""
+        length = max(0, min(length, self.size - offset))
+        return self._shm.read(length, offset) if length else b""
+
+    def write(self, data: bytes, offset: int) -> None:
+        self._shm.write(data, offset)
+
+    def release_views(self) -> bool:
+        """Release every tracked view; False if some are still borrowed by live objects."""
+        still_borrowed = []
+        for view in self._views:
+            try:
+                view.release()
+            except BufferError:
+                still_borrowed.append(view)
+        self._views = still_borrowed
+        if not still_borrowed and self._base is not None:
+            self._base.release()
+            self._base = None
+        return not still_borrowed
+
+    # -- ending ------------------------------------------------------------------------------------
+    def detach(self) -> None:
+        """Detach now if no view is borrowed, else let it linger until a later sweep can."""
+        sweep_lingering()
+        if self.release_views():
+            self._detach_now()
+        else:
+            _lingering.append(self)
+
+    def _detach_now(self) -> None:
+        try:
+            self._shm.detach()
+        except (sysv_ipc.NotAttachedError, sysv_ipc.ExistentialError):
+            pass
+
+    def remove(self) -> None:
+        """Mark the segment for removal: its key is free at once; attached processes keep it."""
+        try:
+            self._shm.remove()
+        except sysv_ipc.ExistentialError:
+            pass
+
+
+def sweep_lingering() -> None:
+    """Detach the lingering segments whose borrowed views have all been dropped."""
+    for segment in list(_lingering):
+        if segment.release_views():
+            _lingering.remove(segment)
+            segment._detach_now()
+
+
+def remove_by_id(shmid: int) -> None:
+    """Remove a segment by id (used by clean, on segments it has proved to be stale and ours)."""
+    try:
+        sysv_ipc.remove_shared_memory(shmid)
+    except sysv_ipc.ExistentialError:
+        pass
+
+
+SHM_DEST = 0o1000  # set in shm_perm.mode once a segment is marked for removal
+
+
+def is_removed(segment: Segment) -> bool:
+    """Whether the segment was removed under us (its key may now name another segment)."""
+    try:
+        return bool(segment._shm.mode & SHM_DEST)
+    except sysv_ipc.ExistentialError:
+        return True
+
+
+def check_fits(size: int) -> None:
+    """Raise TooLargeError if the kernel's limits would refuse a segment of size bytes.
+
+    Checked before an old segment is given up, so a too-large image never costs the current share.
+    """
+    limits = {}
+    for name in ("shmmax", "shmall"):
+        try:
+            with open(f"/proc/sys/kernel/{name}") as f:
+                limits[name] = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return  # not Linux, or unreadable: let shmget decide
+    if size > limits["shmmax"]:
+        raise TooLargeError(
+            f"the image needs a {size / 1e6:.1f} MB segment but this machine allows at most "
+            f"{limits['shmmax'] / 1e6:.1f} MB (kernel.shmmax)"
+        )
+    page = sysv_ipc.PAGE_SIZE
+    used_pages = 0
+    try:
+        with open("/proc/sysvipc/shm") as f:
+            next(f)
+            for line in f:
+                used_pages += (int(line.split()[3]) + page - 1) // page
+    except (OSError, ValueError, IndexError, StopIteration):
+        return
+    if used_pages + (size + page - 1) // page > limits["shmall"]:
+        raise TooLargeError(
+            f"the image needs a {size / 1e6:.1f} MB segment but the machine's shared memory is "
+            "nearly full (kernel.shmall); stop other shares or raise the limit"
+        )

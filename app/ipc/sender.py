@@ -1,0 +1,274 @@
+"""The sender: owns a key, publishes images under it, and removes them when it stops.
+
+All segment access happens holding the key's lock. Pixels are written before the header, and an image
+that does not fit the current segment goes into a new segment that replaces the old one under the key
+(the old one is marked superseded and removed; processes still attached keep a complete old image).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import replace
+
+import xxhash
+from PIL import Image
+
+from . import header as hdr
+from .errors import (CorruptSegmentError, ForeignSegmentError, ImageError, KeyInUseError,
+                     LockTimeoutError, NotSharedError, TooLargeError)
+from .keys import sysv_key, validate_key
+from .liveness import is_alive, own_identity
+from .lock import KeyLock
+from .modes import to_carried
+from .pixels import palette_fields, payload_length, write_pixels
+from .segment import Segment, check_fits, is_removed
+
+# System V keys owned by live Sender objects of this process: a second one on the same key is refused.
+_owned_keys: set[int] = set()
+_owned_guard = threading.Lock()
+
+_PAGE = 4096
+_SHRINK_FACTOR = 4  # give back a segment that is more than 4x larger than the image needs
+
+
+def _segment_size(payload: int) -> int:
+    return hdr.HEADER_SIZE + (payload + _PAGE - 1) // _PAGE * _PAGE
+
+
+class Sender:
+    """Publishes Pillow images under a key: `with Sender("169254") as s: s.share(image)`."""
+
+    def __init__(self, key: str, *, lock_timeout: float = 5.0):
+        validate_key(key)
+        self.key = key
+        self.sysv_key = sysv_key(key)
+        self.lock_timeout = lock_timeout
+        self._lock: KeyLock | None = None
+        self._segment: Segment | None = None
+        self._header: hdr.Header | None = None
+        self._sequence = 0
+        self._owns_key = False
+        self._mutex = threading.RLock()  # a GUI may share from a worker and close from the Tk thread
+
+    # -- public API --------------------------------------------------------------------------------
+    @property
+    def sequence(self) -> int:
+        """The sequence number of the last share (0 before the first)."""
+        return self._sequence
+
+    @property
+    def sharing(self) -> bool:
+        return self._segment is not None
+
+    def share(self, image: Image.Image, source_name: str = "") -> int:
+        """Publish image under the key, replacing what this sender shared before; returns its sequence.
+
+        Raises KeyInUseError if another live sender owns the key, ForeignSegmentError if another
+        program's segment sits there, LockTimeoutError if the lock stays busy, TooLargeError if the
+        image does not fit the machine's limits. On any error, what was shared before stays shared.
+        """
+        if not isinstance(image, Image.Image):
+            raise ImageError("only Pillow images can be shared")
+        carried, converted = to_carried(image)
+        width, height = carried.size
+        if not (1 <= width <= hdr.MAX_DIMENSION and 1 <= height <= hdr.MAX_DIMENSION):
+            raise TooLargeError(
+                f"the image is {width}x{height}; imgshare carries 1 to {hdr.MAX_DIMENSION} pixels a side"
+            )
+        stride, length = payload_length(carried.mode, carried.size)
+        pid, start = own_identity()
+        with self._mutex:
+            self._claim_key()
+            lock = self._ensure_lock()
+            try:
+                lock.acquire(self.lock_timeout)
+            except NotSharedError:  # our semaphore was removed under us (imgshare remove --force)
+                self._forget_objects()
+                lock = self._ensure_lock()
+                lock.acquire(self.lock_timeout)
+            try:
+                segment = self._segment_for(length)
+                payload = segment.view(hdr.HEADER_SIZE, length)
+                try:
+                    write_pixels(carried, payload)
+                    checksum = xxhash.xxh3_64_intdigest(payload)
+                finally:
+                    segment.release_views()
+                new_header = hdr.Header(
+                    sequence=self._sequence + 1, width=width, height=height, mode=carried.mode,
+                    stride=stride, payload_length=length, checksum=checksum, sender_pid=pid,
+                    sender_start=start, timestamp_ns=time.time_ns(), key=self.key,
+                    source_name=os.path.basename(source_name), source_mode=image.mode,
+                    flags=hdr.FLAG_CONVERTED if converted else 0, **palette_fields(carried),
+                )
+                segment.write(hdr.pack_header(new_header), 0)
+                self._header = new_header
+                self._sequence = new_header.sequence
+            finally:
+                lock.release()
+        return self._sequence
+
+    def close(self, persist: bool = False) -> None:
+        """Stop sharing. Normally removes the segment and its lock; with persist, leaves both, marked
+        persisted so the share is not stale and a later sender may replace it."""
+        with self._mutex:
+            if self._segment is not None and self._lock is not None:
+                try:
+                    self._lock.acquire(self.lock_timeout)
+                except (LockTimeoutError, NotSharedError):
+                    pass  # a stuck holder must not keep our objects alive; removal is safe for it
+                try:
+                    if persist and self._header is not None and not is_removed(self._segment):
+                        marked = _with_flags(self._header, hdr.FLAG_PERSISTED)
+                        self._segment.write(hdr.pack_header(marked), 0)
+                        self._lock.release()
+                    elif not is_removed(self._segment):
+                        self._segment.remove()
+                        self._lock.remove()
+                    else:
+                        self._lock.release()
+                finally:
+                    self._segment.detach()
+            self._segment = None
+            self._lock = None
+            self._header = None
+            self._release_key()
+
+    def __enter__(self) -> "Sender":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- ownership ---------------------------------------------------------------------------------
+    def _claim_key(self) -> None:
+        if self._owns_key:
+            return
+        with _owned_guard:
+            if self.sysv_key in _owned_keys:
+                raise KeyInUseError(
+                    f"the key {self.key!r} is in use by pid {os.getpid()} (another sender in this program)",
+                    pid=os.getpid(),
+                )
+            _owned_keys.add(self.sysv_key)
+        self._owns_key = True
+
+    def _release_key(self) -> None:
+        if self._owns_key:
+            with _owned_guard:
+                _owned_keys.discard(self.sysv_key)
+            self._owns_key = False
+
+    def _ensure_lock(self) -> KeyLock:
+        if self._lock is None:
+            self._lock, _ = KeyLock.open_or_create(self.sysv_key, self.key, self.lock_timeout)
+        return self._lock
+
+    def _forget_objects(self) -> None:
+        if self._segment is not None:
+            self._segment.detach()
+        self._segment = None
+        self._lock = None
+        self._header = None
+
+    # -- segments (called holding the lock) ---------------------------------------------------------
+    def _segment_for(self, length: int) -> Segment:
+        """A segment at the key with room for length payload bytes that no one else is reading."""
+        if self._segment is not None and is_removed(self._segment):
+            self._segment.detach()  # removed under us: start over as a new sender
+            self._segment, self._header = None, None
+        if self._segment is None:
+            self._segment = self._take_over_key(length)
+        current = self._segment
+        needed = _segment_size(length)
+        fits = needed <= current.size <= needed * _SHRINK_FACTOR + (1 << 20)
+        # Another process attached beyond us borrows the pixels in place: never overwrite them.
+        if fits and current.number_attached() <= 1:
+            return current
+        check_fits(needed)  # before giving anything up
+        self._segment = self._replace_segment(current, needed)
+        return self._segment
+
+    def _take_over_key(self, length: int) -> Segment:
+        """Attach the key's segment if it is ours to take, or create one."""
+        try:
+            existing = Segment.open(self.sysv_key, self.key)
+        except NotSharedError:
+            return self._create(_segment_size(length))
+        try:
+            self._check_takeover(existing)
+        except BaseException:
+            existing.detach()
+            raise
+        return existing
+
+    def _check_takeover(self, existing: Segment) -> None:
+        raw = existing.read(0, hdr.HEADER_SIZE)
+        if not hdr.has_magic(raw):
+            raise ForeignSegmentError(
+                f"the key {self.key!r} holds another program's shared memory (id {existing.id}); "
+                "imgshare will not touch it, choose another key"
+            )
+        try:
+            old = hdr.unpack_header(raw, existing.size)
+        except CorruptSegmentError:
+            return  # our format but damaged: the lock is ours now, so nobody is writing it; replace
+        if old.key != self.key:
+            raise ForeignSegmentError(
+                f"the key {self.key!r} collides with imgshare key {old.key!r} (same System V key); "
+                "choose another key"
+            )
+        own = os.getpid()
+        if not old.persisted and is_alive(old.sender_pid, old.sender_start) and old.sender_pid != own:
+            raise KeyInUseError(f"the key {self.key!r} is in use by pid {old.sender_pid}",
+                                pid=old.sender_pid)
+        self._sequence = max(self._sequence, old.sequence)  # followers see the sequence keep growing
+
+    def _create(self, size: int) -> Segment:
+        check_fits(size)
+        try:
+            return Segment.create(self.sysv_key, size, self.key)
+        except FileExistsError:
+            raise KeyInUseError(f"the key {self.key!r} was taken by another process meanwhile") from None
+
+    def _replace_segment(self, old: Segment, size: int) -> Segment:
+        """Swap in a new segment of size bytes; readers of the old one keep a complete old image."""
+        old_header_bytes = old.read(0, hdr.HEADER_SIZE)
+        try:
+            old_header = self._header or hdr.unpack_header(old_header_bytes, old.size)
+            old.write(hdr.pack_header(_with_flags(old_header, hdr.FLAG_SUPERSEDED)), 0)
+        except CorruptSegmentError:
+            pass  # a damaged header cannot be marked; its readers fail validation anyway
+        old.remove()
+        try:
+            new = self._create(size)
+        except BaseException:
+            self._restore(old, old_header_bytes)  # sets self._segment to the restored share
+            raise
+        old.detach()
+        return new
+
+    def _restore(self, old: Segment, header_bytes: bytes) -> None:
+        """Put the old share back under the key after a failed replacement."""
+        try:
+            again = Segment.create(self.sysv_key, old.size, self.key)
+        except Exception:
+            old.detach()
+            self._segment, self._header = None, None
+            return
+        source = old.view(0, old.size)
+        target = again.view(0, old.size)
+        try:
+            target[:] = source
+        finally:
+            old.release_views()
+            again.release_views()
+        again.write(header_bytes, 0)
+        old.detach()
+        self._segment = again
+
+
+def _with_flags(h: hdr.Header, flags: int) -> hdr.Header:
+    return replace(h, flags=h.flags | flags)
