@@ -34,14 +34,22 @@ def _seconds(text: str) -> float:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with every usage error in the same `imgshare: error: ...` form as the others."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(USAGE, f"imgshare: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     epilog = "exit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in DESCRIPTIONS.items())
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="imgshare", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog,
         description="Hand an image from one process to another through System V shared memory. "
                     "With no command, opens the window.")
     parser.add_argument("--version", action="version", version=f"imgshare {__version__}")
-    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser)
 
     def verb(name: str, help_text: str, key: bool = True) -> argparse.ArgumentParser:
         p = verbs.add_parser(name, help=help_text, description=help_text)

@@ -46,10 +46,10 @@ class ShareInfo:
 
     @property
     def state(self) -> str:
-        """'alive', 'persisted' or 'sender gone' (a dead sender that did not persist)."""
-        if self.sender_alive:
-            return "alive"
-        return "persisted" if self.persisted else "sender gone"
+        """'persisted' (left on purpose), 'alive' (its sender serves it) or 'sender gone' (crashed)."""
+        if self.persisted:
+            return "persisted"
+        return "alive" if self.sender_alive else "sender gone"
 
     def as_dict(self) -> dict:
         data = asdict(self)

@@ -16,7 +16,7 @@ from .info import Received, ShareInfo
 from .keys import sysv_key, validate_key
 from .lock import KeyLock
 from .pixels import read_pixels
-from .segment import Segment
+from .segment import Segment, holds_foreign_data
 
 _APPEAR_POLL = 0.02  # seconds between looks while --wait-ing for a share to appear
 
@@ -68,20 +68,8 @@ class Receiver:
                 time.sleep(_APPEAR_POLL)
 
     def _refuse_foreign_early(self) -> None:
-        """Refuse a foreign segment without touching its lock (a foreign semaphore may be held forever).
-
-        Our segments start all-zero until their first header is written under the lock, so only
-        non-zero bytes that are not our magic prove a segment foreign; anything else waits for the lock.
-        """
-        try:
-            segment = Segment.open(self.sysv_key, self.key, read_only=True)
-        except NotSharedError:
-            return
-        try:
-            start = segment.read(0, len(hdr.MAGIC))
-        finally:
-            segment.detach()
-        if any(start) and not hdr.has_magic(start):
+        """Refuse a foreign segment without touching its lock (a foreign semaphore may be held forever)."""
+        if holds_foreign_data(self.sysv_key, self.key):
             raise ForeignSegmentError(
                 f"the key {self.key!r} holds another program's shared memory, not an imgshare image"
             )

@@ -199,3 +199,21 @@ def check_fits(size: int) -> None:
             f"the image needs a {size / 1e6:.1f} MB segment but the machine's shared memory is "
             "nearly full (kernel.shmall); stop other shares or raise the limit"
         )
+
+
+def holds_foreign_data(sysv: int, key_name: str) -> bool:
+    """Whether the segment at sysv (if any) visibly belongs to another program, checked without the lock.
+
+    Our segments are all zero until their first header is written under the lock, so only non-zero
+    bytes that are not our magic prove a segment foreign; an all-zero start proves nothing yet.
+    """
+    from .header import MAGIC  # header imports nothing from here; keep the dependency one-way at import
+    try:
+        segment = Segment.open(sysv, key_name, read_only=True)
+    except (NotSharedError, AccessDeniedError):
+        return False
+    try:
+        start = segment.read(0, len(MAGIC))
+    finally:
+        segment.detach()
+    return any(start) and start != MAGIC

@@ -23,7 +23,7 @@ from .liveness import is_alive, own_identity
 from .lock import KeyLock
 from .modes import to_carried
 from .pixels import palette_fields, payload_length, write_pixels
-from .segment import Segment, check_fits, is_removed
+from .segment import Segment, check_fits, holds_foreign_data, is_removed
 
 # System V keys owned by live Sender objects of this process: a second one on the same key is refused.
 _owned_keys: set[int] = set()
@@ -50,6 +50,7 @@ class Sender:
         self._header: hdr.Header | None = None
         self._sequence = 0
         self._owns_key = False
+        self._created_lock = False
         self._mutex = threading.RLock()  # a GUI may share from a worker and close from the Tk thread
 
     # -- public API --------------------------------------------------------------------------------
@@ -81,6 +82,12 @@ class Sender:
         pid, start = own_identity()
         with self._mutex:
             self._claim_key()
+            if self._segment is None and holds_foreign_data(self.sysv_key, self.key):
+                self._release_key()
+                raise ForeignSegmentError(
+                    f"the key {self.key!r} holds another program's shared memory; imgshare will not "
+                    "touch it, choose another key"
+                )
             lock = self._ensure_lock()
             try:
                 lock.acquire(self.lock_timeout)
@@ -89,7 +96,11 @@ class Sender:
                 lock = self._ensure_lock()
                 lock.acquire(self.lock_timeout)
             try:
-                segment = self._segment_for(length)
+                try:
+                    segment = self._segment_for(length)
+                except BaseException:
+                    self._give_up_claim()
+                    raise
                 payload = segment.view(hdr.HEADER_SIZE, length)
                 try:
                     write_pixels(carried, payload)
@@ -163,8 +174,18 @@ class Sender:
 
     def _ensure_lock(self) -> KeyLock:
         if self._lock is None:
-            self._lock, _ = KeyLock.open_or_create(self.sysv_key, self.key, self.lock_timeout)
+            self._lock, self._created_lock = KeyLock.open_or_create(self.sysv_key, self.key,
+                                                                    self.lock_timeout)
         return self._lock
+
+    def _give_up_claim(self) -> None:
+        """After a failed first share: leave the key as we found it (holding the lock)."""
+        if self._segment is not None:
+            return  # we still own a share: keep it
+        if self._created_lock and self._lock is not None:
+            self._lock.remove()  # we made it a moment ago for a share that never happened
+        self._lock = None
+        self._release_key()
 
     def _forget_objects(self) -> None:
         if self._segment is not None:

@@ -1,0 +1,192 @@
+"""Foreign segments are never touched; damaged ones give exit 4; clean removes only stale shares."""
+
+import json
+import random
+import struct
+import zlib
+
+import pytest
+import sysv_ipc
+
+from app.ipc import ForeignSegmentError, Receiver, Sender, sysv_key
+from app.ipc import header as hdr
+from tests.conftest import run_cli, start_cli
+from tests.images import make_image
+from tests.ipc_cleanup import objects_at
+from tests.test_roundtrip import stop, wait_for_line
+
+FOREIGN_BYTES = b"\x89OTHER-PROGRAM" + bytes(range(256)) * 20
+
+
+@pytest.fixture
+def foreign(key):
+    """Another program's segment (not power-of-two sized) at the key; removed by id afterwards."""
+    shm = sysv_ipc.SharedMemory(sysv_key(key), sysv_ipc.IPC_CREX, mode=0o600, size=5333)
+    shm.write(FOREIGN_BYTES)
+    shm.detach()
+    yield shm
+    sysv_ipc.remove_shared_memory(shm.id)
+
+
+def untouched(shm) -> bool:
+    again = sysv_ipc.attach(shm.id)
+    try:
+        return again.read(len(FOREIGN_BYTES)) == FOREIGN_BYTES and again.size == 5333
+    finally:
+        again.detach()
+
+
+def test_foreign_segment_is_refused_by_every_verb_and_left_untouched(key, foreign, tmp_path):
+    path = tmp_path / "a.png"
+    make_image("RGB").save(path)
+    for args in (["send", str(path)], ["receive"], ["info"], ["remove"], ["remove", "--force"]):
+        result = run_cli(*args, "--key", key)
+        assert result.returncode == 4, (args, result.stderr)
+        assert "another program" in result.stderr and "Traceback" not in result.stderr
+    assert run_cli("clean").returncode == 0
+    assert key not in run_cli("list").stdout
+    with pytest.raises(ForeignSegmentError):
+        Sender(key).share(make_image("L"))
+    assert untouched(foreign)
+    assert [kind for kind, _ in objects_at(sysv_key(key))] == ["shm"]  # no semaphore left behind either
+
+
+def test_foreign_semaphore_held_forever_gives_exit_5(key):
+    from tests.test_lifecycle import python
+    holder = python("hold_lock.py", str(sysv_key(key)), "--create")
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert run_cli("receive", "--key", key, "--timeout", "0.5").returncode == 5
+        assert run_cli("send", "/dev/null", "--key", key).returncode == 1  # bad file comes first
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def persisted_share(key, mode="RGB"):
+    with Sender(key) as sender:
+        sender.share(make_image(mode))
+        sender.close(persist=True)
+    return sysv_ipc.SharedMemory(sysv_key(key), 0)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_corruption_gives_exit_4(key, seed):
+    shm = persisted_share(key)
+    rng = random.Random(seed)
+    try:
+        header_len = hdr.HEADER_SIZE
+        region = rng.choice(["header", "payload", "fields"])
+        if region == "header":
+            offset = rng.randrange(8, header_len)
+        elif region == "payload":
+            offset = rng.randrange(header_len, shm.size - 4096)
+        else:
+            offset = rng.choice([12, 16, 24, 28, 32, 40, 48, 80, 112, 1024])
+        old = shm.read(1, offset)
+        shm.write(bytes([old[0] ^ (1 << rng.randrange(8))]), offset)
+    finally:
+        shm.detach()
+    result = run_cli("receive", "--key", key)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.startswith("imgshare: error:") and "Traceback" not in result.stderr
+
+
+def test_lying_fields_with_a_valid_header_crc_give_exit_4(key):
+    shm = persisted_share(key)
+    try:
+        raw = bytearray(shm.read(hdr.HEADER_SIZE))
+        struct.pack_into("<II", raw, 24, 60000, 60000)  # huge dimensions, payload length unchanged
+        raw[60:64] = bytes(4)
+        struct.pack_into("<I", raw, 60, zlib.crc32(raw))
+        shm.write(bytes(raw))
+    finally:
+        shm.detach()
+    result = run_cli("receive", "--key", key)
+    assert result.returncode == 4 and "damaged" in result.stderr
+
+
+def test_skipping_verification_skips_only_the_checksum(key):
+    shm = persisted_share(key, "L")
+    try:
+        shm.write(b"\x01", hdr.HEADER_SIZE + 5)
+    finally:
+        shm.detach()
+    assert run_cli("receive", "--key", key).returncode == 4
+    result = run_cli("receive", "--key", key, "--no-verify")
+    assert result.returncode == 0, result.stderr
+
+
+def test_clean_removes_only_stale_shares(new_key, tmp_path):
+    stale_key, live_key, persisted_key, foreign_key = (new_key("stale"), new_key("live"),
+                                                       new_key("persisted"), new_key("foreign"))
+    path = tmp_path / "a.png"
+    make_image("RGB").save(path)
+    victim = start_cli("send", str(path), "--key", stale_key)
+    wait_for_line(victim)
+    victim.kill()
+    victim.wait()
+    live = start_cli("send", str(path), "--key", live_key)
+    wait_for_line(live)
+    persisted_share(persisted_key).detach()
+    foreign = sysv_ipc.SharedMemory(sysv_key(foreign_key), sysv_ipc.IPC_CREX, mode=0o600, size=4444)
+    foreign.write(b"\xffNOT OURS")
+    foreign.detach()
+    try:
+        states = {s["info"]["key"]: s["state"] for s in json.loads(run_cli("list", "--json").stdout)
+                  if s["info"]}
+        assert states[stale_key] == "stale" and states[live_key] == "alive"
+        assert states[persisted_key] == "persisted" and foreign_key not in states
+        dry = run_cli("clean", "--dry-run").stdout
+        assert stale_key in dry and live_key not in dry and persisted_key not in dry
+        assert len(objects_at(sysv_key(stale_key))) == 2  # dry run removed nothing
+        result = run_cli("clean")
+        assert result.returncode == 0 and stale_key in result.stdout
+        assert objects_at(sysv_key(stale_key)) == []
+        assert len(objects_at(sysv_key(live_key))) == 2
+        assert len(objects_at(sysv_key(persisted_key))) == 2
+        assert len(objects_at(sysv_key(foreign_key))) == 1
+        assert Receiver(live_key).receive()[1].sender_pid == live.pid
+    finally:
+        stop(live)
+        sysv_ipc.remove_shared_memory(foreign.id)
+
+
+def test_remove_refuses_a_live_sender_unless_forced(key, tmp_path):
+    path = tmp_path / "a.png"
+    make_image("RGB").save(path)
+    live = start_cli("send", str(path), "--key", key)
+    try:
+        wait_for_line(live)
+        refused = run_cli("remove", "--key", key)
+        assert refused.returncode == 7 and "--force" in refused.stderr
+        forced = run_cli("remove", "--key", key, "--force")
+        assert forced.returncode == 0
+        assert objects_at(sysv_key(key)) == []
+        assert run_cli("receive", "--key", key).returncode == 3
+    finally:
+        stop(live)
+    assert objects_at(sysv_key(key)) == []
+
+
+def test_sender_whose_share_was_removed_shares_again(key):
+    with Sender(key) as sender:
+        sender.share(make_image("L"))
+        assert run_cli("remove", "--key", key, "--force").returncode == 0
+        sender.share(make_image("RGB"))
+        image, _ = Receiver(key).receive()
+        assert image.mode == "RGB"
+    assert objects_at(sysv_key(key)) == []
+
+
+def test_info_and_list_json(key):
+    with Sender(key) as sender:
+        sender.share(make_image("LA"), source_name="x/y/z.png")
+        info = json.loads(run_cli("info", "--key", key, "--json").stdout)
+        assert info["key"] == key and info["mode"] == "LA" and info["source_name"] == "z.png"
+        assert info["state"] == "alive" and info["sysv_key"] == sysv_key(key)
+        listed = [s for s in json.loads(run_cli("list", "--json").stdout)
+                  if s["info"] and s["info"]["key"] == key]
+        assert len(listed) == 1 and listed[0]["state"] == "alive"
+        text = run_cli("list").stdout
+        assert key[:20] in text and "alive" in text
