@@ -120,3 +120,29 @@ def test_receiver_keeps_its_image_after_the_sender_closes(key):
     image, _ = Receiver(key).receive()
     sender.close()
     assert image.tobytes() == make_image("L").tobytes()
+
+
+def test_dropping_a_borrowed_image_detaches_so_the_sender_writes_in_place(key):
+    with Sender(key) as sender, Receiver(key) as receiver:
+        sender.share(make_image("RGBA", seed=1))
+        segment_id = receiver.info().segment_id
+        borrowed, _ = receiver.receive(borrow=True)
+        sender.share(make_image("RGBA", seed=2))
+        moved_to = receiver.info().segment_id
+        assert moved_to != segment_id  # borrowed pixels were not overwritten: a new segment took over
+        assert borrowed.tobytes() == make_image("RGBA", seed=1).tobytes()
+        del borrowed
+        image, _ = receiver.receive(borrow=True)
+        del image
+        sender.share(make_image("RGBA", seed=3))
+        assert receiver.info().segment_id == moved_to  # nobody borrows now: reused in place
+
+
+def _attached(shmid: int) -> int:
+    with open("/proc/sysvipc/shm") as f:
+        names = f.readline().split()
+        for line in f:
+            row = dict(zip(names, line.split()))
+            if int(row["shmid"]) == shmid:
+                return int(row["nattch"])
+    return 0

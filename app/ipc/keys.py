@@ -36,3 +36,14 @@ def sysv_key(key: str) -> int:
     digest = hashlib.sha1(validate_key(key)).digest()
     value = int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
     return value or 1
+
+
+def borrow_sysv_key(key: str) -> int:
+    """The System V key of a key's borrow-count semaphore.
+
+    The same recipe over 0xFF followed by the key's UTF-8 bytes: 0xFF never occurs in UTF-8, so no key
+    string's own System V key is derived from the same bytes.
+    """
+    digest = hashlib.sha1(b"\xff" + validate_key(key)).digest()
+    value = int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+    return value or 1

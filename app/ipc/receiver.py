@@ -1,22 +1,27 @@
 """The receiver: finds the image under a key, validates everything, and returns a Pillow image.
 
-Order matters: take the lock first, then open the segment by key. A sender swapping segments holds the
-lock, so a receiver never sees the key between the old segment and the new one.
+Order matters: take the lock first, then look up the segment by key. A sender swapping segments holds
+the lock, so a receiver never sees the key between the old segment and the new one.
+
+A receiver stays attached to the segment it read last: attaching afresh costs a page fault for every
+4 KiB touched (shared memory gets no transparent huge pages), which costs more than the copy itself.
 """
 
 from __future__ import annotations
 
 import time
+import weakref
 
 import xxhash
 
 from . import header as hdr
+from .borrows import BorrowCount
 from .errors import CorruptSegmentError, ForeignSegmentError, NotSharedError
 from .info import Received, ShareInfo
 from .keys import sysv_key, validate_key
 from .lock import KeyLock
 from .pixels import read_pixels
-from .segment import Segment, holds_foreign_data
+from .segment import Segment, holds_foreign_data, id_at, is_removed
 
 _APPEAR_POLL = 0.02  # seconds between looks while --wait-ing for a share to appear
 
@@ -29,7 +34,7 @@ class Receiver:
         self.key = key
         self.sysv_key = sysv_key(key)
         self.verify = verify
-        self._borrowed: Segment | None = None  # the segment a borrowed image maps, if any
+        self._segment: Segment | None = None  # the segment read last, kept attached
 
     def receive(self, timeout: float = 5.0, *, wait: float = 0.0, verify: bool | None = None,
                 borrow: bool = False) -> Received:
@@ -37,8 +42,9 @@ class Receiver:
 
         timeout bounds the wait for a busy lock (LockTimeoutError); wait is how long to wait for
         something to be shared at all (NotSharedError after it). verify=False skips only the payload
-        checksum, for streaming. borrow=True may return an image that maps the segment instead of a
-        copy: it stays valid until this receiver's next receive() or close().
+        checksum, for streaming. borrow=True may return an image that maps the shared memory instead
+        of a copy (modes L, P, RGBA, I;16): the sender never overwrites it while the image lives, and
+        it stays valid until this receiver's next receive() or close().
         """
         check = self.verify if verify is None else verify
         return self._when_shared(wait, lambda: self._read(timeout, check, borrow))
@@ -48,7 +54,16 @@ class Receiver:
         return self._when_shared(wait, lambda: self._read(timeout, False, False, pixels=False))
 
     def close(self) -> None:
-        self._drop_borrowed()
+        """Detach (a segment still mapped by a borrowed image is detached once that image is gone)."""
+        self._drop_segment()
+
+    def __del__(self):
+        # A forgotten receiver must not keep its segment attached (that would keep a dead sender's
+        # share from ever looking stale).
+        try:
+            self.close()
+        except Exception:
+            pass
 
     def __enter__(self) -> "Receiver":
         return self
@@ -63,11 +78,12 @@ class Receiver:
             try:
                 return attempt()
             except NotSharedError:
+                self._drop_segment()
                 if time.monotonic() + _APPEAR_POLL > deadline:
                     raise
                 time.sleep(_APPEAR_POLL)
 
-    def _refuse_foreign_early(self) -> None:
+    def _refuse_foreign(self) -> None:
         """Refuse a foreign segment without touching its lock (a foreign semaphore may be held forever)."""
         if holds_foreign_data(self.sysv_key, self.key):
             raise ForeignSegmentError(
@@ -75,15 +91,15 @@ class Receiver:
             )
 
     def _read(self, timeout: float, verify: bool, borrow: bool, pixels: bool = True):
-        self._refuse_foreign_early()
+        if self._segment is None:
+            self._refuse_foreign()
         try:
             lock = KeyLock.open(self.sysv_key, self.key, timeout)
         except NotSharedError:
             self._explain_missing_lock()
             raise
         with lock.held(timeout):
-            segment = Segment.open(self.sysv_key, self.key, read_only=True)
-            keep = False
+            segment = self._current_segment()
             try:
                 h = hdr.unpack_header(segment.read(0, hdr.HEADER_SIZE), segment.size)
                 info = ShareInfo.from_header(h, self.sysv_key, segment.id, segment.size)
@@ -94,19 +110,38 @@ class Receiver:
                     raise CorruptSegmentError(
                         f"the image under key {self.key!r} failed its checksum (damaged segment)"
                     )
-                image = read_pixels(h, payload, borrow)
-                if borrow and not segment.release_views():
-                    keep = True  # the image maps the segment: keep it attached until next time
+                borrows = BorrowCount.open(self.key) if borrow else None
+                image = read_pixels(h, payload, borrow=borrows is not None)
+                if borrows is not None and not segment.release_views():
+                    # The image maps the segment. Count the borrow while we hold the lock, so the
+                    # sender sees it before its next write; freeing the image gives it back.
+                    borrows.add()
+                    weakref.finalize(image, borrows.take_back)
                 return Received(image, info)
             finally:
-                if keep:
-                    self._drop_borrowed()
-                    self._borrowed = segment
-                else:
-                    segment.detach()
+                segment.release_views()
+
+    def _current_segment(self) -> Segment:
+        """The segment under the key now (called holding the lock): the one kept, or a new attach."""
+        current = id_at(self.sysv_key)
+        if current is None:
+            raise NotSharedError(f"nothing is shared under the key {self.key!r}")
+        kept = self._segment
+        if kept is not None and kept.id == current and not is_removed(kept):
+            return kept
+        self._drop_segment()
+        self._segment = Segment.open(self.sysv_key, self.key, read_only=True)
+        self._segment.populate()
+        return self._segment
+
+    def _drop_segment(self) -> None:
+        if self._segment is not None:
+            self._segment.detach()  # lingers, attached, while a borrowed image still maps it
+            self._segment = None
 
     def _explain_missing_lock(self) -> None:
         """No lock at the key: nothing shared, unless a segment of ours lost its lock."""
+        self._drop_segment()
         try:
             segment = Segment.open(self.sysv_key, self.key, read_only=True)
         except NotSharedError:
@@ -124,8 +159,3 @@ class Receiver:
             raise ForeignSegmentError(
                 f"the key {self.key!r} holds another program's shared memory, not an imgshare image"
             )
-
-    def _drop_borrowed(self) -> None:
-        if self._borrowed is not None:
-            self._borrowed.detach()
-            self._borrowed = None

@@ -8,11 +8,15 @@ lingers, attached, until a later sweep finds it free.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import sysv_ipc
 
 from .errors import AccessDeniedError, NotSharedError, TooLargeError
 
 _lingering: list["Segment"] = []  # detached later, when their borrowed views are gone
+_lingering_guard = threading.RLock()
 
 
 class Segment:
@@ -23,6 +27,7 @@ class Segment:
         self._key_name = key_name
         self._base: memoryview | None = None
         self._views: list[memoryview] = []
+        self._detached = False
 
     # -- opening -----------------------------------------------------------------------------------
     @classmethod
@@ -96,6 +101,10 @@ class Segment:
         self._views.append(view)
         return view
 
+    def populate(self) -> None:
+        """Map all pages at once (MADV_POPULATE_READ, Linux 5.14+) instead of one fault per page."""
+        _populate(self._shm.address, self.size)
+
     def read(self, offset: int, length: int) -> bytes:
         """A copy of [offset, offset + length), clipped to the segment."""
         length = max(0, min(length, self.size - offset))
@@ -122,12 +131,19 @@ class Segment:
     def detach(self) -> None:
         """Detach now if no view is borrowed, else let it linger until a later sweep can."""
         sweep_lingering()
+        if self._detached:
+            return
         if self.release_views():
             self._detach_now()
         else:
-            _lingering.append(self)
+            with _lingering_guard:
+                if self not in _lingering:
+                    _lingering.append(self)
 
     def _detach_now(self) -> None:
+        if self._detached:
+            return
+        self._detached = True
         try:
             self._shm.detach()
         except (sysv_ipc.NotAttachedError, sysv_ipc.ExistentialError):
@@ -141,12 +157,51 @@ class Segment:
             pass
 
 
+_MADV_POPULATE_READ = 22
+_libc = None
+
+
+def _populate(address: int, size: int) -> None:
+    global _libc
+    try:
+        if _libc is None:
+            import ctypes
+            _libc = ctypes.CDLL(None, use_errno=True)
+            _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        _libc.madvise(address, size, _MADV_POPULATE_READ)  # an older kernel says EINVAL: fine
+    except (OSError, AttributeError):
+        pass
+
+
+def detach_soon(segment: "Segment") -> None:
+    """Detach segment once its borrowed views are gone, from a short-lived background thread.
+
+    Called from an image's weakref finalizer, which runs before the image's pixel buffer is freed;
+    the thread runs after that (it needs the GIL the freeing code holds), retrying briefly.
+    """
+    def worker():
+        for delay in (0.0, 0.001, 0.01, 0.1, 1.0):
+            time.sleep(delay)
+            with _lingering_guard:
+                if segment._detached or segment.release_views():
+                    segment._detach_now()
+                    if segment in _lingering:
+                        _lingering.remove(segment)
+                    return
+        with _lingering_guard:
+            if segment not in _lingering:
+                _lingering.append(segment)
+
+    threading.Thread(target=worker, name="imgshare-detach", daemon=True).start()
+
+
 def sweep_lingering() -> None:
     """Detach the lingering segments whose borrowed views have all been dropped."""
-    for segment in list(_lingering):
-        if segment.release_views():
-            _lingering.remove(segment)
-            segment._detach_now()
+    with _lingering_guard:
+        for segment in list(_lingering):
+            if segment.release_views():
+                _lingering.remove(segment)
+                segment._detach_now()
 
 
 def remove_by_id(shmid: int) -> None:
@@ -217,3 +272,17 @@ def holds_foreign_data(sysv: int, key_name: str) -> bool:
     finally:
         segment.detach()
     return any(start) and start != MAGIC
+
+
+def id_at(sysv: int) -> int | None:
+    """The id of the segment at sysv now, or None; its throwaway attachment is never touched."""
+    try:
+        shm = sysv_ipc.SharedMemory(sysv, 0)
+    except (sysv_ipc.ExistentialError, sysv_ipc.PermissionsError):
+        return None
+    ident = shm.id
+    try:
+        shm.detach()
+    except sysv_ipc.Error:
+        pass
+    return ident

@@ -16,6 +16,7 @@ import xxhash
 from PIL import Image
 
 from . import header as hdr
+from .borrows import BorrowCount
 from .errors import (CorruptSegmentError, ForeignSegmentError, ImageError, KeyInUseError,
                      LockTimeoutError, NotSharedError, TooLargeError)
 from .keys import sysv_key, validate_key
@@ -51,6 +52,7 @@ class Sender:
         self._sequence = 0
         self._owns_key = False
         self._created_lock = False
+        self._borrows: BorrowCount | None = None
         self._mutex = threading.RLock()  # a GUI may share from a worker and close from the Tk thread
 
     # -- public API --------------------------------------------------------------------------------
@@ -137,6 +139,8 @@ class Sender:
                         self._lock.release()
                     elif not is_removed(self._segment):
                         self._segment.remove()
+                        if self._borrows is not None:
+                            self._borrows.remove()
                         self._lock.remove()
                     else:
                         self._lock.release()
@@ -144,6 +148,7 @@ class Sender:
                     self._segment.detach()
             self._segment = None
             self._lock = None
+            self._borrows = None
             self._header = None
             self._release_key()
 
@@ -192,6 +197,7 @@ class Sender:
             self._segment.detach()
         self._segment = None
         self._lock = None
+        self._borrows = None
         self._header = None
 
     # -- segments (called holding the lock) ---------------------------------------------------------
@@ -202,11 +208,14 @@ class Sender:
             self._segment, self._header = None, None
         if self._segment is None:
             self._segment = self._take_over_key(length)
+        if self._borrows is None:
+            self._borrows = BorrowCount.open_or_create(self.key)
         current = self._segment
         needed = _segment_size(length)
         fits = needed <= current.size <= needed * _SHRINK_FACTOR + (1 << 20)
-        # Another process attached beyond us borrows the pixels in place: never overwrite them.
-        if fits and current.number_attached() <= 1:
+        # A receiver that borrows the current pixels must never see them change: move instead.
+        borrowed = self._borrows is None or self._borrows.count() > 0
+        if fits and not borrowed:
             return current
         check_fits(needed)  # before giving anything up
         self._segment = self._replace_segment(current, needed)

@@ -1,0 +1,172 @@
+"""`imgshare self-test`: checks this build end to end, one line per check.
+
+Every carried mode goes through a real segment under a fresh random key and is read back by a child
+process of this same program (the frozen binary itself, or `python -m app` from source); then Tcl, Tk
+and Pillow's Tk bridge are loaded. Everything made under the key is removed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from .ipc import Sender, sysv_key
+from .ipc.modes import CARRIED_MODES
+
+SIZE = (37, 23)  # not a power of two, and odd, so row padding and stride bugs show
+_BYTES_PER_PIXEL = {"1": 1 / 8, "L": 1, "LA": 2, "P": 1, "RGB": 3, "RGBA": 4, "I;16": 2, "I": 4}
+
+
+def sample_image(mode: str, size: tuple[int, int] = SIZE, seed: int = 0) -> Image.Image:
+    """A deterministic image of a carried mode whose pixels cover the mode's whole range."""
+    rng = random.Random(f"{mode}/{size}/{seed}")
+    width, height = size
+    if mode == "F":  # finite floats, negative, tiny and huge, so nothing depends on NaN bit patterns
+        image = Image.new("F", size)
+        image.putdata([rng.choice((-1, 1)) * rng.random() * 10 ** rng.randint(-30, 30)
+                       for _ in range(width * height)])
+        return image
+    row = (width + 7) // 8 if mode == "1" else width * _BYTES_PER_PIXEL[mode]
+    image = Image.frombytes(mode, size, rng.randbytes(int(row) * height))
+    if mode == "P":
+        image.putpalette(rng.randbytes(768))
+        image.info["transparency"] = 7
+    return image
+
+
+def same_image(expected: Image.Image, got: Image.Image) -> str:
+    """'' when got is expected pixel for pixel (and palette and transparency), else what differs."""
+    if (got.mode, got.size) != (expected.mode, expected.size):
+        return f"got {got.size[0]}x{got.size[1]} {got.mode}, expected " \
+               f"{expected.size[0]}x{expected.size[1]} {expected.mode}"
+    if got.tobytes() != expected.tobytes():
+        return "pixels differ"
+    if expected.mode == "P":
+        if got.getpalette() != expected.getpalette():
+            return "palette differs"
+        if got.info.get("transparency") != expected.info.get("transparency"):
+            return f"transparency {got.info.get('transparency')!r}, expected {expected.info['transparency']!r}"
+    return ""
+
+
+def program() -> list[str]:
+    """The command that starts this same program as a child process."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "app"]
+
+
+def _child_env() -> dict[str, str]:
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH")
+    return dict(os.environ, PYTHONPATH=root + (os.pathsep + path if path else ""))
+
+
+def check_mode(sender: Sender, mode: str, folder: Path) -> str:
+    """Share a sample of mode, receive it in a child process into a file, and compare the pixels."""
+    expected = sample_image(mode)
+    sequence = sender.share(expected, source_name=f"self-test {mode}")
+    out = folder / f"{mode.replace(';', '_')}.{'tif' if mode in ('I', 'F') else 'png'}"
+    child = subprocess.run([*program(), "receive", "--key", sender.key, "-o", str(out)],
+                           capture_output=True, text=True, timeout=60, env=_child_env())
+    if child.returncode != 0:
+        raise RuntimeError(f"the child exited {child.returncode}: {child.stderr.strip()[-300:]}")
+    with Image.open(out) as got:
+        got.load()
+        difference = same_image(expected, got)
+    if difference:
+        raise RuntimeError(f"{out.name}: {difference}")
+    return f"{SIZE[0]}x{SIZE[1]}, sequence {sequence}, read back by a child into {out.suffix}, exact"
+
+
+def check_tcl() -> str:
+    import tkinter
+    tcl = tkinter.Tcl()
+    return f"Tcl {tcl.eval('info patchlevel')} interpreter runs; Tk {tkinter.TkVersion}"
+
+
+def check_tk_window() -> str:
+    """Open a real Tk window showing a PhotoImage made by PIL.ImageTk, and read a pixel back from Tk."""
+    import tkinter
+    from PIL import ImageTk
+    root = tkinter.Tk()
+    try:
+        root.title("imgshare self-test")
+        image = sample_image("RGB", (64, 48))
+        photo = ImageTk.PhotoImage(image)
+        tkinter.Label(root, image=photo).pack()
+        root.update()
+        deadline = time.monotonic() + 5
+        while not root.winfo_ismapped() and time.monotonic() < deadline:
+            root.update()
+            time.sleep(0.01)
+        got = root.tk.call(photo, "get", 5, 3)  # a tuple, or "r g b" from older Tk bindings
+        got = tuple(int(v) for v in (got.split() if isinstance(got, str) else got))
+        if got != image.getpixel((5, 3)):
+            raise RuntimeError(f"Tk shows pixel {got}, Pillow has {image.getpixel((5, 3))}")
+        if not root.winfo_ismapped():
+            raise RuntimeError("the window did not appear within 5 s")
+        return f"window shown, PIL.ImageTk.PhotoImage {photo.width()}x{photo.height()}, pixels match"
+    finally:
+        root.destroy()
+
+
+def _leftovers(sysv: int) -> list[str]:
+    found = []
+    for kind, column in (("shm", "shmid"), ("sem", "semid")):
+        with open(f"/proc/sysvipc/{kind}") as f:
+            names = f.readline().split()
+            for line in f:
+                row = dict(zip(names, line.split()))
+                if int(row["key"]) == sysv:
+                    found.append(f"{kind} {row[column]}")
+    return found
+
+
+def run_self_test() -> int:
+    """Run every check, print `ok  `/`FAIL`/`skip` and a name per line; 0 when nothing failed."""
+    failures = 0
+
+    def report(name: str, check, *args) -> None:
+        nonlocal failures
+        try:
+            detail = check(*args)
+        except Exception as exc:  # a check failing is the result, not a crash
+            failures += 1
+            print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
+        else:
+            print(f"ok   {name}: {detail}", flush=True)
+
+    key = f"self-test-{secrets.token_hex(8)}"
+    how = "frozen binary" if getattr(sys, "frozen", False) else "source tree"
+    print(f"imgshare self-test ({how}, Python {sys.version.split()[0]}, Pillow {Image.__version__}), "
+          f"key {key!r}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:
+        sender = Sender(key)
+        try:
+            for mode in sorted(CARRIED_MODES):
+                report(f"mode {mode} through a segment and a child process", check_mode,
+                       sender, mode, Path(folder))
+        finally:
+            sender.close()
+    report("tkinter and Tcl load", check_tcl)
+    if os.environ.get("DISPLAY"):  # Tk draws through X (XWayland sets DISPLAY too)
+        report("Tk window and PIL.ImageTk", check_tk_window)
+    else:
+        print("skip Tk window and PIL.ImageTk: no display (DISPLAY is not set)", flush=True)
+    left = _leftovers(sysv_key(key))
+    if left:
+        failures += 1
+        print(f"FAIL nothing left under the key: {', '.join(left)} remain", flush=True)
+    else:
+        print("ok   nothing left under the key: segment and semaphore removed", flush=True)
+    print("self-test passed" if not failures else f"self-test FAILED: {failures} check(s)", flush=True)
+    return 0 if not failures else 1

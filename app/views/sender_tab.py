@@ -1,0 +1,139 @@
+"""The Sender tab: pick an image (dialog, drop, paste), preview it, share it under a key, stop."""
+
+from __future__ import annotations
+
+import tkinter as tk
+from tkinter import filedialog, ttk
+from typing import Callable
+
+from ..imaging import open_formats
+from ..ipc import ImgShareError
+from . import sharing
+from .clipboard import ClipboardError
+from .dropping import enable_file_drop
+from .imageview import ImageView
+from .infopanel import InfoPanel
+from .keyfield import KeyField
+from .worker import Worker
+
+USER_ERRORS = (ImgShareError, ClipboardError)
+
+
+def ask_open_path(parent) -> str:
+    return filedialog.askopenfilename(parent=parent, title="Open image", filetypes=open_formats())
+
+
+class SenderTab(ttk.Frame):
+    """Thin view over sharing.py; `ask_open_path` may be replaced (tests return a path)."""
+
+    def __init__(self, master, status, key: str, on_shared: Callable[[sharing.Shared | None], None] = None):
+        super().__init__(master, padding=8)
+        self.status = status
+        self.on_shared = on_shared
+        self.ask_open_path: Callable[[tk.Misc], str] = ask_open_path
+        self.session = sharing.SharingSession()
+        self.loaded: sharing.Loaded | None = None
+        self.shared: sharing.Shared | None = None
+        self.worker = Worker(self, "sender", on_busy=self._busy)
+        self.key_field = KeyField(self, key)
+        self.key_field.grid(row=0, column=0, columnspan=2, sticky="w")
+        buttons = ttk.Frame(self)
+        buttons.grid(row=1, column=0, columnspan=2, sticky="ew", pady=6)
+        self.open_button = ttk.Button(buttons, text="Open image...", command=self.open)
+        self.paste_button = ttk.Button(buttons, text="Paste", command=self.paste)
+        self.share_button = ttk.Button(buttons, text="Share", command=self.share, state="disabled")
+        self.stop_button = ttk.Button(buttons, text="Stop sharing", command=self.stop, state="disabled")
+        for button in (self.open_button, self.paste_button, self.share_button, self.stop_button):
+            button.pack(side="left", padx=(0, 6))
+        self.progress = ttk.Progressbar(buttons, mode="indeterminate", length=160)
+        self.view = ImageView(self, placeholder="Open an image (Ctrl+O), drop an image file here,\n"
+                                                "or paste one (Ctrl+V)")
+        self.view.grid(row=2, column=0, sticky="nsew")
+        side = ttk.Frame(self, padding=(8, 0, 0, 0))
+        side.grid(row=2, column=1, sticky="ns")
+        self.image_panel = InfoPanel(side, "Image", ["Source", "Size", "Mode", "File size"])
+        self.image_panel.pack(fill="x")
+        self.share_panel = InfoPanel(side, "Shared now", ["Key", "Sequence", "Image", "Since"])
+        self.share_panel.pack(fill="x", pady=(8, 0))
+        self.share_panel.show(sharing.shared_rows(None))
+        self.rowconfigure(2, weight=1)
+        self.columnconfigure(0, weight=1)
+        self.drop_problem = enable_file_drop(self.view.canvas, self.open_paths)
+
+    # -- actions (each starts one job; the job's result is rendered by a _show_* method) ----------
+    def open(self) -> None:
+        path = self.ask_open_path(self)
+        if path:
+            self.open_paths([path])
+
+    def open_paths(self, paths: list[str], then_share: bool = False) -> None:
+        self.status.say(f"Opening {paths[0] if len(paths) == 1 else f'{len(paths)} files'}...")
+        self.worker.submit(sharing.load_first, list(paths), done=lambda loaded: self._show_loaded(loaded, then_share),
+                           failed=self._failed)
+
+    def paste(self) -> None:
+        self.status.say("Reading the clipboard...")
+        self.worker.submit(sharing.load_clipboard, done=self._show_loaded, failed=self._failed)
+
+    def share(self) -> None:
+        if self.loaded is None:
+            self.status.error("Open an image first (Ctrl+O), then share it")
+            return
+        key = self.key_field.key
+        self.status.say(f"Sharing {self.loaded.source_name} under key {key!r}...")
+        self.worker.submit(self.session.share, key, self.loaded, done=self._show_shared, failed=self._share_failed)
+
+    def stop(self) -> None:
+        self.worker.submit(self.session.stop, done=self._show_stopped, failed=self._failed)
+
+    def close(self) -> None:
+        """Stop sharing for good: the segment and semaphore are removed before this returns."""
+        self.worker.close()
+        self.view.close()
+        self.session.close()
+
+    # -- results, on the Tk thread -----------------------------------------------------------------
+    def _show_loaded(self, loaded: sharing.Loaded, then_share: bool = False) -> None:
+        self.loaded = loaded
+        self.view.show(loaded.base)
+        self.image_panel.show(sharing.loaded_rows(loaded))
+        self.share_button.configure(state="normal")
+        self.status.say(f"Opened {loaded.source_name} ({loaded.image.width}x{loaded.image.height} "
+                        f"{loaded.image.mode}); press Share (Ctrl+Enter) to share it")
+        if then_share:
+            self.share()
+
+    def _show_shared(self, shared: sharing.Shared) -> None:
+        self.shared = shared
+        self.share_panel.show(sharing.shared_rows(shared))
+        self.stop_button.configure(state="normal")
+        self.status.say(f"Shared {shared.source_name} ({shared.size[0]}x{shared.size[1]} {shared.mode}) "
+                        f"under key {shared.key!r}, sequence {shared.sequence}")
+        if self.on_shared:
+            self.on_shared(shared)
+
+    def _show_stopped(self, key: str | None) -> None:
+        self.shared = None
+        self.share_panel.show(sharing.shared_rows(None))
+        self.stop_button.configure(state="disabled")
+        self.status.say(f"Stopped sharing under key {key!r}; its shared memory is removed" if key
+                        else "Nothing was being shared")
+
+    def _share_failed(self, exc: BaseException) -> None:
+        self._failed(exc)
+        if self.on_shared:
+            self.on_shared(None)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, USER_ERRORS):
+            raise exc  # an internal error: the window's callback hook logs it and says where
+        kept = f"; still sharing under key {self.shared.key!r}" if self.shared else ""
+        self.status.error(f"{exc}{kept}")
+
+    def _busy(self, busy: bool) -> None:
+        if busy:
+            self.progress.pack(side="left", padx=(12, 0))
+            self.progress.start(15)
+        else:
+            self.progress.stop()
+            self.progress.pack_forget()

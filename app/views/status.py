@@ -1,0 +1,48 @@
+"""The status bar: one sentence about the last thing that happened, errors in red."""
+
+from __future__ import annotations
+
+import time
+import tkinter as tk
+from tkinter import ttk
+
+ERROR_COLOUR = "#b00020"
+
+
+class StatusBar(ttk.Frame):
+    """`status.say("Shared ...")`, `status.error("nothing is shared under ...")`; `status.text` reads it."""
+
+    def __init__(self, master):
+        super().__init__(master, padding=(6, 2))
+        self._var = tk.StringVar(self, "Ready.")
+        self._label = ttk.Label(self, textvariable=self._var, anchor="w")
+        self._label.pack(side="left", fill="x", expand=True)
+        self.is_error = False
+        self.history: list[tuple[float, bool, str]] = []  # what was said, for tests and debugging
+
+    @property
+    def text(self) -> str:
+        return self._var.get()
+
+    def say(self, text: str) -> None:
+        self._show(text, False)
+
+    def error(self, text: str) -> None:
+        self._show(text, True)
+
+    def _show(self, text: str, is_error: bool) -> None:
+        text = _sentence(text)
+        self.is_error = is_error
+        self.history.append((time.monotonic(), is_error, text))
+        del self.history[:-50]
+        self._var.set(text)
+        self._label.configure(foreground=ERROR_COLOUR if is_error else "")
+
+
+def _sentence(text: str) -> str:
+    """One line, starting with a capital and ending with a full stop."""
+    text = " ".join(str(text).split())
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
