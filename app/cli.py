@@ -119,42 +119,39 @@ def _print_info(info: ShareInfo, as_json: bool) -> None:
         print(f"{name + ':':<14}{value}")
 
 
-def _wait_for_signal() -> int:
-    stop = threading.Event()
-    received = []
+class _StopSignals:
+    """Turns SIGINT, SIGTERM and SIGHUP into a flag, so a sender always gets to clean up."""
 
-    def handler(signum, _frame):
-        received.append(signum)
-        stop.set()
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, handler)
-    while not stop.wait(0.5):
-        pass
-    return received[0]
+    def __init__(self):
+        self.stop = threading.Event()
+        for sig in self.SIGNALS:
+            signal.signal(sig, lambda signum, frame: self.stop.set())
+
+    def wait(self) -> None:
+        while not self.stop.wait(0.5):
+            pass
 
 
 def cmd_send(args) -> int:
     from .imaging import load_image
+    stop = _StopSignals()  # installed first: a signal at any moment from here on still cleans up
     image = load_image(args.file)
     sender = Sender(args.key, lock_timeout=args.timeout)
-    # Block the stop signals until the handlers are installed, so an early SIGTERM still cleans up.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
     try:
         sequence = sender.share(image, source_name=args.file)
-        name = os.path.basename(args.file)
+        what = f"{os.path.basename(args.file)} ({image.width}x{image.height} {image.mode})"
         if args.persist:
             sender.close(persist=True)
-            print(f"shared {name} ({image.width}x{image.height} {image.mode}) under key {args.key!r}, "
-                  f"sequence {sequence}; left in place (persisted)", flush=True)
+            print(f"shared {what} under key {args.key!r}, sequence {sequence}; left in place (persisted)",
+                  flush=True)
             return OK
-        print(f"shared {name} ({image.width}x{image.height} {image.mode}) under key {args.key!r}, "
-              f"sequence {sequence}; serving until interrupted (Ctrl+C)", flush=True)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
-        _wait_for_signal()
+        print(f"shared {what} under key {args.key!r}, sequence {sequence}; serving until interrupted "
+              "(Ctrl+C)", flush=True)
+        stop.wait()
         return OK
     finally:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
         sender.close(persist=args.persist)
 
 

@@ -175,10 +175,10 @@ def test_replacement_with_larger_and_smaller_images_while_another_process_reads(
     wanted = {digest(image) for image in images}
     with Sender(key) as sender:
         sender.share(images[0])
-        reader = python("read_loop.py", key, "4")
-        deadline = time.monotonic() + 3.5
+        reader = python("read_loop.py", key, "3")
+        assert reader.stdout.readline().strip() == "ready"
         shares = 0
-        while time.monotonic() < deadline:
+        while reader.poll() is None:  # replace images for as long as the reader reads
             sender.share(images[shares % len(images)])
             shares += 1
         report = json.loads(reader.communicate(timeout=60)[0])

@@ -2,17 +2,21 @@
 
 Rules (docs/protocol.md): value 1 is free, 0 is held. Every acquire uses SEM_UNDO so the kernel frees
 the lock of a killed holder. The registry's sysv_ipc wheel cannot time out a blocking acquire, so we
-poll a non-blocking one with a short back-off. A new semaphore is created with IPC_CREX at value 0 and
+wait in semtimedop() through ctypes (semtimedop.py), or, where the C library lacks it, poll a
+non-blocking acquire with a short back-off. A new semaphore is created with IPC_CREX at value 0 and
 then released once: the release sets sem_otime, which tells openers the creator finished initialising
 it (an existing one is never opened with IPC_CREAT, which would reset its value).
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import time
 
 import sysv_ipc
 
+from . import semtimedop
 from .errors import AccessDeniedError, LockTimeoutError, NotSharedError
 
 _FIRST_BACKOFF = 0.0005
@@ -85,12 +89,40 @@ class KeyLock:
 
     def acquire(self, timeout: float) -> None:
         """Take the lock within timeout seconds or raise LockTimeoutError; NotSharedError if removed."""
+        if semtimedop.AVAILABLE:
+            self._acquire_waiting(timeout)
+        else:
+            self._acquire_polling(timeout)
+        self.held_now = True
+
+    def _acquire_waiting(self, timeout: float) -> None:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            result = semtimedop.acquire(self._sem.id, deadline - time.monotonic())
+            if result == 0:
+                return
+            if result == errno.EINTR and time.monotonic() < deadline:
+                continue  # a signal: its Python handler runs now, then we wait for the rest
+            if result in (errno.EIDRM, errno.EINVAL):
+                raise NotSharedError(f"nothing is shared under the key {self._key_name!r}")
+            if result in (errno.EACCES, errno.EPERM):
+                raise AccessDeniedError(f"permission denied for the lock of key {self._key_name!r}")
+            if result in (errno.EAGAIN, errno.EINTR):
+                raise self._timeout_error(timeout)
+            raise OSError(result, os.strerror(result))
+
+    def _timeout_error(self, timeout: float) -> LockTimeoutError:
+        return LockTimeoutError(
+            f"the lock of key {self._key_name!r} stayed busy for {timeout:g} s; "
+            "another process holds it, try again"
+        )
+
+    def _acquire_polling(self, timeout: float) -> None:
         deadline = time.monotonic() + max(0.0, timeout)
         delay = _FIRST_BACKOFF
         while True:
             try:
                 self._sem.acquire()
-                self.held_now = True
                 return
             except sysv_ipc.BusyError:
                 pass
@@ -100,10 +132,7 @@ class KeyLock:
                 raise AccessDeniedError(f"permission denied for the lock of key {self._key_name!r}") from None
             now = time.monotonic()
             if now >= deadline:
-                raise LockTimeoutError(
-                    f"the lock of key {self._key_name!r} stayed busy for {timeout:g} s; "
-                    "another process holds it, try again"
-                )
+                raise self._timeout_error(timeout)
             time.sleep(min(delay, deadline - now))
             delay = min(delay * 2, _MAX_BACKOFF)
 

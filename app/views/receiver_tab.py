@@ -67,7 +67,8 @@ class ReceiverTab(ttk.Frame):
     def receive(self) -> None:
         key = self.key_field.key
         self.status.say(f"Receiving under key {key!r}...")
-        self.worker.submit(receiving.receive, key, self.lock_timeout, done=self._show, failed=self._failed)
+        self.worker.submit(receiving.receive, key, self.lock_timeout, done=self._show,
+                           failed=self._receive_failed)
 
     def save(self) -> None:
         if self.got is None:
@@ -103,11 +104,13 @@ class ReceiverTab(ttk.Frame):
         self.status.say(f"Received {info.width}x{info.height} {info.mode} under key {info.key!r}, "
                         f"sequence {info.sequence}, from pid {info.sender_pid} ({info.state})")
 
-    def _failed(self, exc: BaseException) -> None:
+    def _receive_failed(self, exc: BaseException) -> None:
+        self._failed(exc, "; the previous image stays on screen" if self.got is not None else "")
+
+    def _failed(self, exc: BaseException, note: str = "") -> None:
         if not isinstance(exc, USER_ERRORS):
-            raise exc
-        kept = "; the previous image stays on screen" if self.got is not None else ""
-        self.status.error(f"{exc}{kept}")
+            raise exc  # an internal error: the window's callback hook logs it and says where
+        self.status.error(f"{exc}{note}")
 
     def _busy(self, busy: bool) -> None:
         if busy:

@@ -40,9 +40,10 @@ class StatusBar(ttk.Frame):
 
 
 def _sentence(text: str) -> str:
-    """One line, starting with a capital and ending with a full stop."""
+    """One line ending with a full stop, capitalised unless it starts with a name (a file, a key)."""
     text = " ".join(str(text).split())
     if not text:
         return ""
-    text = text[0].upper() + text[1:]
+    if text.split(" ", 1)[0].isalpha():
+        text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."

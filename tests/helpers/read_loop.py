@@ -1,6 +1,7 @@
-"""Receive in a loop for a while and report each image's pixel digest: `read_loop.py KEY SECONDS`.
+"""Receive in a loop and report each image's pixel digest: `read_loop.py KEY SECONDS`.
 
-Prints one JSON line at the end: {"reads": n, "digests": {digest: count}, "errors": {text: count}}.
+Prints "ready" after its first successful read, then reads for SECONDS more and prints one JSON line:
+{"reads": n, "digests": {digest: count}, "errors": {text: count}}.
 """
 
 import hashlib
@@ -14,8 +15,10 @@ key, seconds = sys.argv[1], float(sys.argv[2])
 digests: dict[str, int] = {}
 errors: dict[str, int] = {}
 reads = 0
-deadline = time.monotonic() + seconds
 with Receiver(key) as receiver:
+    receiver.receive(timeout=30.0, wait=30.0)
+    print("ready", flush=True)
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             image, info = receiver.receive(timeout=5.0)
