@@ -11,7 +11,7 @@ import secrets
 
 import sysv_ipc
 
-from app.ipc.keys import sysv_key
+from app.ipc.keys import borrow_sysv_key, sysv_key
 
 
 def fresh_key(prefix: str = "test") -> str:
@@ -57,7 +57,19 @@ class KeyFactory:
         return key
 
     def leftovers(self) -> list[tuple[str, str, int]]:
-        return [(key, kind, ident) for key in self.keys for kind, ident in objects_at(sysv_key(key))]
+        return [(key, kind, ident) for key in self.keys for sysv in all_sysv_keys(key)
+                for kind, ident in objects_at(sysv)]
 
     def cleanup(self) -> list[tuple[str, str, int]]:
-        return [(key, kind, ident) for key in self.keys for kind, ident in remove_objects_at(sysv_key(key))]
+        return [(key, kind, ident) for key in self.keys for sysv in all_sysv_keys(key)
+                for kind, ident in remove_objects_at(sysv)]
+
+
+def all_sysv_keys(key: str) -> tuple[int, int]:
+    """The System V keys of every object imgshare makes for a key (segment + lock, borrow count)."""
+    return sysv_key(key), borrow_sysv_key(key)
+
+
+def objects_of(key: str) -> list[tuple[str, int]]:
+    """Every IPC object imgshare made for key, as ('shm' | 'sem', id)."""
+    return [obj for sysv in all_sysv_keys(key) for obj in objects_at(sysv)]

@@ -12,7 +12,7 @@ from app.ipc import ForeignSegmentError, Receiver, Sender, sysv_key
 from app.ipc import header as hdr
 from tests.conftest import run_cli, start_cli
 from tests.images import make_image
-from tests.ipc_cleanup import objects_at
+from tests.ipc_cleanup import objects_of
 from tests.test_roundtrip import stop, wait_for_line
 
 FOREIGN_BYTES = b"\x89OTHER-PROGRAM" + bytes(range(256)) * 20
@@ -48,7 +48,7 @@ def test_foreign_segment_is_refused_by_every_verb_and_left_untouched(key, foreig
     with pytest.raises(ForeignSegmentError):
         Sender(key).share(make_image("L"))
     assert untouched(foreign)
-    assert [kind for kind, _ in objects_at(sysv_key(key))] == ["shm"]  # no semaphore left behind either
+    assert [kind for kind, _ in objects_of(key)] == ["shm"]  # no semaphore left behind either
 
 
 def test_foreign_semaphore_held_forever_gives_exit_5(key):
@@ -139,13 +139,13 @@ def test_clean_removes_only_stale_shares(new_key, tmp_path):
         assert states[persisted_key] == "persisted" and foreign_key not in states
         dry = run_cli("clean", "--dry-run").stdout
         assert stale_key in dry and live_key not in dry and persisted_key not in dry
-        assert len(objects_at(sysv_key(stale_key))) == 2  # dry run removed nothing
+        assert len(objects_of(stale_key)) == 3  # dry run removed nothing
         result = run_cli("clean")
         assert result.returncode == 0 and stale_key in result.stdout
-        assert objects_at(sysv_key(stale_key)) == []
-        assert len(objects_at(sysv_key(live_key))) == 2
-        assert len(objects_at(sysv_key(persisted_key))) == 2
-        assert len(objects_at(sysv_key(foreign_key))) == 1
+        assert objects_of(stale_key) == []
+        assert len(objects_of(live_key)) == 3
+        assert len(objects_of(persisted_key)) == 3
+        assert len(objects_of(foreign_key)) == 1
         assert Receiver(live_key).receive()[1].sender_pid == live.pid
     finally:
         stop(live)
@@ -162,11 +162,11 @@ def test_remove_refuses_a_live_sender_unless_forced(key, tmp_path):
         assert refused.returncode == 7 and "--force" in refused.stderr
         forced = run_cli("remove", "--key", key, "--force")
         assert forced.returncode == 0
-        assert objects_at(sysv_key(key)) == []
+        assert objects_of(key) == []
         assert run_cli("receive", "--key", key).returncode == 3
     finally:
         stop(live)
-    assert objects_at(sysv_key(key)) == []
+    assert objects_of(key) == []
 
 
 def test_sender_whose_share_was_removed_shares_again(key):
@@ -176,7 +176,7 @@ def test_sender_whose_share_was_removed_shares_again(key):
         sender.share(make_image("RGB"))
         image, _ = Receiver(key).receive()
         assert image.mode == "RGB"
-    assert objects_at(sysv_key(key)) == []
+    assert objects_of(key) == []
 
 
 def test_info_and_list_json(key):

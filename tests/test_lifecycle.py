@@ -11,10 +11,11 @@ import pytest
 import sysv_ipc
 
 from app.ipc import KeyInUseError, LockTimeoutError, NotSharedError, Receiver, Sender, sysv_key
+from app.ipc.keys import borrow_sysv_key
 from app.ipc.lock import KeyLock
 from tests.conftest import ROOT, run_cli, start_cli
 from tests.images import digest, make_image
-from tests.ipc_cleanup import objects_at
+from tests.ipc_cleanup import objects_of
 from tests.test_roundtrip import stop, wait_for_line
 
 HELPERS = ROOT / "tests" / "helpers"
@@ -45,22 +46,23 @@ def shm_mode(sysv: int) -> int:
 def test_objects_are_private_and_removed_on_close(key):
     sender = Sender(key)
     sender.share(make_image("RGB"))
-    kinds = sorted(kind for kind, _ in objects_at(sysv_key(key)))
-    assert kinds == ["sem", "shm"]
+    kinds = sorted(kind for kind, _ in objects_of(key))
+    assert kinds == ["sem", "sem", "shm"]  # lock, borrow count, segment
     assert shm_mode(sysv_key(key)) == 0o600
     assert sysv_ipc.Semaphore(sysv_key(key), 0).mode & 0o777 == 0o600
+    assert sysv_ipc.Semaphore(borrow_sysv_key(key), 0).mode & 0o777 == 0o600
     sender.close()
-    assert objects_at(sysv_key(key)) == []
+    assert objects_of(key) == []
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_cli_sender_removes_its_objects_on_signal(sig, key, tmp_path):
     sender = start_cli("send", str(image_file(tmp_path)), "--key", key)
     wait_for_line(sender)
-    assert len(objects_at(sysv_key(key))) == 2
+    assert len(objects_of(key)) == 3
     sender.send_signal(sig)
     assert sender.wait(10) == 0
-    assert objects_at(sysv_key(key)) == []
+    assert objects_of(key) == []
 
 
 def test_persist_leaves_a_marked_share_that_is_not_stale_and_can_be_replaced(key, tmp_path):
@@ -72,7 +74,7 @@ def test_persist_leaves_a_marked_share_that_is_not_stale_and_can_be_replaced(key
     assert all(key not in line for line in run_cli("clean", "--dry-run").stdout.splitlines())
     with Sender(key) as sender:
         assert sender.share(make_image("L")) == info.sequence + 1
-    assert objects_at(sysv_key(key)) == []
+    assert objects_of(key) == []
 
 
 def test_second_live_sender_is_refused_with_exit_7(key, tmp_path):
@@ -113,7 +115,7 @@ def test_killed_sender_leaves_a_stale_share_that_a_new_sender_reclaims(key, tmp_
         assert info.sender_pid == successor.pid and info.sequence == 2
     finally:
         stop(successor)
-    assert objects_at(sysv_key(key)) == []
+    assert objects_of(key) == []
 
 
 def test_held_lock_gives_exit_5_in_time_not_a_hang(key, tmp_path):
@@ -204,3 +206,22 @@ def test_wait_expiry_is_exit_5_and_nothing_shared_is_exit_3(key):
     assert result.stderr.count("\n") == 1
     with pytest.raises(NotSharedError):
         Receiver(key).receive()
+
+
+@pytest.mark.parametrize("kernel_wait", [True, False], ids=["semtimedop", "polling"])
+def test_both_lock_strategies_time_out_and_then_succeed(kernel_wait, key, monkeypatch):
+    from app.ipc import semtimedop
+    monkeypatch.setattr(semtimedop, "AVAILABLE", kernel_wait and semtimedop.AVAILABLE)
+    with Sender(key) as sender:
+        sender.share(make_image("L"))
+        holder = python("hold_lock.py", str(sysv_key(key)))
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            started = time.monotonic()
+            with pytest.raises(LockTimeoutError):
+                Receiver(key).receive(timeout=0.4)
+            assert 0.35 < time.monotonic() - started < 3
+        finally:
+            holder.kill()
+            holder.wait()
+        assert Receiver(key).receive(timeout=2)[0].mode == "L"

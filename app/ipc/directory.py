@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sysv_ipc
 
 from . import header as hdr
+from .borrows import BorrowCount
 from .errors import (AccessDeniedError, CorruptSegmentError, ForeignSegmentError, KeyInUseError,
                      LockTimeoutError, NotSharedError)
 from .info import ShareInfo
@@ -121,6 +122,7 @@ def _remove_if_still_stale(share: ListedShare) -> bool:
         if again is None or not again.stale:
             return False
         remove_by_id(share.shmid)
+        _remove_borrow_count(share.info.key)
         if lock is not None:
             lock.remove()
         return True
@@ -165,12 +167,19 @@ def remove_share(key: str, *, force: bool = False, timeout: float = 5.0) -> Shar
             segment.remove()
         finally:
             segment.detach()
+        _remove_borrow_count(key)
         if lock is not None:
             lock.remove()
         return info
     finally:
         if lock is not None:
             lock.release()
+
+
+def _remove_borrow_count(key: str) -> None:
+    borrows = BorrowCount.open(key)
+    if borrows is not None:
+        borrows.remove()
 
 
 def sysv_semaphore_exists(sysv: int) -> bool:

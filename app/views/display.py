@@ -14,14 +14,15 @@ _LIGHT, _DARK = (204, 204, 204), (153, 153, 153)
 
 
 def display_base(image: Image.Image) -> Image.Image:
-    """A new L, RGB or RGBA image that shows image faithfully on an 8-bit screen.
+    """An L, RGB or RGBA image that shows image faithfully on an 8-bit screen (image itself when it
+    already is one: nothing in this module ever changes an image in place, so no copy is needed).
 
     16-bit, 32-bit integer and float images are stretched from their own minimum..maximum to 0..255
     (a flat image shows mid grey); palette and LA images keep their transparency.
     """
     mode = image.mode
     if mode in ("L", "RGB", "RGBA"):
-        return image.copy()
+        return image
     if mode == "1":
         return image.convert("L")
     if mode in ("LA", "PA", "La", "RGBa"):
