@@ -1,0 +1,50 @@
+"""A plain `pip install .` into a fresh venv works, with the registry's sysv_ipc wheel (no native
+semaphore timeouts): the console script runs, and a held lock still gives exit 5 in time."""
+
+import os
+import subprocess
+import sys
+import time
+import venv
+
+import pytest
+
+from app.ipc import Sender, sysv_key
+from tests.conftest import ROOT
+from tests.images import make_image
+from tests.test_lifecycle import python
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    target = tmp_path_factory.mktemp("venv")
+    venv.create(target, with_pip=True)
+    pip = [str(target / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, str(ROOT)], check=True, timeout=600, capture_output=True)
+    return target
+
+
+def test_plain_install_runs_and_times_out_on_a_held_lock(installed, key, tmp_path):
+    py = str(installed / "bin" / "python")
+    probe = subprocess.run([py, "-c", "import sysv_ipc; print(sysv_ipc.SEMAPHORE_TIMEOUT_SUPPORTED)"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    print("registry wheel has semaphore timeouts:", probe.stdout.strip())
+    imgshare = str(installed / "bin" / "imgshare")
+    assert subprocess.run([imgshare, "key", "169254"], capture_output=True, text=True,
+                          cwd=tmp_path).stdout.split() == ["1699187442", "0x65478af2"]
+    with Sender(key) as sender:
+        sender.share(make_image("RGB"))
+        holder = python("hold_lock.py", str(sysv_key(key)))
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            started = time.monotonic()
+            result = subprocess.run([imgshare, "receive", "--key", key, "--timeout", "1"],
+                                    capture_output=True, text=True, cwd=tmp_path, timeout=30)
+            assert result.returncode == 5 and time.monotonic() - started < 10
+        finally:
+            holder.kill()
+            holder.wait()
+        out = tmp_path / "got.png"
+        result = subprocess.run([imgshare, "receive", "--key", key, "-o", str(out)], capture_output=True,
+                                text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""})
+        assert result.returncode == 0, result.stderr
