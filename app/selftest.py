@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from . import __version__
 from .ipc import Sender, sysv_key
 from .ipc.modes import CARRIED_MODES
 
@@ -147,7 +148,7 @@ def run_self_test() -> int:
 
     key = f"self-test-{secrets.token_hex(8)}"
     how = "frozen binary" if getattr(sys, "frozen", False) else "source tree"
-    print(f"imgshare self-test ({how}, Python {sys.version.split()[0]}, Pillow {Image.__version__}), "
+    print(f"imgshare {__version__} self-test ({how}, Python {sys.version.split()[0]}, Pillow {Image.__version__}), "
           f"key {key!r}", flush=True)
     with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:
         sender = Sender(key)

@@ -9,7 +9,7 @@
 
 from .directory import ListedShare, clean, list_shares, remove_share
 from .errors import (AccessDeniedError, CorruptSegmentError, ForeignSegmentError, ImageError,
-                     ImgShareError, InvalidKeyError, KeyInUseError, LockTimeoutError, NotSharedError,
+                     ImgShareError, IncompleteShareError, InvalidKeyError, KeyInUseError, LockTimeoutError, NotSharedError,
                      TooLargeError, WaitTimeoutError)
 from .info import Received, ShareInfo
 from .keys import DEFAULT_KEY, sysv_key, validate_key
@@ -18,7 +18,7 @@ from .sender import Sender
 
 __all__ = [
     "AccessDeniedError", "CorruptSegmentError", "DEFAULT_KEY", "ForeignSegmentError", "ImageError",
-    "ImgShareError", "InvalidKeyError", "KeyInUseError", "ListedShare", "LockTimeoutError",
+    "ImgShareError", "IncompleteShareError", "InvalidKeyError", "KeyInUseError", "ListedShare", "LockTimeoutError",
     "NotSharedError", "Received", "Receiver", "Sender", "ShareInfo", "TooLargeError",
     "WaitTimeoutError", "clean", "list_shares", "remove_share", "sysv_key", "validate_key",
 ]

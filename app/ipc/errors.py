@@ -23,6 +23,10 @@ class CorruptSegmentError(ImgShareError):
     """The segment under the key holds our magic but fails validation."""
 
 
+class IncompleteShareError(CorruptSegmentError):
+    """The sender died while writing the image; a new sender under the key replaces it."""
+
+
 class ForeignSegmentError(CorruptSegmentError):
     """The segment under the key belongs to another program; imgshare leaves it alone."""
 

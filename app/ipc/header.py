@@ -21,7 +21,8 @@ HEADER_SIZE = 4096
 FLAG_PERSISTED = 1  # the sender left on purpose; the share is not stale
 FLAG_SUPERSEDED = 2  # a newer segment replaced this one under the key: reopen the key
 FLAG_CONVERTED = 4  # the source's mode was not carried as is; source_mode names it
-KNOWN_FLAGS = FLAG_PERSISTED | FLAG_SUPERSEDED | FLAG_CONVERTED
+FLAG_WRITING = 8  # pixels are being rewritten in place; seen under the lock, the writer died
+KNOWN_FLAGS = FLAG_PERSISTED | FLAG_SUPERSEDED | FLAG_CONVERTED | FLAG_WRITING
 
 CHECKSUM_XXH3_64 = 1
 MAX_DIMENSION = 65536
@@ -85,6 +86,10 @@ class Header:
     def converted(self) -> bool:
         return bool(self.flags & FLAG_CONVERTED)
 
+    @property
+    def writing(self) -> bool:
+        return bool(self.flags & FLAG_WRITING)
+
 
 def _ascii_field(text: str, size: int, what: str) -> bytes:
     raw = text.encode("ascii")
@@ -135,6 +140,14 @@ def pack_header(h: Header) -> bytes:
 def has_magic(data: bytes | memoryview) -> bool:
     """Whether data starts with imgshare's magic (the first test for 'ours or foreign')."""
     return len(data) >= len(MAGIC) and bytes(data[: len(MAGIC)]) == MAGIC
+
+
+def is_blank(data: bytes | memoryview) -> bool:
+    """Whether the segment's header was never written (a sender died between creating and writing it).
+
+    imgshare creates segments zero-filled and writes the header last, under the lock.
+    """
+    return len(data) >= len(MAGIC) and not any(bytes(data[: len(MAGIC)]))
 
 
 def _corrupt(detail: str) -> CorruptSegmentError:

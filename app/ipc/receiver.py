@@ -16,7 +16,7 @@ import xxhash
 
 from . import header as hdr
 from .borrows import BorrowCount
-from .errors import CorruptSegmentError, ForeignSegmentError, NotSharedError
+from .errors import CorruptSegmentError, ForeignSegmentError, IncompleteShareError, NotSharedError
 from .info import Received, ShareInfo
 from .keys import sysv_key, validate_key
 from .lock import KeyLock
@@ -101,8 +101,16 @@ class Receiver:
         with lock.held(timeout):
             segment = self._current_segment()
             try:
-                h = hdr.unpack_header(segment.read(0, hdr.HEADER_SIZE), segment.size)
+                raw = segment.read(0, hdr.HEADER_SIZE)
+                if hdr.is_blank(raw):
+                    raise NotSharedError(f"nothing is shared under the key {self.key!r} yet")
+                h = hdr.unpack_header(raw, segment.size)
                 info = ShareInfo.from_header(h, self.sysv_key, segment.id, segment.size)
+                if h.writing:  # we hold the lock, so its writer is gone
+                    raise IncompleteShareError(
+                        f"the sender of key {self.key!r} (pid {h.sender_pid}) died while writing the "
+                        "image; nothing complete is shared until a new sender replaces it"
+                    )
                 if not pixels:
                     return info
                 payload = segment.view(h.header_size, h.payload_length)

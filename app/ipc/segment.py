@@ -83,6 +83,13 @@ class Segment:
     def size(self) -> int:
         return self._shm.size
 
+    @property
+    def creator_pid(self) -> int:
+        try:
+            return self._shm.creator_pid
+        except sysv_ipc.ExistentialError:
+            return 0
+
     def number_attached(self) -> int:
         """Processes attached now (including this one); 0 if the segment was removed meanwhile."""
         try:

@@ -103,19 +103,25 @@ class Sender:
                 except BaseException:
                     self._give_up_claim()
                     raise
+                new_header = hdr.Header(
+                    sequence=self._sequence + 1, width=width, height=height, mode=carried.mode,
+                    stride=stride, payload_length=length, checksum=0, sender_pid=pid,
+                    sender_start=start, timestamp_ns=time.time_ns(), key=self.key,
+                    source_name=os.path.basename(source_name), source_mode=image.mode,
+                    flags=(hdr.FLAG_CONVERTED if converted else 0) | hdr.FLAG_WRITING,
+                    **palette_fields(carried),
+                )
+                # Header first, marked WRITING: if we die before the final header below, a reader
+                # learns that the sender died mid-write rather than meeting torn pixels.
+                segment.write(hdr.pack_header(new_header), 0)
                 payload = segment.view(hdr.HEADER_SIZE, length)
                 try:
                     write_pixels(carried, payload)
                     checksum = xxhash.xxh3_64_intdigest(payload)
                 finally:
                     segment.release_views()
-                new_header = hdr.Header(
-                    sequence=self._sequence + 1, width=width, height=height, mode=carried.mode,
-                    stride=stride, payload_length=length, checksum=checksum, sender_pid=pid,
-                    sender_start=start, timestamp_ns=time.time_ns(), key=self.key,
-                    source_name=os.path.basename(source_name), source_mode=image.mode,
-                    flags=hdr.FLAG_CONVERTED if converted else 0, **palette_fields(carried),
-                )
+                new_header = replace(new_header, checksum=checksum,
+                                     flags=new_header.flags & ~hdr.FLAG_WRITING)
                 segment.write(hdr.pack_header(new_header), 0)
                 self._header = new_header
                 self._sequence = new_header.sequence
@@ -236,6 +242,15 @@ class Sender:
 
     def _check_takeover(self, existing: Segment) -> None:
         raw = existing.read(0, hdr.HEADER_SIZE)
+        if hdr.is_blank(raw):
+            # Created but never written: its sender died in between (we hold the lock, so nobody is
+            # writing it now). Take it unless that creator still runs or someone else is attached.
+            creator = existing.creator_pid
+            if creator != os.getpid() and is_alive(creator):
+                raise KeyInUseError(f"the key {self.key!r} is in use by pid {creator}", pid=creator)
+            if existing.number_attached() > 1:
+                raise KeyInUseError(f"the key {self.key!r} is being set up by another process")
+            return
         if not hdr.has_magic(raw):
             raise ForeignSegmentError(
                 f"the key {self.key!r} holds another program's shared memory (id {existing.id}); "

@@ -43,7 +43,7 @@ def _stretch(image: Image.Image) -> Image.Image:
     if hi <= lo:
         return Image.new("L", image.size, 128)
     scale = 255.0 / (hi - lo)
-    offset = -lo * scale
+    offset = 0.5 - lo * scale  # + 0.5: Pillow truncates when it converts F to L
     if image.mode == "I":  # integer maths in Pillow's point(): go through float to keep precision
         image = image.convert("F")
     return image.point(lambda v: v * scale + offset).convert("L")
@@ -54,7 +54,7 @@ def fit_size(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
     width, height = size
     box_w, box_h = max(1, box[0]), max(1, box[1])
     scale = min(box_w / width, box_h / height)
-    return max(1, min(box_w, round(width * scale))), max(1, min(box_h, round(height * scale)))
+    return max(1, min(box_w, int(width * scale + 0.5))), max(1, min(box_h, int(height * scale + 0.5)))
 
 
 def render_fit(base: Image.Image, box: tuple[int, int]) -> Image.Image:

@@ -9,7 +9,7 @@ from tkinter import ttk
 class InfoPanel(ttk.LabelFrame):
     """`panel.show([("Size", "640 x 480"), ...])`; `panel.value("Size")` reads a row back."""
 
-    def __init__(self, master, title: str, names: list[str], width: int = 30):
+    def __init__(self, master, title: str, names: list[str], width: int = 24):
         super().__init__(master, text=title, padding=(8, 4))
         self._vars: dict[str, tk.StringVar] = {}
         for row, name in enumerate(names):

@@ -44,6 +44,8 @@ def _sentence(text: str) -> str:
     text = " ".join(str(text).split())
     if not text:
         return ""
-    if text.split(" ", 1)[0].isalpha():
+    name = text.split(": ", 1)[0] if ": " in text else ""
+    # "photo.png: no such file" keeps the file's own spelling
+    if text.split(" ", 1)[0].isalpha() and "." not in name and "/" not in name:
         text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
