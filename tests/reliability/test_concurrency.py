@@ -1,0 +1,63 @@
+"""Guarantee: under load, every image a receiver reads is exactly one of those shared, and a key has
+one sender at a time."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from app.ipc import Sender
+from tests.conftest import ROOT, run_cli
+from tests.images import digest, make_image
+from tests.test_lifecycle import python
+
+pytestmark = pytest.mark.slow
+
+DURATION = float(os.environ.get("IMGSHARE_LOAD_SECONDS", "60"))
+
+
+def test_one_sender_eight_receivers(key):
+    sizes = [(640, 480), (1920, 1080), (333, 77), (1280, 720), (2001, 1003)]
+    images = [make_image(["RGB", "RGBA", "L"][i % 3], size, seed=i) for i, size in enumerate(sizes)]
+    wanted = {digest(image) for image in images}
+    with Sender(key) as sender:
+        sender.share(images[0])
+        readers = [python("read_loop.py", key, str(DURATION)) for _ in range(8)]
+        for reader in readers:
+            assert reader.stdout.readline().strip() == "ready"
+        shares = 0
+        while any(reader.poll() is None for reader in readers):
+            sender.share(images[shares % len(images)])
+            shares += 1
+        reports = [json.loads(reader.communicate(timeout=60)[0]) for reader in readers]
+    counts = [r["reads"] for r in reports]
+    print(f"\n{shares} shares; reads per receiver: {counts}")
+    for report in reports:
+        assert report["errors"] == {}, report["errors"]
+        assert set(report["digests"]) <= wanted, "a read that is not one of the shared images"
+        assert report["reads"] > 0
+    assert shares > 100
+
+
+def test_two_senders_racing_for_one_key(key, tmp_path):
+    path = tmp_path / "a.png"
+    make_image("RGB").save(path)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for _ in range(5):
+        racers = [subprocess.Popen([sys.executable, "-m", "app", "send", str(path), "--key", key],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                  for _ in range(2)]
+        deadline = time.monotonic() + 30
+        while sum(r.poll() is not None for r in racers) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        losers = [r for r in racers if r.poll() is not None]
+        winners = [r for r in racers if r.poll() is None]
+        assert len(losers) == 1 and len(winners) == 1
+        assert losers[0].returncode == 7, losers[0].stderr.read()
+        assert f"in use by pid {winners[0].pid}" in losers[0].stderr.read()
+        winners[0].terminate()
+        assert winners[0].wait(10) == 0
+        assert run_cli("receive", "--key", key).returncode == 3
