@@ -11,7 +11,7 @@ import secrets
 
 import sysv_ipc
 
-from app.ipc.keys import borrow_sysv_key, sysv_key
+from app.ipc.keys import borrow_sysv_key, sysv_key, wake_sysv_key
 
 
 def fresh_key(prefix: str = "test") -> str:
@@ -65,9 +65,10 @@ class KeyFactory:
                 for kind, ident in remove_objects_at(sysv)]
 
 
-def all_sysv_keys(key: str) -> tuple[int, int]:
-    """The System V keys of every object imgshare makes for a key (segment + lock, borrow count)."""
-    return sysv_key(key), borrow_sysv_key(key)
+def all_sysv_keys(key: str) -> tuple[int, int, int]:
+    """The System V keys of every object imgshare makes for a key: segment + lock, borrow count,
+    new-image signal."""
+    return sysv_key(key), borrow_sysv_key(key), wake_sysv_key(key)
 
 
 def objects_of(key: str) -> list[tuple[str, int]]:

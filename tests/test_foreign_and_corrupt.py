@@ -139,12 +139,12 @@ def test_clean_removes_only_stale_shares(new_key, tmp_path):
         assert states[persisted_key] == "persisted" and foreign_key not in states
         dry = run_cli("clean", "--dry-run").stdout
         assert stale_key in dry and live_key not in dry and persisted_key not in dry
-        assert len(objects_of(stale_key)) == 3  # dry run removed nothing
+        assert len(objects_of(stale_key)) == 4  # dry run removed nothing
         result = run_cli("clean")
         assert result.returncode == 0 and stale_key in result.stdout
         assert objects_of(stale_key) == []
-        assert len(objects_of(live_key)) == 3
-        assert len(objects_of(persisted_key)) == 3
+        assert len(objects_of(live_key)) == 4
+        assert len(objects_of(persisted_key)) == 4
         assert len(objects_of(foreign_key)) == 1
         assert Receiver(live_key).receive()[1].sender_pid == live.pid
     finally:

@@ -47,7 +47,7 @@ def test_objects_are_private_and_removed_on_close(key):
     sender = Sender(key)
     sender.share(make_image("RGB"))
     kinds = sorted(kind for kind, _ in objects_of(key))
-    assert kinds == ["sem", "sem", "shm"]  # lock, borrow count, segment
+    assert kinds == ["sem", "sem", "sem", "shm"]  # lock, borrow count, wake signal, segment
     assert shm_mode(sysv_key(key)) == 0o600
     assert sysv_ipc.Semaphore(sysv_key(key), 0).mode & 0o777 == 0o600
     assert sysv_ipc.Semaphore(borrow_sysv_key(key), 0).mode & 0o777 == 0o600
@@ -59,7 +59,7 @@ def test_objects_are_private_and_removed_on_close(key):
 def test_cli_sender_removes_its_objects_on_signal(sig, key, tmp_path):
     sender = start_cli("send", str(image_file(tmp_path)), "--key", key)
     wait_for_line(sender)
-    assert len(objects_of(key)) == 3
+    assert len(objects_of(key)) == 4
     sender.send_signal(sig)
     assert sender.wait(10) == 0
     assert objects_of(key) == []

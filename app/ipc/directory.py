@@ -13,6 +13,7 @@ import sysv_ipc
 
 from . import header as hdr
 from .borrows import BorrowCount
+from .wake import WakeSignal
 from .errors import (AccessDeniedError, CorruptSegmentError, ForeignSegmentError, KeyInUseError,
                      LockTimeoutError, NotSharedError)
 from .info import ShareInfo
@@ -177,9 +178,13 @@ def remove_share(key: str, *, force: bool = False, timeout: float = 5.0) -> Shar
 
 
 def _remove_borrow_count(key: str) -> None:
+    """Remove a key's auxiliary semaphores (borrow count and new-image signal)."""
     borrows = BorrowCount.open(key)
     if borrows is not None:
         borrows.remove()
+    wake = WakeSignal.open(key)
+    if wake is not None:
+        wake.remove()
 
 
 def sysv_semaphore_exists(sysv: int) -> bool:

@@ -47,3 +47,10 @@ def borrow_sysv_key(key: str) -> int:
     digest = hashlib.sha1(b"\xff" + validate_key(key)).digest()
     value = int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
     return value or 1
+
+
+def wake_sysv_key(key: str) -> int:
+    """The System V key of a key's new-image semaphore: the recipe over 0xFE and the key's UTF-8 bytes."""
+    digest = hashlib.sha1(b"\xfe" + validate_key(key)).digest()
+    value = int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+    return value or 1

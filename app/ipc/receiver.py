@@ -21,6 +21,7 @@ from .info import Received, ShareInfo
 from .keys import sysv_key, validate_key
 from .lock import KeyLock
 from .pixels import read_pixels
+from .wake import WakeSignal
 from .segment import Segment, holds_foreign_data, id_at, is_removed
 
 _APPEAR_POLL = 0.02  # seconds between looks while --wait-ing for a share to appear
@@ -35,6 +36,8 @@ class Receiver:
         self.sysv_key = sysv_key(key)
         self.verify = verify
         self._segment: Segment | None = None  # the segment read last, kept attached
+        self._wake: WakeSignal | None = None
+        self._wake_seen: int | None = None  # the new-image count when we last read
 
     def receive(self, timeout: float = 5.0, *, wait: float = 0.0, verify: bool | None = None,
                 borrow: bool = False) -> Received:
@@ -48,6 +51,37 @@ class Receiver:
         """
         check = self.verify if verify is None else verify
         return self._when_shared(wait, lambda: self._read(timeout, check, borrow))
+
+    def receive_new(self, last: ShareInfo | None, timeout: float, *, lock_timeout: float = 5.0,
+                    verify: bool | None = None, borrow: bool = False) -> Received | None:
+        """The newest image if it differs from last, waiting up to timeout for one; else None.
+
+        Sleeps on the key's new-image signal, so waiting costs nothing; a receiver that fell behind
+        gets the newest image, never an older one. While nothing is shared it looks again every 0.1 s.
+        """
+        check = self.verify if verify is None else verify
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                got = self._read(lock_timeout, check, borrow, newer_than=_identity(last))
+            except NotSharedError:
+                got, self._wake_seen = None, None
+            if got is not None:
+                return got
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            wake = self._wake_signal()
+            if wake is not None and self._wake_seen is not None:
+                if wake.wait_beyond(self._wake_seen, min(remaining, 0.5)) == "removed":
+                    self._wake = None
+            else:
+                time.sleep(min(remaining, 0.1))
+
+    def _wake_signal(self) -> WakeSignal | None:
+        if self._wake is None:
+            self._wake = WakeSignal.open(self.key)
+        return self._wake
 
     def info(self, timeout: float = 5.0, *, wait: float = 0.0) -> ShareInfo:
         """The metadata of the current share, without reading its pixels."""
@@ -90,7 +124,8 @@ class Receiver:
                 f"the key {self.key!r} holds another program's shared memory, not an imgshare image"
             )
 
-    def _read(self, timeout: float, verify: bool, borrow: bool, pixels: bool = True):
+    def _read(self, timeout: float, verify: bool, borrow: bool, pixels: bool = True,
+              newer_than: tuple | None = None):
         if self._segment is None:
             self._refuse_foreign()
         try:
@@ -106,6 +141,10 @@ class Receiver:
                     raise NotSharedError(f"nothing is shared under the key {self.key!r} yet")
                 h = hdr.unpack_header(raw, segment.size)
                 info = ShareInfo.from_header(h, self.sysv_key, segment.id, segment.size)
+                wake = self._wake_signal()
+                self._wake_seen = wake.value() if wake is not None else None
+                if newer_than is not None and _identity(info) == newer_than:
+                    return None
                 if h.writing:  # we hold the lock, so its writer is gone
                     raise IncompleteShareError(
                         f"the sender of key {self.key!r} (pid {h.sender_pid}) died while writing the "
@@ -167,3 +206,10 @@ class Receiver:
             raise ForeignSegmentError(
                 f"the key {self.key!r} holds another program's shared memory, not an imgshare image"
             )
+
+
+def _identity(info: ShareInfo | None) -> tuple | None:
+    """What tells one share from the next, even across senders whose sequences restart."""
+    if info is None:
+        return None
+    return info.sender_pid, info.sequence, info.timestamp

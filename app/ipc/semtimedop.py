@@ -40,6 +40,25 @@ _semtimedop = _load() if os.name == "posix" else None
 AVAILABLE = _semtimedop is not None
 
 
+def _call(semid: int, ops: list[tuple[int, int]], seconds: float) -> int:
+    """Run semaphore-0 operations [(delta, flags)] atomically, waiting at most seconds; 0 or errno."""
+    array = (_SemBuf * len(ops))(*[_SemBuf(0, delta, flags) for delta, flags in ops])
+    seconds = max(0.0, seconds)
+    limit = _TimeSpec(int(seconds), int((seconds - int(seconds)) * 1e9))
+    if _semtimedop(semid, array, len(ops), ctypes.byref(limit)) == 0:
+        return 0
+    return ctypes.get_errno() or errno.EAGAIN
+
+
+def wait_at_least(semid: int, value: int, seconds: float) -> int:
+    """Wait until semaphore 0 of semid is at least value, leaving it unchanged; 0 or errno.
+
+    The pair (-value, +value) runs atomically: it blocks while the semaphore is below value and,
+    once it may run, changes nothing, so every waiter wakes and none consumes the others' wake-up.
+    """
+    return _call(semid, [(-value, 0), (value, 0)], seconds)
+
+
 def acquire(semid: int, seconds: float) -> int:
     """Decrement semaphore 0 of semid by one with SEM_UNDO, waiting at most seconds.
 

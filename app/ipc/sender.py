@@ -24,6 +24,7 @@ from .liveness import is_alive, own_identity
 from .lock import KeyLock
 from .modes import to_carried
 from .pixels import palette_fields, payload_length, write_pixels
+from .wake import WakeSignal
 from .segment import Segment, check_fits, holds_foreign_data, is_removed
 
 # System V keys owned by live Sender objects of this process: a second one on the same key is refused.
@@ -53,6 +54,7 @@ class Sender:
         self._owns_key = False
         self._created_lock = False
         self._borrows: BorrowCount | None = None
+        self._wake: WakeSignal | None = None
         self._mutex = threading.RLock()  # a GUI may share from a worker and close from the Tk thread
 
     # -- public API --------------------------------------------------------------------------------
@@ -123,6 +125,8 @@ class Sender:
                 new_header = replace(new_header, checksum=checksum,
                                      flags=new_header.flags & ~hdr.FLAG_WRITING)
                 segment.write(hdr.pack_header(new_header), 0)
+                if self._wake is not None:
+                    self._wake.signal()
                 self._header = new_header
                 self._sequence = new_header.sequence
             finally:
@@ -147,6 +151,8 @@ class Sender:
                         self._segment.remove()
                         if self._borrows is not None:
                             self._borrows.remove()
+                        if self._wake is not None:
+                            self._wake.remove()  # wakes followers at once: "removed"
                         self._lock.remove()
                     else:
                         self._lock.release()
@@ -155,6 +161,7 @@ class Sender:
             self._segment = None
             self._lock = None
             self._borrows = None
+            self._wake = None
             self._header = None
             self._release_key()
 
@@ -204,6 +211,7 @@ class Sender:
         self._segment = None
         self._lock = None
         self._borrows = None
+        self._wake = None
         self._header = None
 
     # -- segments (called holding the lock) ---------------------------------------------------------
@@ -216,6 +224,8 @@ class Sender:
             self._segment = self._take_over_key(length)
         if self._borrows is None:
             self._borrows = BorrowCount.open_or_create(self.key)
+        if self._wake is None:
+            self._wake = WakeSignal.open_or_create(self.key)
         current = self._segment
         needed = _segment_size(length)
         fits = needed <= current.size <= needed * _SHRINK_FACTOR + (1 << 20)
