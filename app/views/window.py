@@ -46,8 +46,10 @@ class App:
         self._heartbeat = root.after(HEARTBEAT_MS, self._beat)
         if self.sender.drop_problem:
             self.status.say(f"Ready; {self.sender.drop_problem}")
+        self.notebook.bind("<<NotebookTabChanged>>", lambda _e: self._focus_tab())
         if receive:
             self.notebook.select(self.receiver)
+        self._focus_tab()
         if send_file:
             self.sender.open_paths([send_file], then_share=True)
         elif receive:
@@ -62,12 +64,26 @@ class App:
                 self.root.bind(sequence, lambda _e, tab=tab, action=action: self._shortcut(tab, action))
         for sequence in ("<Control-Return>", "<Control-KP_Enter>"):
             self.root.bind(sequence, lambda _e: self._shortcut(self.sender, self.sender.share))
+        # Ttk's own Ctrl+Tab does nothing while the focus is on the bare toplevel: cycle here instead.
+        self.root.bind("<Control-Tab>", lambda _e: self._cycle(1))
+        for sequence in ("<Control-Shift-Tab>", "<Control-ISO_Left_Tab>"):
+            self.root.bind(sequence, lambda _e: self._cycle(-1))
+
+    def _cycle(self, step: int) -> str:
+        tabs = self.notebook.tabs()
+        self.notebook.select(tabs[(tabs.index(self.notebook.select()) + step) % len(tabs)])
+        return "break"
 
     def _shortcut(self, tab, action) -> str:
         if tab is not None:
             self.notebook.select(tab)
         action()
         return "break"
+
+    def _focus_tab(self) -> None:
+        """Keyboard focus on the shown tab's first button, so its shortcuts and Tab order work at once."""
+        shown = self.receiver if self.notebook.select() == str(self.receiver) else self.sender
+        (shown.receive_button if shown is self.receiver else shown.open_button).focus_set()
 
     def _paste(self) -> None:
         """Ctrl+V in a text entry pastes text there; anywhere else it pastes an image to share."""

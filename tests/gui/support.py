@@ -1,0 +1,141 @@
+"""Helpers for GUI tests: pump the Tk loop until something holds, test images, other processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import sysv_ipc
+
+from PIL import Image, ImageChops
+
+from tests.conftest import ROOT
+from tests.ipc_cleanup import objects_at
+from app.ipc import sysv_key
+
+MAGENTA, CYAN = (255, 0, 255), (0, 255, 255)
+
+
+def pump_until(app, condition, timeout: float = 15.0, what: str = "the condition"):
+    """Run the Tk loop until condition() is true; fail with what was on the status bar if it never is."""
+    root = app.root if hasattr(app, "root") else app
+    deadline = time.monotonic() + timeout
+    while True:
+        root.update()
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            status = getattr(getattr(app, "status", None), "text", "?")
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}; status bar: {status!r}")
+        time.sleep(0.005)
+
+
+def status_after(app, action, timeout: float = 15.0) -> str:
+    """Do action, then wait for the next status-bar sentence that is not a progress note ('...')."""
+    before = len(app.status.history)
+    action()
+    pump_until(app, lambda: any(not text.endswith("...") for _, _, text in app.status.history[before:])
+               and not (app.sender.worker.busy or app.receiver.worker.busy), timeout, "a status sentence")
+    return app.status.text
+
+
+def stripes(size=(640, 480), band=40) -> Image.Image:
+    """Horizontal magenta and cyan bands: easy to find again on a screenshot."""
+    image = Image.new("RGB", size, MAGENTA)
+    for y in range(band, size[1], 2 * band):
+        image.paste(CYAN, (0, y, size[0], min(size[1], y + band)))
+    return image
+
+
+def same_pixels(a: Image.Image, b: Image.Image) -> bool:
+    if a.mode != b.mode or a.size != b.size:
+        return False
+    if a.mode in ("I", "F", "I;16"):
+        return a.tobytes() == b.tobytes()
+    return ImageChops.difference(a.convert("RGBA"), b.convert("RGBA")).getbbox() is None
+
+
+@contextmanager
+def foreign_segment(key: str, size: int = 3333):
+    """Another program's segment at key (non-magic bytes), removed by id afterwards."""
+    shm = sysv_ipc.SharedMemory(sysv_key(key), sysv_ipc.IPC_CREX, size=size, mode=0o600)
+    shm.write(b"NOT-IMGSHARE-" * (size // 13))
+    try:
+        yield shm
+    finally:
+        shm.detach()
+        sysv_ipc.remove_shared_memory(shm.id)
+
+
+HOLD_LOCK = """
+import sys, time, sysv_ipc
+from app.ipc import sysv_key
+k = sysv_key(sys.argv[1])
+try:
+    sem = sysv_ipc.Semaphore(k, sysv_ipc.IPC_CREX, mode=0o600, initial_value=0)
+    sem.release()  # initialised, as imgshare's lock protocol does
+except sysv_ipc.ExistentialError:
+    sem = sysv_ipc.Semaphore(k)
+sem.undo = True
+sem.acquire()
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+@contextmanager
+def lock_held_elsewhere(key: str):
+    """Another process holds the key's lock semaphore (creating it if needed) until the block ends."""
+    holder = start_python(HOLD_LOCK, key)
+    try:
+        assert holder.stdout.readline().strip() == "held", holder.stderr.read()
+        yield holder
+    finally:
+        stop(holder)
+
+
+def ipc_objects(key: str) -> list[tuple[str, int]]:
+    return objects_at(sysv_key(key))
+
+
+def env() -> dict:
+    return dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+def start_python(code: str, *args: str) -> subprocess.Popen:
+    """A helper Python process (prints a first line when ready)."""
+    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env())
+
+
+def start_gui(*args: str) -> subprocess.Popen:
+    """The real program's window in its own process: python -m app gui ..."""
+    return subprocess.Popen([sys.executable, "-m", "app", "gui", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env())
+
+
+def start_peer(*args: str) -> subprocess.Popen:
+    """tests/gui/peer.py in the background (send: it serves until SIGTERM)."""
+    return subprocess.Popen([sys.executable, str(Path(__file__).with_name("peer.py")), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env())
+
+
+def run_peer(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """tests/gui/peer.py: a second app instance in another process, driven through its widgets."""
+    return subprocess.run([sys.executable, str(Path(__file__).with_name("peer.py")), *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env())
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

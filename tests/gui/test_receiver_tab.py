@@ -1,0 +1,194 @@
+"""The Receiver tab driven through its widgets: receive, show every mode, save, 1:1, resize, errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+import sysv_ipc
+from PIL import Image, ImageGrab
+
+from app.ipc import Sender, sysv_key
+from app.views.display import fit_size
+from tests.conftest import start_cli
+from tests.gui.support import foreign_segment, lock_held_elsewhere, pump_until, status_after, stop, stripes
+
+
+def receive(app) -> str:
+    app.notebook.select(app.receiver)
+    return status_after(app, app.receiver.receive_button.invoke)
+
+
+def settled(app):
+    view = app.receiver.view
+    pump_until(app, lambda: view.displayed_size and not view.rendering, what="the image on screen")
+    return view.displayed_size
+
+
+def box(view):
+    return view.canvas.winfo_width(), view.canvas.winfo_height()
+
+
+def save_as(app, path) -> str:
+    app.receiver.ask_save_path = lambda parent, suggested: str(path)
+    return status_after(app, app.receiver.save_button.invoke)
+
+
+def gradient(mode: str, size=(300, 200)) -> Image.Image:
+    base = Image.linear_gradient("L").resize(size)
+    if mode == "I;16":
+        return base.point(lambda v: v * 200 + 1000, "I").convert("I;16")
+    if mode == "I":
+        return base.convert("I").point(lambda v: v * 1000 - 70000)
+    if mode == "F":
+        return base.convert("F").point(lambda v: v / 1000.0 - 0.1)
+    if mode == "P":
+        image = base.convert("P")
+        image.info["transparency"] = 0
+        return image
+    if mode == "LA":
+        return Image.merge("LA", (base, base.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
+    return base.convert(mode)
+
+
+@pytest.mark.parametrize("mode, ext", [("1", ".png"), ("L", ".png"), ("LA", ".png"), ("P", ".png"),
+                                       ("RGB", ".png"), ("RGBA", ".png"), ("I;16", ".png"), ("I", ".tif"),
+                                       ("F", ".tif")])
+def test_every_mode_displays_and_saves_exactly(make_app, key, tmp_path, mode, ext):
+    original = gradient(mode)
+    with Sender(key) as sender:
+        sender.share(original, source_name=f"g-{mode}{ext}")
+        app = make_app(key=key)
+        said = receive(app)
+        assert said.startswith(f"Received 300x200 {mode} under key {key!r}, sequence 1, from pid {os.getpid()}")
+        assert settled(app) == fit_size((300, 200), box(app.receiver.view))
+        assert app.receiver.panel.value("Mode") == mode
+        from app.views.receiving import suggested_name
+        assert suggested_name(app.receiver.got.info, mode) == f"g-{mode}{ext}"
+        out = tmp_path / f"out{ext}"
+        assert save_as(app, out) == f"Saved {out}."
+        with Image.open(out) as saved:
+            saved.load()
+            expected = original.convert("I") if mode == "I;16" and saved.mode == "I" else original
+            assert saved.size == original.size and saved.tobytes() == expected.tobytes() or \
+                list(saved.convert("I").getdata()) == list(original.convert("I").getdata())
+
+
+def test_transparency_is_drawn_over_a_checkerboard(make_app, key):
+    image = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
+    image.paste((255, 0, 0, 255), (200, 0, 400, 300))
+    with Sender(key) as sender:
+        sender.share(image)
+        app = make_app(key=key)
+        receive(app)
+        settled(app)
+        canvas = app.receiver.view.canvas
+        x0, y0 = canvas.winfo_rootx(), canvas.winfo_rooty()
+        shot = ImageGrab.grab(bbox=(x0, y0, x0 + canvas.winfo_width(), y0 + canvas.winfo_height()),
+                              xdisplay=os.environ["DISPLAY"])
+        w, h = app.receiver.view.displayed_size
+        left = (canvas.winfo_width() - w) // 2
+        top = (canvas.winfo_height() - h) // 2
+        transparent = {shot.getpixel((left + dx, top + dy)) for dx in range(0, 32) for dy in range(0, 32)}
+        assert transparent == {(204, 204, 204), (153, 153, 153)}
+        assert shot.getpixel((left + w * 3 // 4, top + h // 2)) == (255, 0, 0)
+        assert app.receiver.got.image.getpixel((0, 0)) == (0, 0, 0, 0)  # display never alters the image
+
+
+def test_one_to_one_scrolls_and_resize_redraws(make_app, key):
+    with Sender(key) as sender:
+        sender.share(stripes((3000, 2000)))
+        app = make_app(key=key)
+        receive(app)
+        view = app.receiver.view
+        fitted = settled(app)
+        assert fitted == fit_size((3000, 2000), box(view))
+        assert not view.xbar.winfo_ismapped()
+        app.receiver.one_to_one_check.invoke()
+        pump_until(app, lambda: view.xbar.winfo_ismapped() and not view.rendering
+                   and view.displayed_size == box(view), what="1:1 with scroll bars")
+        view.xbar.set(0, 0)
+        view.canvas.xview_moveto(0.5)
+        view.set_one_to_one(True)
+        pump_until(app, lambda: not view.rendering and view.canvas.coords(view._item)[0] >= 1400, what="a scroll")
+        app.receiver.one_to_one_check.invoke()
+        pump_until(app, lambda: not view.rendering and view.displayed_size == fit_size((3000, 2000), box(view)))
+        app.root.geometry("700x450")
+        pump_until(app, lambda: box(view)[0] < 600 and not view.rendering
+                   and view.displayed_size == fit_size((3000, 2000), box(view)), what="a redraw after resizing")
+        assert view.displayed_size[0] < fitted[0]
+
+
+def test_errors_name_the_key_and_keep_the_previous_image(make_app, new_key):
+    good, empty, foreign, busy, corrupt = (new_key() for _ in range(5))
+    with Sender(good) as sender:
+        sender.share(stripes((320, 240)))
+        app = make_app(key=good)
+        app.receiver.lock_timeout = 0.5
+        receive(app)
+        shown = settled(app)
+    field = app.receiver.key_field.var
+
+    def fails(key_text, expected):
+        field.set(key_text)
+        said = receive(app)
+        assert app.status.is_error, said
+        assert said.lower().startswith(expected.lower()), said
+        assert said.endswith("; the previous image stays on screen.")
+        assert app.receiver.got.info.key == good and app.receiver.view.displayed_size == shown
+
+    fails(empty, f"nothing is shared under the key {empty!r}")
+    with foreign_segment(foreign):
+        fails(foreign, f"the key {foreign!r} holds another program's shared memory")
+    with Sender(busy) as other:
+        other.share(stripes((50, 50)))
+        with lock_held_elsewhere(busy):
+            fails(busy, f"the lock of key {busy!r} stayed busy for 0.5 s; another process holds it")
+    with Sender(corrupt) as other:
+        other.share(stripes((64, 64)))
+        shm = sysv_ipc.SharedMemory(sysv_key(corrupt))
+        shm.write(b"\x01\x02\x03" * 100, shm.size - 400)  # scribble over the pixels
+        shm.detach()
+        fails(corrupt, f"the image under key {corrupt!r} failed its checksum")
+    fails("", "the key must not be empty")
+    assert app.receiver.panel.value("Key").startswith(good)
+
+
+def test_save_and_copy_errors_and_clipboard(make_app, key, tmp_path, monkeypatch):
+    original = stripes((200, 120))
+    with Sender(key) as sender:
+        sender.share(original)
+        app = make_app(key=key)
+        receive(app)
+        said = save_as(app, tmp_path / "no-such-dir" / "x.png")
+        assert app.status.is_error and said.startswith("cannot write x.png: [Errno 2] No such file")
+        said = status_after(app, app.receiver.copy_button.invoke)
+        assert said == "Copied the image to the clipboard."
+        import subprocess
+        data = subprocess.run(["xclip", "-selection", "clipboard", "-t", "image/png", "-o"],
+                              capture_output=True, timeout=10).stdout
+        import io
+        with Image.open(io.BytesIO(data)) as pasted:
+            assert pasted.convert("RGB").tobytes() == original.tobytes()
+        import app.views.clipboard as clip
+        monkeypatch.setattr(clip.shutil, "which", lambda name: None)
+        said = status_after(app, app.receiver.copy_button.invoke)
+        assert app.status.is_error and said.startswith("Image copy and paste need the xclip program")
+
+
+def test_sender_gone_is_visible(make_app, key, tmp_path):
+    path = tmp_path / "s.png"
+    stripes((80, 60)).save(path)
+    other = start_cli("send", str(path), "--key", key)
+    try:
+        assert other.stdout.readline().startswith("shared ")
+        app = make_app(key=key, receive=True)
+        pump_until(app, lambda: app.receiver.got, what="the image")
+        assert app.receiver.panel.value("Sender") == f"pid {other.pid}, alive"
+        os.kill(other.pid, signal.SIGKILL)
+        other.wait()
+        pump_until(app, lambda: app.receiver.panel.value("Sender") == f"pid {other.pid}, sender gone",
+                   timeout=8, what="'sender gone'")
+    finally:
+        stop(other)
