@@ -6,6 +6,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .frozen import prepare
+    prepare()  # usable streams, crash logging, frozen-launcher handling: before anything else
     args = sys.argv[1:] if argv is None else argv
     from .cli import run
     return run(args if args else ["gui"])

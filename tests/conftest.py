@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,16 +32,42 @@ def key(new_key):
     return new_key()
 
 
+def _ipc_objects() -> set[tuple[str, int]]:
+    found = set()
+    for kind, path, column in (("shm", "/proc/sysvipc/shm", "shmid"), ("sem", "/proc/sysvipc/sem", "semid")):
+        with open(path) as f:
+            names = f.readline().split()
+            found |= {(kind, int(dict(zip(names, line.split()))[column])) for line in f}
+    return found
+
+
+def _temp_entries() -> set[str]:
+    tmp = Path(tempfile.gettempdir())
+    return {p.name for p in tmp.iterdir() if p.name.startswith(("imgshare", "_MEI"))}
+
+
+def pytest_sessionstart(session):
+    session.config._imgshare_before = (_ipc_objects(), _temp_entries())
+
+
 def pytest_sessionfinish(session, exitstatus):
-    leftovers = _ALL_KEYS.cleanup()
-    if leftovers:
-        session.config._imgshare_leftovers = leftovers
+    """The leak check: nothing the suite made may remain (IPC objects, temporary folders)."""
+    removed_by_fixtures = _ALL_KEYS.cleanup()  # keys whose test failed before its own cleanup
+    ipc_before, tmp_before = session.config._imgshare_before
+    new_ipc = sorted(_ipc_objects() - ipc_before)
+    new_tmp = sorted(_temp_entries() - tmp_before)
+    if new_ipc or new_tmp:
+        session.config._imgshare_leaks = (new_ipc, new_tmp, removed_by_fixtures)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    leftovers = getattr(config, "_imgshare_leftovers", None)
-    if leftovers:
-        terminalreporter.write_line(f"IPC objects left behind by tests (removed now): {leftovers}", red=True)
+    leaks = getattr(config, "_imgshare_leaks", None)
+    if leaks:
+        new_ipc, new_tmp, removed = leaks
+        terminalreporter.write_line(
+            f"LEAK CHECK FAILED: IPC objects made during the run and still present: {new_ipc}; "
+            f"temporary entries: {new_tmp} (objects at test keys removed at the end: {removed})", red=True)
 
 
 def imgshare_cmd() -> list[str]:
