@@ -10,7 +10,7 @@ import sys
 import threading
 
 from . import __version__
-from .exit_codes import DESCRIPTIONS, NOT_SHARED, OK, USAGE, exit_code_for
+from .exit_codes import DESCRIPTIONS, NOT_SHARED, OK, USAGE, UsageError, exit_code_for
 from .ipc import (DEFAULT_KEY, ImgShareError, NotSharedError, Receiver, Sender, WaitTimeoutError,
                   clean, list_shares, remove_share, sysv_key, validate_key)
 from .ipc.info import ShareInfo
@@ -62,10 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the image file")
     p.add_argument("--persist", action="store_true",
                    help="leave the share in place and exit at once (a later sender may replace it)")
+    p.add_argument("--watch", action="store_true",
+                   help="share the file again each time it changes on disk (once it decodes)")
     p.add_argument("--timeout", type=_seconds, default=5.0, help="seconds to wait for a busy lock")
 
     p = verb("receive", "write the shared image to a file, or print its metadata")
-    p.add_argument("-o", "--output", metavar="OUT", help="file to write (format from its extension)")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="file to write (format from its extension); with --follow, a folder")
+    p.add_argument("--follow", action="store_true",
+                   help="keep receiving each new image (into OUT/NNNNNN.png) until interrupted")
+    p.add_argument("--count", type=int, metavar="N", help="with --follow: stop after N images")
     p.add_argument("--wait", type=_seconds, default=0.0, help="seconds to wait for an image to appear")
     p.add_argument("--timeout", type=_seconds, default=5.0, help="seconds to wait for a busy lock")
     p.add_argument("--no-verify", action="store_true", help="skip the payload checksum")
@@ -135,10 +141,14 @@ class _StopSignals:
 
 
 def cmd_send(args) -> int:
-    from .imaging import load_image
+    from .playback import Player, load_frames
     stop = _StopSignals()  # installed first: a signal at any moment from here on still cleans up
-    image = load_image(args.file)
+    if args.persist and args.watch:
+        raise UsageError("--persist and --watch cannot be combined: watching needs a running sender")
+    frames = load_frames(args.file)
+    image = frames[0].image
     sender = Sender(args.key, lock_timeout=args.timeout)
+    background = []
     try:
         sequence = sender.share(image, source_name=args.file)
         what = f"{os.path.basename(args.file)} ({image.width}x{image.height} {image.mode})"
@@ -147,15 +157,46 @@ def cmd_send(args) -> int:
             print(f"shared {what} under key {args.key!r}, sequence {sequence}; left in place (persisted)",
                   flush=True)
             return OK
-        print(f"shared {what} under key {args.key!r}, sequence {sequence}; serving until interrupted "
-              "(Ctrl+C)", flush=True)
+        extra = f", playing {len(frames)} frames" if len(frames) > 1 else ""
+        extra += ", watching for changes" if args.watch else ""
+        print(f"shared {what} under key {args.key!r}, sequence {sequence}{extra}; serving until "
+              "interrupted (Ctrl+C)", flush=True)
+        failures: list[ImgShareError] = []
+
+        def failed(exc):
+            failures.append(exc)
+            stop.stop.set()
+
+        if len(frames) > 1:
+            background.append(Player(sender, frames, args.file, on_error=failed).start())
+        if args.watch:
+            from .watching import FileWatcher
+
+            def reshare(new_image):
+                try:
+                    seq = sender.share(new_image, source_name=args.file)
+                except ImgShareError as exc:
+                    print(f"imgshare: warning: {exc}", file=sys.stderr, flush=True)
+                    return
+                print(f"shared {os.path.basename(args.file)} again ({new_image.width}x{new_image.height} "
+                      f"{new_image.mode}), sequence {seq}", flush=True)
+
+            background.append(FileWatcher(args.file, reshare).start())
         stop.wait()
+        if failures:
+            raise failures[0]
         return OK
     finally:
+        for task in background:
+            task.stop()
         sender.close(persist=args.persist)
 
 
 def cmd_receive(args) -> int:
+    if args.follow:
+        return _receive_following(args)
+    if args.count is not None:
+        raise UsageError("--count goes with --follow")
     receiver = Receiver(args.key)
     try:
         image, info = receiver.receive(timeout=args.timeout, wait=args.wait, verify=not args.no_verify)
@@ -173,6 +214,38 @@ def cmd_receive(args) -> int:
             print(f"saved {args.output}: {_describe(info)}")
     else:
         _print_info(info, args.json)
+    return OK
+
+
+def _receive_following(args) -> int:
+    from .following import follow
+    from .imaging import LOSSLESS_PNG_MODES, save_image
+    stop = _StopSignals()
+    if args.count is not None and args.count < 1:
+        raise UsageError("--count must be at least 1")
+    folder = args.output
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    received = 0
+    with Receiver(args.key) as receiver:
+        for event in follow(receiver, stop.stop, verify=not args.no_verify, lock_timeout=args.timeout):
+            if event.kind == "gone":
+                print(f"sender gone (pid {event.info.sender_pid}); waiting for a new sender", flush=True)
+                continue
+            if event.kind == "error":
+                print(f"imgshare: warning: {event.error}", file=sys.stderr, flush=True)
+                continue
+            image, info = event.received
+            line = _describe(info)
+            if folder:
+                ext = ".png" if image.mode in LOSSLESS_PNG_MODES else ".tif"
+                path = os.path.join(folder, f"{info.sequence:06d}{ext}")
+                save_image(image, path)
+                line = f"{path}: {line}"
+            print(line, flush=True)
+            received += 1
+            if args.count is not None and received >= args.count:
+                break
     return OK
 
 

@@ -14,9 +14,14 @@ TIMED_OUT = 5
 PERMISSION = 6
 IN_USE = 7
 
+class UsageError(ImgShareError):
+    """Command-line arguments that parse but do not make sense together."""
+
+
 # Most specific first: ForeignSegmentError is a CorruptSegmentError, and so on.
 _TABLE: list[tuple[type[BaseException], int]] = [
     (InvalidKeyError, USAGE),
+    (UsageError, USAGE),
     (NotSharedError, NOT_SHARED),
     (CorruptSegmentError, CORRUPT),
     (LockTimeoutError, TIMED_OUT),

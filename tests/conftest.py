@@ -58,7 +58,10 @@ def pytest_sessionfinish(session, exitstatus):
     new_tmp = sorted(_temp_entries() - tmp_before)
     if new_ipc or new_tmp:
         session.config._imgshare_leaks = (new_ipc, new_tmp, removed_by_fixtures)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        # Another run of the suite on the same machine and user makes objects too; a developer doing
+        # that may set IMGSHARE_LEAK_CHECK=warn. CI runs alone and keeps the check strict.
+        if os.environ.get("IMGSHARE_LEAK_CHECK", "fail") != "warn":
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -1,0 +1,108 @@
+"""Animated images: decode every frame with its duration, and play them through a Sender in a thread.
+
+No Tk here: the CLI and the Sender tab both use Player, whose callbacks run on its own thread (the tab
+hands them to the Tk thread through its worker queue).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from PIL import Image, ImageSequence
+
+from .imaging import load_image
+from .ipc import ImgShareError, Sender
+
+DEFAULT_FRAME_SECONDS = 0.1
+MIN_FRAME_SECONDS = 0.01  # browsers treat 0 ms GIF frames as ~10 ms; do the same
+
+
+@dataclass(frozen=True)
+class Frame:
+    image: Image.Image
+    seconds: float
+
+
+def load_frames(path: str) -> list[Frame]:
+    """Every frame of an image file with its display time; one frame for a still image.
+
+    Errors are ImageError / TooLargeError with one sentence, as for load_image.
+    """
+    first = load_image(path)  # validates the file and raises the usual sentences
+    try:
+        with Image.open(path) as animated:
+            count = getattr(animated, "n_frames", 1)
+            if count <= 1:
+                return [Frame(first, 0.0)]
+            frames = []
+            for frame in ImageSequence.Iterator(animated):
+                duration = frame.info.get("duration", animated.info.get("duration", 0)) or 0
+                seconds = max(MIN_FRAME_SECONDS, duration / 1000) if duration else DEFAULT_FRAME_SECONDS
+                # Frames after the first may differ in mode (GIF: P, then RGB/RGBA); RGBA holds all.
+                frames.append(Frame(frame.convert("RGBA"), seconds))
+            return frames
+    except (OSError, ValueError, EOFError):
+        return [Frame(first, 0.0)]
+
+
+class Player:
+    """Shares frames through sender at their own durations, looping, until stopped."""
+
+    def __init__(self, sender: Sender, frames: list[Frame], source_name: str = "",
+                 on_frame: Callable[[int, int], None] | None = None,
+                 on_error: Callable[[ImgShareError], None] | None = None):
+        self._sender = sender
+        self._frames = frames
+        self._source = source_name
+        self._on_frame = on_frame
+        self._on_error = on_error
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._thread = threading.Thread(target=self._run, name="imgshare-player", daemon=True)
+
+    def start(self) -> "Player":
+        self._thread.start()
+        return self
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def stop(self, wait: float = 2.0) -> None:
+        self._stop.set()
+        self._running.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(wait)
+
+    def _run(self) -> None:
+        index = 0
+        next_due = time.monotonic()
+        while not self._stop.is_set():
+            self._running.wait()
+            if self._stop.is_set():
+                return
+            frame = self._frames[index]
+            try:
+                sequence = self._sender.share(frame.image, source_name=self._source)
+            except ImgShareError as exc:
+                if self._on_error:
+                    self._on_error(exc)
+                return
+            if self._on_frame:
+                self._on_frame(index, sequence)
+            # Keep to the animation's clock; after a pause or a slow share, do not rush to catch up.
+            next_due = max(next_due + frame.seconds, time.monotonic())
+            self._stop.wait(max(0.0, next_due - time.monotonic()))
+            if not self._running.is_set():
+                next_due = time.monotonic()
+            index = (index + 1) % len(self._frames)
