@@ -63,11 +63,13 @@ def run(key: str, size: tuple[int, int], rate: float, seconds: float, verify: bo
         sender.stdin.flush()
         started = time.monotonic()
         threading.Timer(seconds, stop.set).start()
+        last_frame = started
         for event in stream:
             if event.kind == "frame":
                 received += 1
+                last_frame = time.monotonic()
                 latencies.append(time.time() - event.info.timestamp)
-        elapsed = time.monotonic() - started
+        elapsed = max(1e-9, min(seconds, last_frame - started))
     shared = int(sender.stdout.readline())
     sender.stdin.write("bye\n")
     sender.stdin.flush()
