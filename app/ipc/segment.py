@@ -261,18 +261,26 @@ def is_removed(segment: Segment) -> bool:
         return True
 
 
-def check_fits(size: int) -> None:
-    """Raise TooLargeError if the kernel's limits would refuse a segment of size bytes.
-
-    Checked before an old segment is given up, so a too-large image never costs the current share.
-    """
+def kernel_limits() -> dict[str, int] | None:
+    """kernel.shmmax (bytes) and kernel.shmall (pages), or None where they cannot be read."""
     limits = {}
     for name in ("shmmax", "shmall"):
         try:
             with open(f"/proc/sys/kernel/{name}") as f:
                 limits[name] = int(f.read().split()[0])
         except (OSError, ValueError, IndexError):
-            return  # not Linux, or unreadable: let shmget decide
+            return None
+    return limits
+
+
+def check_fits(size: int) -> None:
+    """Raise TooLargeError if the kernel's limits would refuse a segment of size bytes.
+
+    Checked before an old segment is given up, so a too-large image never costs the current share.
+    """
+    limits = kernel_limits()
+    if limits is None:
+        return  # not Linux, or unreadable: let shmget decide
     if size > limits["shmmax"]:
         raise TooLargeError(
             f"the image needs a {size / 1e6:.1f} MB segment but this machine allows at most "

@@ -124,3 +124,40 @@ def test_corrupt_reads_do_not_disturb_the_next_good_share(key):
             Receiver(key).receive()
         sender.share(make_image("L", (50, 40), seed=9))
         assert digest(Receiver(key).receive()[0]) == digest(make_image("L", (50, 40), seed=9))
+
+
+def test_image_over_the_kernel_limits_keeps_the_current_share(key, monkeypatch):
+    from app.ipc import TooLargeError, segment
+    first = make_image("RGBA", (200, 100))
+    with Sender(key) as sender:
+        sender.share(first)
+        monkeypatch.setattr(segment, "kernel_limits", lambda: {"shmmax": 500_000, "shmall": 1 << 40})
+        with pytest.raises(TooLargeError, match="shmmax"):
+            sender.share(make_image("RGBA", (600, 400)))  # 960 kB: over the (pretended) limit
+        assert digest(Receiver(key).receive()[0]) == digest(first)
+        sender.share(make_image("RGBA", (180, 90)))  # still works within the limits
+
+
+def test_refused_new_segment_puts_the_old_share_back(key, monkeypatch):
+    """shmget can still fail after the limits check (memory pressure): the old image comes back."""
+    from app.ipc import TooLargeError
+    from app.ipc.segment import Segment
+    first = make_image("RGB", (300, 200))
+    real_create = Segment.create.__func__
+    calls = []
+
+    def failing_once(cls, sysv, size, key_name):
+        calls.append(size)
+        if len(calls) == 1:
+            raise TooLargeError("the system refused the segment (simulated)")
+        return real_create(cls, sysv, size, key_name)
+
+    with Sender(key) as sender:
+        sender.share(first)
+        monkeypatch.setattr(Segment, "create", classmethod(failing_once))
+        with pytest.raises(TooLargeError):
+            sender.share(make_image("RGB", (900, 700)))
+        image, info = Receiver(key).receive()
+        assert digest(image) == digest(first) and info.sequence == 1
+        monkeypatch.undo()
+        assert sender.share(make_image("RGB", (900, 700))) == 2
