@@ -52,15 +52,10 @@ def test_foreign_segment_is_refused_by_every_verb_and_left_untouched(key, foreig
 
 
 def test_foreign_semaphore_held_forever_gives_exit_5(key):
-    from tests.test_lifecycle import python
-    holder = python("hold_lock.py", str(sysv_key(key)), "--create")
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    from tests.test_lifecycle import lock_held_elsewhere
+    with lock_held_elsewhere(key, create=True):
         assert run_cli("receive", "--key", key, "--timeout", "0.5").returncode == 5
         assert run_cli("send", "/dev/null", "--key", key).returncode == 1  # bad file comes first
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def persisted_share(key, mode="RGB"):

@@ -12,7 +12,7 @@ import pytest
 from app.ipc import Sender, sysv_key
 from tests.conftest import ROOT
 from tests.images import make_image
-from tests.test_lifecycle import python
+from tests.test_lifecycle import lock_held_elsewhere
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +34,11 @@ def test_plain_install_runs_and_times_out_on_a_held_lock(installed, key, tmp_pat
                           cwd=tmp_path).stdout.split() == ["1699187442", "0x65478af2"]
     with Sender(key) as sender:
         sender.share(make_image("RGB"))
-        holder = python("hold_lock.py", str(sysv_key(key)))
-        try:
-            assert holder.stdout.readline().strip() == "held"
+        with lock_held_elsewhere(key):
             started = time.monotonic()
             result = subprocess.run([imgshare, "receive", "--key", key, "--timeout", "1"],
                                     capture_output=True, text=True, cwd=tmp_path, timeout=30)
             assert result.returncode == 5 and time.monotonic() - started < 10
-        finally:
-            holder.kill()
-            holder.wait()
         out = tmp_path / "got.png"
         result = subprocess.run([imgshare, "receive", "--key", key, "-o", str(out)], capture_output=True,
                                 text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""})

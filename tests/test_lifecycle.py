@@ -1,6 +1,7 @@
 """Who owns a key, what happens when senders stop, crash, race or replace images, and the lock."""
 
 import json
+from contextlib import contextmanager
 import os
 import signal
 import subprocess
@@ -19,6 +20,18 @@ from tests.ipc_cleanup import objects_of
 from tests.test_roundtrip import stop, wait_for_line
 
 HELPERS = ROOT / "tests" / "helpers"
+
+
+@contextmanager
+def lock_held_elsewhere(key: str, *, create: bool = False):
+    """Another process holds the key's lock (with SEM_UNDO) until the block ends, then is killed."""
+    holder = python("hold_lock.py", str(sysv_key(key)), *(["--create"] if create else []))
+    try:
+        assert holder.stdout.readline().strip() == "held", holder.stderr.read()
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def python(script: str, *args: str) -> subprocess.Popen:
@@ -122,9 +135,7 @@ def test_held_lock_gives_exit_5_in_time_not_a_hang(key, tmp_path):
     assert not sysv_ipc.SEMAPHORE_TIMEOUT_SUPPORTED or True  # the registry wheel: no native timeouts
     with Sender(key) as sender:
         sender.share(make_image("L"))
-        holder = python("hold_lock.py", str(sysv_key(key)))
-        try:
-            assert holder.stdout.readline().strip() == "held"
+        with lock_held_elsewhere(key):
             started = time.monotonic()
             result = run_cli("receive", "--key", key, "--timeout", "1")
             elapsed = time.monotonic() - started
@@ -133,9 +144,6 @@ def test_held_lock_gives_exit_5_in_time_not_a_hang(key, tmp_path):
             assert 0.9 < elapsed < 10
             with pytest.raises(LockTimeoutError):
                 Receiver(key).receive(timeout=0.3)
-        finally:
-            holder.kill()
-            holder.wait()
         # SEM_UNDO: the killed holder's lock is free again
         image, _ = Receiver(key).receive(timeout=2)
         assert image.mode == "L"
@@ -144,17 +152,12 @@ def test_held_lock_gives_exit_5_in_time_not_a_hang(key, tmp_path):
 def test_opening_an_existing_lock_never_resets_it(key):
     with Sender(key) as sender:
         sender.share(make_image("L"))
-        holder = python("hold_lock.py", str(sysv_key(key)))
-        try:
-            assert holder.stdout.readline().strip() == "held"
+        with lock_held_elsewhere(key):
             lock, created = KeyLock.open_or_create(sysv_key(key), key, 1.0)
             assert not created
             assert sysv_ipc.Semaphore(sysv_key(key), 0).value == 0  # still held, not reset to 1
             with pytest.raises(LockTimeoutError):
                 lock.acquire(0.2)
-        finally:
-            holder.kill()
-            holder.wait()
 
 
 def test_concurrent_creation_yields_one_working_lock(new_key):
@@ -214,14 +217,9 @@ def test_both_lock_strategies_time_out_and_then_succeed(kernel_wait, key, monkey
     monkeypatch.setattr(semtimedop, "AVAILABLE", kernel_wait and semtimedop.AVAILABLE)
     with Sender(key) as sender:
         sender.share(make_image("L"))
-        holder = python("hold_lock.py", str(sysv_key(key)))
-        try:
-            assert holder.stdout.readline().strip() == "held"
+        with lock_held_elsewhere(key):
             started = time.monotonic()
             with pytest.raises(LockTimeoutError):
                 Receiver(key).receive(timeout=0.4)
             assert 0.35 < time.monotonic() - started < 3
-        finally:
-            holder.kill()
-            holder.wait()
         assert Receiver(key).receive(timeout=2)[0].mode == "L"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sysv_ipc
 
+from . import auxsem
 from .keys import borrow_sysv_key
 
 
@@ -23,22 +24,15 @@ class BorrowCount:
 
     @classmethod
     def open_or_create(cls, key: str) -> "BorrowCount | None":
-        """For senders. Created at 0, which is already its initial value: no initialisation race."""
-        sysv = borrow_sysv_key(key)
-        try:
-            return cls(sysv_ipc.Semaphore(sysv, sysv_ipc.IPC_CREX, mode=0o600, initial_value=0))
-        except sysv_ipc.ExistentialError:
-            return cls.open(key)
-        except sysv_ipc.PermissionsError:
-            return None
+        """For senders (value 0 = nobody borrows)."""
+        sem = auxsem.open_or_create(borrow_sysv_key(key))
+        return cls(sem) if sem is not None else None
 
     @classmethod
     def open(cls, key: str) -> "BorrowCount | None":
         """For receivers; None if the key has no borrow semaphore (then nobody may borrow)."""
-        try:
-            return cls(sysv_ipc.Semaphore(borrow_sysv_key(key), 0))
-        except (sysv_ipc.ExistentialError, sysv_ipc.PermissionsError):
-            return None
+        sem = auxsem.open_existing(borrow_sysv_key(key))
+        return cls(sem) if sem is not None else None
 
     def count(self) -> int:
         try:
@@ -60,7 +54,4 @@ class BorrowCount:
             pass  # the sender removed it meanwhile: nothing to give back
 
     def remove(self) -> None:
-        try:
-            self._sem.remove()
-        except sysv_ipc.ExistentialError:
-            pass
+        auxsem.remove(self._sem)

@@ -3,17 +3,16 @@
 sysv_ipc lets a process detach a segment while memoryviews of it are still in use, and touching such a
 view crashes the process. So every view handed out is tracked, and a segment is detached only once all
 of them can be released; one whose views are still borrowed (a caller keeps an image that maps it)
-lingers, attached, until a later sweep finds it free.
+lingers, attached, until a later detach finds it free.
 """
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 
 import sysv_ipc
 
+from . import kernel
 from .errors import AccessDeniedError, NotSharedError, TooLargeError
 
 _lingering: list["Segment"] = []  # detached later, when their borrowed views are gone
@@ -39,7 +38,7 @@ class Segment:
         0.16 s for an 8K image, a frozen window), while the kernel zero-fills pages lazily anyway.
         """
         try:
-            shmid = _shmget_new(sysv, size)
+            shmid = kernel.shmget_new(sysv, size)
             shm = sysv_ipc.attach(shmid) if shmid is not None else sysv_ipc.SharedMemory(
                 sysv, sysv_ipc.IPC_CREX, mode=0o600, size=size, init_character=b"\0")
         except (sysv_ipc.ExistentialError, FileExistsError):
@@ -116,7 +115,7 @@ class Segment:
 
     def populate(self) -> None:
         """Map all pages at once (MADV_POPULATE_READ, Linux 5.14+) instead of one fault per page."""
-        _populate(self._shm.address, self.size)
+        kernel.populate(self._shm.address, self.size)
 
     def read(self, offset: int, length: int) -> bytes:
         """A copy of [offset, offset + length), clipped to the segment."""
@@ -170,69 +169,6 @@ class Segment:
             pass
 
 
-_MADV_POPULATE_READ = 22
-_IPC_CREAT, _IPC_EXCL = 0o1000, 0o2000
-_libc = None
-
-
-def _c_library():
-    global _libc
-    if _libc is None:
-        import ctypes
-        _libc = ctypes.CDLL(None, use_errno=True)
-        _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        _libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int]
-    return _libc
-
-
-def _shmget_new(sysv: int, size: int) -> int | None:
-    """shmget(IPC_CREAT | IPC_EXCL | 0600) through ctypes (no GIL held); None if unavailable."""
-    import ctypes
-    import errno
-    try:
-        libc = _c_library()
-    except (OSError, AttributeError):
-        return None
-    shmid = libc.shmget(sysv, size, _IPC_CREAT | _IPC_EXCL | 0o600)
-    if shmid >= 0:
-        return shmid
-    code = ctypes.get_errno()
-    if code == errno.EEXIST:
-        raise FileExistsError(sysv)
-    if code == errno.EACCES:
-        raise PermissionError(code, os.strerror(code))
-    raise OSError(code, os.strerror(code))
-
-
-def _populate(address: int, size: int) -> None:
-    try:
-        _c_library().madvise(address, size, _MADV_POPULATE_READ)  # older kernels: EINVAL, fine
-    except (OSError, AttributeError):
-        pass
-
-
-def detach_soon(segment: "Segment") -> None:
-    """Detach segment once its borrowed views are gone, from a short-lived background thread.
-
-    Called from an image's weakref finalizer, which runs before the image's pixel buffer is freed;
-    the thread runs after that (it needs the GIL the freeing code holds), retrying briefly.
-    """
-    def worker():
-        for delay in (0.0, 0.001, 0.01, 0.1, 1.0):
-            time.sleep(delay)
-            with _lingering_guard:
-                if segment._detached or segment.release_views():
-                    segment._detach_now()
-                    if segment in _lingering:
-                        _lingering.remove(segment)
-                    return
-        with _lingering_guard:
-            if segment not in _lingering:
-                _lingering.append(segment)
-
-    threading.Thread(target=worker, name="imgshare-detach", daemon=True).start()
-
-
 def sweep_lingering() -> None:
     """Detach the lingering segments whose borrowed views have all been dropped."""
     with _lingering_guard:
@@ -259,47 +195,6 @@ def is_removed(segment: Segment) -> bool:
         return bool(segment._shm.mode & SHM_DEST)
     except sysv_ipc.ExistentialError:
         return True
-
-
-def kernel_limits() -> dict[str, int] | None:
-    """kernel.shmmax (bytes) and kernel.shmall (pages), or None where they cannot be read."""
-    limits = {}
-    for name in ("shmmax", "shmall"):
-        try:
-            with open(f"/proc/sys/kernel/{name}") as f:
-                limits[name] = int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-    return limits
-
-
-def check_fits(size: int) -> None:
-    """Raise TooLargeError if the kernel's limits would refuse a segment of size bytes.
-
-    Checked before an old segment is given up, so a too-large image never costs the current share.
-    """
-    limits = kernel_limits()
-    if limits is None:
-        return  # not Linux, or unreadable: let shmget decide
-    if size > limits["shmmax"]:
-        raise TooLargeError(
-            f"the image needs a {size / 1e6:.1f} MB segment but this machine allows at most "
-            f"{limits['shmmax'] / 1e6:.1f} MB (kernel.shmmax)"
-        )
-    page = sysv_ipc.PAGE_SIZE
-    used_pages = 0
-    try:
-        with open("/proc/sysvipc/shm") as f:
-            next(f)
-            for line in f:
-                used_pages += (int(line.split()[3]) + page - 1) // page
-    except (OSError, ValueError, IndexError, StopIteration):
-        return
-    if used_pages + (size + page - 1) // page > limits["shmall"]:
-        raise TooLargeError(
-            f"the image needs a {size / 1e6:.1f} MB segment but the machine's shared memory is "
-            "nearly full (kernel.shmall); stop other shares or raise the limit"
-        )
 
 
 def holds_foreign_data(sysv: int, key_name: str) -> bool:

@@ -25,7 +25,8 @@ from .lock import KeyLock
 from .modes import to_carried
 from .pixels import palette_fields, payload_length, write_pixels
 from .wake import WakeSignal
-from .segment import Segment, check_fits, holds_foreign_data, is_removed
+from .kernel import check_fits
+from .segment import Segment, holds_foreign_data, is_removed
 
 # System V keys owned by live Sender objects of this process: a second one on the same key is refused.
 _owned_keys: set[int] = set()

@@ -14,7 +14,7 @@ import time
 
 import sysv_ipc
 
-from . import semtimedop
+from . import auxsem, semtimedop
 from .keys import wake_sysv_key
 
 WRAP_AT = 32000
@@ -29,21 +29,15 @@ class WakeSignal:
 
     @classmethod
     def open_or_create(cls, key: str) -> "WakeSignal | None":
-        """For senders: created at 0, already its initial value, so there is no initialisation race."""
-        sysv = wake_sysv_key(key)
-        try:
-            return cls(sysv_ipc.Semaphore(sysv, sysv_ipc.IPC_CREX, mode=0o600, initial_value=0))
-        except sysv_ipc.ExistentialError:
-            return cls.open(key)
-        except sysv_ipc.PermissionsError:
-            return None
+        """For senders."""
+        sem = auxsem.open_or_create(wake_sysv_key(key))
+        return cls(sem) if sem is not None else None
 
     @classmethod
     def open(cls, key: str) -> "WakeSignal | None":
-        try:
-            return cls(sysv_ipc.Semaphore(wake_sysv_key(key), 0))
-        except (sysv_ipc.ExistentialError, sysv_ipc.PermissionsError):
-            return None
+        """For followers; None while the key has no sender."""
+        sem = auxsem.open_existing(wake_sysv_key(key))
+        return cls(sem) if sem is not None else None
 
     def value(self) -> int:
         try:
@@ -99,7 +93,4 @@ class WakeSignal:
             time.sleep(0.005)
 
     def remove(self) -> None:
-        try:
-            self._sem.remove()
-        except sysv_ipc.ExistentialError:
-            pass
+        auxsem.remove(self._sem)

@@ -127,11 +127,11 @@ def test_corrupt_reads_do_not_disturb_the_next_good_share(key):
 
 
 def test_image_over_the_kernel_limits_keeps_the_current_share(key, monkeypatch):
-    from app.ipc import TooLargeError, segment
+    from app.ipc import TooLargeError, kernel
     first = make_image("RGBA", (200, 100))
     with Sender(key) as sender:
         sender.share(first)
-        monkeypatch.setattr(segment, "kernel_limits", lambda: {"shmmax": 500_000, "shmall": 1 << 40})
+        monkeypatch.setattr(kernel, "kernel_limits", lambda: {"shmmax": 500_000, "shmall": 1 << 40})
         with pytest.raises(TooLargeError, match="shmmax"):
             sender.share(make_image("RGBA", (600, 400)))  # 960 kB: over the (pretended) limit
         assert digest(Receiver(key).receive()[0]) == digest(first)
