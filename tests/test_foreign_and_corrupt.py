@@ -185,3 +185,19 @@ def test_info_and_list_json(key):
         assert len(listed) == 1 and listed[0]["state"] == "alive"
         text = run_cli("list").stdout
         assert key[:20] in text and "alive" in text
+
+
+def test_listing_attaches_read_only_at_any_address_and_twice(key):
+    """Regression: attach(id, SHM_RDONLY) passed the flag as the address (0x1000), read-write; a
+    second listing while the first still held that address failed."""
+    from app.ipc.segment import Segment
+    with Sender(key) as sender:
+        sender.share(make_image("L"))
+        shmid = Receiver(key).info().segment_id
+        first, second = Segment.attach_id(shmid), Segment.attach_id(shmid)
+        try:
+            assert first._shm.address != 0x1000 and second._shm.address != first._shm.address
+        finally:
+            first.detach()
+            second.detach()
+        assert any(s.info and s.info.key == key for s in __import__("app.ipc").ipc.list_shares())

@@ -59,7 +59,7 @@ class Segment:
             shm = sysv_ipc.SharedMemory(sysv, 0)
             if read_only:
                 shm.detach()
-                shm.attach(None, sysv_ipc.SHM_RDONLY)
+                shm.attach(address=None, flags=sysv_ipc.SHM_RDONLY)
         except sysv_ipc.ExistentialError:
             raise NotSharedError(f"nothing is shared under the key {key_name!r}") from None
         except sysv_ipc.PermissionsError:
@@ -72,8 +72,9 @@ class Segment:
     def attach_id(cls, shmid: int, key_name: str = "") -> "Segment":
         """Attach a segment read-only by id (for listing); NotSharedError if it is gone."""
         try:
-            shm = sysv_ipc.attach(shmid, sysv_ipc.SHM_RDONLY)
-        except sysv_ipc.ExistentialError:
+            # Keywords matter: attach's second positional parameter is the address, not the flags.
+            shm = sysv_ipc.attach(shmid, address=None, flags=sysv_ipc.SHM_RDONLY)
+        except (sysv_ipc.ExistentialError, ValueError):  # ValueError: the id went away meanwhile
             raise NotSharedError(f"segment {shmid} no longer exists") from None
         except sysv_ipc.PermissionsError:
             raise AccessDeniedError(f"permission denied for segment {shmid}") from None
