@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", type=_key_arg, default=DEFAULT_KEY, help="the key for both tabs")
     p.add_argument("--send", metavar="FILE", help="open and share this file on the Sender tab")
     p.add_argument("--receive", action="store_true", help="open on the Receiver tab and receive")
+    p.add_argument("--follow", action="store_true",
+                   help="with --receive: follow the key, showing each new image as it is shared")
 
     verb("self-test", "check this build: every mode through a real segment, Tk and Pillow", key=False)
     return parser
@@ -302,7 +304,9 @@ def cmd_clean(args) -> int:
 
 def cmd_gui(args) -> int:
     from .views.window import run_gui
-    return run_gui(key=args.key, send_file=args.send, receive=args.receive)
+    if args.follow and not args.receive:
+        raise UsageError("--follow goes with --receive")
+    return run_gui(key=args.key, send_file=args.send, receive=args.receive, follow=args.follow)
 
 
 def cmd_self_test(args) -> int:

@@ -15,6 +15,7 @@ from .display import render_fit, render_region
 from .worker import Worker
 
 RESIZE_DEBOUNCE_MS = 40
+RENDER_POLL_MS = 4  # followed frames come back from the render thread without a long wait
 _FIT_SOURCE_MAX = (2560, 1600)  # fit renders start from a copy reduced to about this size
 
 
@@ -39,7 +40,10 @@ class ImageView(ttk.Frame):
         self._generation = 0
         self._pending: str | None = None
         self._reduced: tuple[Image.Image, Image.Image] | None = None  # touched by the worker only
-        self._worker = Worker(self, "render")
+        self._stale = False  # a newer base arrived while a render was under way
+        self.rendered = 0  # renders put on screen, for frame-rate meters and benchmarks
+        self.on_rendered = None  # called after each render is put on screen
+        self._worker = Worker(self, "render", poll_ms=RENDER_POLL_MS)
         self.canvas.bind("<Configure>", lambda _e: self._schedule(RESIZE_DEBOUNCE_MS))
         for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>", "<Shift-Button-4>", "<Shift-Button-5>"):
             self.canvas.bind(sequence, self._wheel)
@@ -53,11 +57,17 @@ class ImageView(ttk.Frame):
     def rendering(self) -> bool:
         return self._worker.busy or self._pending is not None
 
-    def show(self, base: Image.Image) -> None:
+    def show(self, base: Image.Image, keep_place: bool = False) -> None:
+        """Show base; keep_place (follow mode) keeps the scroll position and, while a render is
+        under way, only notes that base is next, so a burst of frames renders just the newest."""
         self._base = base
         self.canvas.itemconfigure(self._text, state="hidden")
-        self.canvas.xview_moveto(0)
-        self.canvas.yview_moveto(0)
+        if not keep_place:
+            self.canvas.xview_moveto(0)
+            self.canvas.yview_moveto(0)
+        elif self._worker.busy:
+            self._stale = True
+            return
         self._schedule(0)
 
     def set_one_to_one(self, on: bool) -> None:
@@ -75,6 +85,7 @@ class ImageView(ttk.Frame):
 
     def _render(self) -> None:
         self._pending = None
+        self._stale = False
         box = self.canvas.winfo_width(), self.canvas.winfo_height()
         self.canvas.coords(self._text, box[0] // 2, box[1] // 2)
         base = self._base
@@ -107,13 +118,27 @@ class ImageView(ttk.Frame):
         return render_fit(source, box)
 
     def _put(self, generation: int, image: Image.Image, at: tuple[int, int] | None) -> None:
-        if generation != self._generation:
-            return  # a newer render is on its way
-        if at is None:  # fit: centre it in the canvas as it is now
-            at = ((self.canvas.winfo_width() - image.width) // 2, (self.canvas.winfo_height() - image.height) // 2)
-        self._photo = ImageTk.PhotoImage(image, master=self)
-        self.canvas.itemconfigure(self._item, image=self._photo)
-        self.canvas.coords(self._item, *at)
+        try:
+            if generation != self._generation:
+                return  # a newer render is on its way
+            if at is None:  # fit: centre it in the canvas as it is now
+                at = ((self.canvas.winfo_width() - image.width) // 2,
+                      (self.canvas.winfo_height() - image.height) // 2)
+            photo = self._photo
+            if photo is not None and (photo.width(), photo.height()) == image.size and \
+                    getattr(photo, "_imgshare_mode", None) == image.mode:
+                photo.paste(image)  # same size: reuse the Tk image (no new allocation per frame)
+            else:
+                self._photo = ImageTk.PhotoImage(image, master=self)
+                self._photo._imgshare_mode = image.mode
+                self.canvas.itemconfigure(self._item, image=self._photo)
+            self.canvas.coords(self._item, *at)
+            self.rendered += 1
+            if self.on_rendered is not None:
+                self.on_rendered()
+        finally:
+            if self._stale and not self._worker.busy:
+                self._schedule(0)
 
     # -- scrolling at 1:1 --------------------------------------------------------------------------
     def _scrolled(self, view):

@@ -18,13 +18,24 @@ def describe_key(text: str) -> str:
 
 
 class KeyField(ttk.Frame):
-    """Label, entry and System V key; `field.key` is the entry's text, `field.var` its variable."""
+    """Label, entry and System V key; `field.key` is the entry's text, `field.var` its variable.
 
-    def __init__(self, master, key: str):
+    With a `postcommand` the entry is a ttk.Combobox (a key may still be typed); postcommand runs when
+    its list is about to open.
+    """
+
+    def __init__(self, master, key: str, postcommand=None):
         super().__init__(master)
         self.var = tk.StringVar(self, key)
         ttk.Label(self, text="Key:").pack(side="left")
-        self.entry = ttk.Entry(self, textvariable=self.var, width=28)
+        if postcommand is None:
+            self.entry = ttk.Entry(self, textvariable=self.var, width=28)
+        else:
+            style = ttk.Style(self)
+            # The list's lines are longer than a key: let it open wider than the field (x, y, width, height).
+            style.configure("Keys.TCombobox", postoffset=(0, 0, 360, 0))
+            self.entry = ttk.Combobox(self, textvariable=self.var, width=28, postcommand=postcommand,
+                                      style="Keys.TCombobox")
         self.entry.pack(side="left", padx=(4, 8))
         self._sysv = tk.StringVar(self)
         self.sysv_label = ttk.Label(self, textvariable=self._sysv, foreground="#555555")

@@ -1,4 +1,5 @@
-"""The Receiver tab: receive the image under a key, show it and its header, save it or copy it."""
+"""The Receiver tab: receive (or follow) the image under a key, show it and its header, save it or copy
+it; the key field lists this user's shares."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from .clipboard import ClipboardError
 from .imageview import ImageView
 from .infopanel import InfoPanel
 from .keyfield import KeyField
+from .receiver_follow import FollowController
+from .receiver_shares import SharesController
 from .worker import Worker
 
 USER_ERRORS = (ImgShareError, ClipboardError)
@@ -39,14 +42,22 @@ class ReceiverTab(ttk.Frame):
         self._state: str | None = None
         self.worker = Worker(self, "receiver", on_busy=self._busy)
         self._watcher = Worker(self, "watch")
-        self.key_field = KeyField(self, key)
+        self.key_field = KeyField(self, key, postcommand=lambda: self.shares.refresh())
         self.key_field.grid(row=0, column=0, columnspan=2, sticky="w")
         bar = ttk.Frame(self)
         bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=6)
+        # Packed first so that a narrow window squeezes the progress bar, not the button.
+        self.clean_button = ttk.Button(bar, text="Clean up", command=lambda: self.shares.clean())
+        self.clean_button.pack(side="right")
+        self.shares_label = ttk.Label(bar, text="", foreground="#555555")
+        self.shares_label.pack(side="right", padx=8)
         self.receive_button = ttk.Button(bar, text="Receive", command=self.receive)
+        self.follow_var = tk.BooleanVar(self, False)
+        self.follow_check = ttk.Checkbutton(bar, text="Follow", variable=self.follow_var,
+                                            command=self._follow_toggled)
         self.save_button = ttk.Button(bar, text="Save as...", command=self.save, state="disabled")
         self.copy_button = ttk.Button(bar, text="Copy", command=self.copy, state="disabled")
-        for button in (self.receive_button, self.save_button, self.copy_button):
+        for button in (self.receive_button, self.follow_check, self.save_button, self.copy_button):
             button.pack(side="left", padx=(0, 6))
         self.one_to_one = tk.BooleanVar(self, False)
         self.one_to_one_check = ttk.Checkbutton(bar, text="1:1", variable=self.one_to_one,
@@ -56,12 +67,17 @@ class ReceiverTab(ttk.Frame):
         self.view = ImageView(self, placeholder="Press Receive (Ctrl+R) to show the image shared under the key")
         self.view.grid(row=2, column=0, sticky="nsew")
         self.panel = InfoPanel(self, "What the header says", ["Size", "Mode", "Source", "Sequence", "Sender",
-                                                               "Age", "Key"])
+                                                               "Age", "Frame rate", "Key"])
         self.panel.grid(row=2, column=1, sticky="n", padx=(8, 0))
         self.rowconfigure(2, weight=1)
         self.columnconfigure(0, weight=1)
         self._age_after = self.after(AGE_MS, self._tick_age)
         self._watch_after = self.after(WATCH_MS, self._watch)
+        self.follow = FollowController(self)
+        self.shares = SharesController(self)
+        self.key_field.entry.bind("<<ComboboxSelected>>", lambda _e: self.shares.picked())
+        self.key_field.var.trace_add("write", lambda *_: self.follow.key_changed())
+        self.panel.show([("Frame rate", "not following")])
 
     # -- actions -----------------------------------------------------------------------------------
     def receive(self) -> None:
@@ -69,6 +85,18 @@ class ReceiverTab(ttk.Frame):
         self.status.say(f"Receiving under key {key!r}...")
         self.worker.submit(receiving.receive, key, self.lock_timeout, done=self._show,
                            failed=self._receive_failed)
+
+    def set_follow(self, on: bool) -> None:
+        """Turn Follow on or off, as the checkbutton does."""
+        self.follow_var.set(on)
+        self._follow_toggled()
+
+    def key_picked(self) -> None:
+        """A share was picked from the key list: follow it if Follow is on, else receive it once."""
+        if self.follow_var.get():
+            self.follow.start()
+        else:
+            self.receive()
 
     def save(self) -> None:
         if self.got is None:
@@ -89,6 +117,8 @@ class ReceiverTab(ttk.Frame):
     def close(self) -> None:
         for after_id in (self._age_after, self._watch_after):
             self.after_cancel(after_id)
+        self.follow.close()
+        self.shares.close()
         self.worker.close()
         self._watcher.close()
         self.view.close()
@@ -103,6 +133,25 @@ class ReceiverTab(ttk.Frame):
         info = got.info
         self.status.say(f"Received {info.width}x{info.height} {info.mode} under key {info.key!r}, "
                         f"sequence {info.sequence}, from pid {info.sender_pid} ({info.state})")
+
+    def show_followed(self, got: receiving.Got) -> None:
+        """A followed frame: shown in place (zoom and scroll kept), its header beside it."""
+        first = self.got is None
+        self.got, self._state = got, None
+        self.view.show(got.base, keep_place=True)
+        self.panel.show([row for row in receiving.info_rows(got.info) if row[0] != "Age"])  # ticked apart
+        if first:
+            self.save_button.configure(state="normal")
+            self.copy_button.configure(state="normal")
+
+    def _follow_toggled(self) -> None:
+        if not self.follow_var.get():
+            was = self.follow.session.key if self.follow.session else None
+            self.follow.stop()
+            if was is not None:
+                self.status.say(f"Stopped following key {was!r}")
+        elif not self.follow.start():
+            self.follow_var.set(False)
 
     def _receive_failed(self, exc: BaseException) -> None:
         self._failed(exc, "; the previous image stays on screen" if self.got is not None else "")
@@ -122,14 +171,19 @@ class ReceiverTab(ttk.Frame):
 
     def _tick_age(self) -> None:
         self._age_after = self.after(AGE_MS, self._tick_age)
-        if self.got is not None:
+        if self.got is not None and not self.follow.active:
             self.panel.show([("Age", receiving.age_text(self.got.info.age))])
 
     def _watch(self) -> None:
         """Every few seconds, look up (in a worker) whether the shown image's sender still runs."""
         self._watch_after = self.after(WATCH_MS, self._watch)
+        self.follow = FollowController(self)
+        self.shares = SharesController(self)
+        self.key_field.entry.bind("<<ComboboxSelected>>", lambda _e: self.shares.picked())
+        self.key_field.var.trace_add("write", lambda *_: self.follow.key_changed())
+        self.panel.show([("Frame rate", "not following")])
         got = self.got
-        if got is None or self._watcher.busy:
+        if got is None or self._watcher.busy or self.follow.active:
             return
         self._watcher.submit(receiving.sender_state, got.info.key, got.info, 0.5,
                              done=lambda state: self._show_state(got, state), failed=self._watch_failed)

@@ -1,7 +1,9 @@
-"""The Sender tab: pick an image (dialog, drop, paste), preview it, share it under a key, stop."""
+"""The Sender tab: pick an image (dialog, drop, paste), preview it, share it under a key, stop; an
+animation plays (with Play/Pause), and a watched file is shared again each time it changes."""
 
 from __future__ import annotations
 
+import functools
 import tkinter as tk
 from tkinter import filedialog, ttk
 from typing import Callable
@@ -12,6 +14,7 @@ from . import sharing
 from .clipboard import ClipboardError
 from .dropping import enable_file_drop
 from .imageview import ImageView
+from .inbox import Inbox
 from .infopanel import InfoPanel
 from .keyfield import KeyField
 from .worker import Worker
@@ -34,6 +37,7 @@ class SenderTab(ttk.Frame):
         self.session = sharing.SharingSession()
         self.loaded: sharing.Loaded | None = None
         self.shared: sharing.Shared | None = None
+        self.frame_index = 0  # the animation frame shared last
         self.worker = Worker(self, "sender", on_busy=self._busy)
         self.key_field = KeyField(self, key)
         self.key_field.grid(row=0, column=0, columnspan=2, sticky="w")
@@ -43,8 +47,14 @@ class SenderTab(ttk.Frame):
         self.paste_button = ttk.Button(buttons, text="Paste", command=self.paste)
         self.share_button = ttk.Button(buttons, text="Share", command=self.share, state="disabled")
         self.stop_button = ttk.Button(buttons, text="Stop sharing", command=self.stop, state="disabled")
-        for button in (self.open_button, self.paste_button, self.share_button, self.stop_button):
+        self.play_button = ttk.Button(buttons, text="Pause", command=self.toggle_play, state="disabled")
+        self.watch_var = tk.BooleanVar(self, False)
+        self.watch_check = ttk.Checkbutton(buttons, text="Watch file", variable=self.watch_var,
+                                           command=self._watch_toggled)
+        for button in (self.open_button, self.paste_button, self.share_button, self.stop_button,
+                       self.play_button, self.watch_check):
             button.pack(side="left", padx=(0, 6))
+        self.inbox = Inbox(self, poll_ms=40)  # the player's and the watcher's news
         self.progress = ttk.Progressbar(buttons, mode="indeterminate", length=160)
         self.view = ImageView(self, placeholder="Open an image (Ctrl+O), drop an image file here,\n"
                                                 "or paste one (Ctrl+V)")
@@ -53,7 +63,7 @@ class SenderTab(ttk.Frame):
         side.grid(row=2, column=1, sticky="ns")
         self.image_panel = InfoPanel(side, "Image", ["Source", "Size", "Mode", "File size"])
         self.image_panel.pack(fill="x")
-        self.share_panel = InfoPanel(side, "Shared now", ["Key", "Sequence", "Image", "Since"])
+        self.share_panel = InfoPanel(side, "Shared now", ["Key", "Sequence", "Frame", "Image", "Since"])
         self.share_panel.pack(fill="x", pady=(8, 0))
         self.share_panel.show(sharing.shared_rows(None))
         self.rowconfigure(2, weight=1)
@@ -81,16 +91,53 @@ class SenderTab(ttk.Frame):
             return
         key = self.key_field.key
         self.status.say(f"Sharing {self.loaded.source_name} under key {key!r}...")
-        self.worker.submit(self.session.share, key, self.loaded, done=self._show_shared, failed=self._share_failed)
+        self.worker.submit(self.session.share, key, self.loaded, *self._player_callbacks(),
+                           done=self._show_shared, failed=self._share_failed)
 
     def stop(self) -> None:
+        self.inbox.discard("frame")
         self.worker.submit(self.session.stop, done=self._show_stopped, failed=self._failed)
 
+    def toggle_play(self) -> None:
+        """Pause a playing animation, or play it on from where it was."""
+        playing = self.session.playing
+        if self.session.pause(playing):
+            self.play_button.configure(text="Play" if playing else "Pause")
+            self.status.say(f"{'Paused' if playing else 'Playing'} {self.shared.source_name}"
+                            if self.shared else "")
+
     def close(self) -> None:
-        """Stop sharing for good: the segment and semaphore are removed before this returns."""
+        """Stop sharing for good: player and watcher stopped, then the segment and semaphore removed
+        before this returns."""
+        self.inbox.close()
         self.worker.close()
         self.view.close()
         self.session.close()
+
+    def _player_callbacks(self):
+        inbox = self.inbox
+        return (lambda index, sequence: inbox.post("frame", self._show_frame, index, sequence, latest=True),
+                lambda exc: inbox.post("player", self._player_failed, exc))
+
+    def _watch_toggled(self) -> None:
+        if not self.watch_var.get():
+            self.worker.submit(self.session.unwatch)
+            self.status.say("Stopped watching the file")
+        elif self.shared is not None:
+            self._start_watching()
+
+    def _start_watching(self) -> None:
+        loaded = self.loaded
+        if loaded is None or loaded.path is None:
+            self.watch_var.set(False)
+            self.status.error("Only an opened file can be watched; open one with Open image... (Ctrl+O)")
+            return
+        inbox, on_frame, on_error = self.inbox, *self._player_callbacks()
+        watch = functools.partial(self.session.watch, on_frame=on_frame, on_error=on_error)
+        self.worker.submit(watch, loaded.path,
+                           lambda shared, new: inbox.post("watch", self._show_new_version, shared, new),
+                           lambda exc: inbox.post("watch", self._show_skipped, loaded.source_name, exc),
+                           done=lambda _: self.status.say(f"Watching {loaded.path} for changes"))
 
     # -- results, on the Tk thread -----------------------------------------------------------------
     def _show_loaded(self, loaded: sharing.Loaded, then_share: bool = False) -> None:
@@ -107,6 +154,9 @@ class SenderTab(ttk.Frame):
         self.shared = shared
         self.share_panel.show(sharing.shared_rows(shared))
         self.stop_button.configure(state="normal")
+        self.play_button.configure(state="normal" if shared.frames > 1 else "disabled", text="Pause")
+        if self.watch_var.get():
+            self._start_watching()
         self.status.say(f"Shared {shared.source_name} ({shared.size[0]}x{shared.size[1]} {shared.mode}) "
                         f"under key {shared.key!r}, sequence {shared.sequence}")
         if self.on_shared:
@@ -116,8 +166,36 @@ class SenderTab(ttk.Frame):
         self.shared = None
         self.share_panel.show(sharing.shared_rows(None))
         self.stop_button.configure(state="disabled")
+        self.play_button.configure(state="disabled", text="Pause")
         self.status.say(f"Stopped sharing under key {key!r}; its shared memory is removed" if key
                         else "Nothing was being shared")
+
+    def _show_frame(self, index: int, sequence: int) -> None:
+        if self.shared is None or self.shared.frames <= 1:
+            return  # a frame from a player that has since been stopped
+        self.frame_index = index
+        state = " (paused)" if not self.session.playing else ""
+        self.share_panel.show([("Frame", f"{index + 1} of {self.shared.frames}{state}"),
+                               ("Sequence", str(sequence))])
+
+    def _player_failed(self, exc: BaseException) -> None:
+        self.play_button.configure(state="disabled")
+        self._failed(exc)
+
+    def _show_new_version(self, shared: sharing.Shared, loaded: sharing.Loaded) -> None:
+        if self.shared is None:
+            return  # stopped meanwhile
+        self.loaded, self.shared = loaded, shared
+        self.view.show(loaded.base, keep_place=True)
+        self.image_panel.show(sharing.loaded_rows(loaded))
+        self.share_panel.show(sharing.shared_rows(shared))
+        self.play_button.configure(state="normal" if shared.frames > 1 else "disabled", text="Pause")
+        self.status.say(f"Shared a new version of {shared.source_name} ({shared.size[0]}x{shared.size[1]} "
+                        f"{shared.mode}), sequence {shared.sequence}")
+
+    def _show_skipped(self, name: str, exc: BaseException) -> None:
+        kept = f"; still sharing the previous version (sequence {self.shared.sequence})" if self.shared else ""
+        self.status.error(f"Skipped a half-written or broken version of {name} ({exc}){kept}")
 
     def _share_failed(self, exc: BaseException) -> None:
         self._failed(exc)

@@ -21,7 +21,7 @@ MIN_SIZE = (640, 440)
 class App:
     """The built window; `app.close()` stops everything. Built by build_app(), run by run_gui()."""
 
-    def __init__(self, root: tk.Tk, key: str, send_file: str | None, receive: bool):
+    def __init__(self, root: tk.Tk, key: str, send_file: str | None, receive: bool, follow: bool = False):
         self.root = root
         self.closed = False
         self.callback_errors: list[BaseException] = []
@@ -35,7 +35,7 @@ class App:
         ttk.Separator(root).pack(side="bottom", fill="x")
         self.notebook = ttk.Notebook(root)
         self.notebook.pack(fill="both", expand=True, padx=4, pady=(4, 0))
-        self._receive_after_share = bool(send_file and receive)
+        self._receive_after_share = bool(send_file and receive and not follow)
         self.sender = SenderTab(self.notebook, self.status, key, on_shared=self._shared)
         self.receiver = ReceiverTab(self.notebook, self.status, key)
         self.notebook.add(self.sender, text="Sender", underline=0)
@@ -50,9 +50,11 @@ class App:
         if receive:
             self.notebook.select(self.receiver)
         self._focus_tab()
+        if follow:  # follow waits for a share to appear, so it may start before --send's share
+            self.receiver.set_follow(True)
         if send_file:
             self.sender.open_paths([send_file], then_share=True)
-        elif receive:
+        elif receive and not follow:
             self.receiver.receive()
 
     def _bind_shortcuts(self) -> None:
@@ -124,9 +126,11 @@ class App:
             self.root.destroy()
 
 
-def build_app(root: tk.Tk, key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool = False) -> App:
-    """Build the window on root (nothing runs until root's event loop does)."""
-    return App(root, key, send_file, receive)
+def build_app(root: tk.Tk, key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool = False,
+              follow: bool = False) -> App:
+    """Build the window on root (nothing runs until root's event loop does); follow turns the Receiver
+    tab's Follow on (with receive it opens on that tab)."""
+    return App(root, key, send_file, receive, follow)
 
 
 def install_signal_handlers(app: App) -> None:
@@ -139,7 +143,8 @@ def install_signal_handlers(app: App) -> None:
         signal.signal(sig, handler)
 
 
-def run_gui(key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool = False) -> int:
+def run_gui(key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool = False,
+            follow: bool = False) -> int:
     """Open the window and run it until closed; returns the exit code."""
     try:
         root = tk.Tk(className="imgshare")
@@ -147,7 +152,7 @@ def run_gui(key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool 
         print(f"imgshare: error: cannot open the window ({exc}); run it in a desktop session, "
               "or use the command-line verbs (imgshare --help)", file=sys.stderr)
         return 1
-    app = build_app(root, key=key, send_file=send_file, receive=receive)
+    app = build_app(root, key=key, send_file=send_file, receive=receive, follow=follow)
     install_signal_handlers(app)
     try:
         root.mainloop()

@@ -20,8 +20,10 @@ class Worker:
     done(result) or failed(exception) runs on the Tk thread. A job without `failed` re-raises its
     exception on the Tk thread, where the window's callback-error hook reports it."""
 
-    def __init__(self, widget, name: str, on_busy: Callable[[bool], None] | None = None):
+    def __init__(self, widget, name: str, on_busy: Callable[[bool], None] | None = None,
+                 poll_ms: int = POLL_MS):
         self._widget = widget
+        self._poll_ms = poll_ms
         self._on_busy = on_busy
         self._jobs: queue.Queue = queue.Queue()
         self._results: queue.Queue = queue.Queue()
@@ -44,7 +46,7 @@ class Worker:
             self._on_busy(True)
         self._jobs.put((func, args, done, failed))
         if self._after_id is None:
-            self._after_id = self._widget.after(POLL_MS, self._poll)
+            self._after_id = self._widget.after(self._poll_ms, self._poll)
 
     def close(self, wait: float = 0.0) -> None:
         """Drop queued jobs, stop polling, let the thread end after its current job (waiting up to wait s)."""
@@ -100,4 +102,4 @@ class Worker:
                     raise exc
         finally:
             if self._pending and not self._closed and self._after_id is None:
-                self._after_id = self._widget.after(POLL_MS, self._poll)
+                self._after_id = self._widget.after(self._poll_ms, self._poll)

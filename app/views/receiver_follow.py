@@ -1,0 +1,128 @@
+"""The Receiver tab's Follow toggle: show each new share as it comes, its frame rate and age, and
+"sender gone" when the sender stops or dies (following goes on and picks up the next sender)."""
+
+from __future__ import annotations
+
+from ..ipc import ImgShareError, ShareInfo
+from .followsession import FollowSession, RateMeter, follow_age_text, rate_text
+from .inbox import Inbox
+from .receiving import Got
+
+TICK_MS = 250  # frame rate and age refresh
+RESTART_MS = 400  # after the key was edited, follow the new key once typing pauses
+
+
+class FollowController:
+    """Owned by the ReceiverTab; runs on the Tk thread only (the session's thread posts to the inbox)."""
+
+    def __init__(self, tab):
+        self.tab = tab
+        self.session: FollowSession | None = None
+        self.shown = RateMeter()  # frames put on screen
+        self.received = RateMeter()  # frames the follow thread received (ticked on that thread)
+        self.gone = False
+        self._inbox: Inbox | None = None
+        self._tick_after: str | None = None
+        self._restart_after: str | None = None
+        self._frames = 0
+
+    @property
+    def active(self) -> bool:
+        return self.session is not None
+
+    def start(self) -> bool:
+        """Follow the key in the key field (stopping any other follow); False if the key is unusable."""
+        self.stop()
+        tab = self.tab
+        key = tab.key_field.key
+        inbox = Inbox(tab)
+        session = None
+
+        def on_frame(got: Got) -> None:
+            self.received.tick()
+            inbox.post("frame", self._frame, session, got, latest=True)
+
+        try:
+            session = FollowSession(key, on_frame, lambda info: inbox.post("gone", self._gone, session, info),
+                                    lambda exc: inbox.post("error", self._error, session, exc),
+                                    lock_timeout=tab.lock_timeout)
+        except ImgShareError as exc:
+            inbox.close()
+            tab.status.error(f"{exc}; not following")
+            return False
+        self.session, self._inbox, self.gone, self._frames = session, inbox, False, 0
+        self.shown.reset()
+        self.received.reset()
+        tab.view.on_rendered = self.shown.tick
+        session.start()
+        self._tick_after = tab.after(TICK_MS, self._tick)
+        tab.status.say(f"Following key {key!r}: each new image is shown as it is shared")
+        return True
+
+    def stop(self) -> None:
+        """Stop following (the thread ends by itself within half a second); returns at once."""
+        self._cancel_restart()
+        if self.session is None:
+            return
+        self.session.stop()
+        self._inbox.close()
+        self.session = self._inbox = None
+        self.tab.view.on_rendered = None
+        if self._tick_after is not None:
+            self.tab.after_cancel(self._tick_after)
+            self._tick_after = None
+        self.tab.panel.show([("Frame rate", "not following")])
+
+    def key_changed(self) -> None:
+        """The key was edited while following: stop now, follow the new key once typing pauses."""
+        if not self.tab.follow_var.get():
+            return
+        self.stop()
+        self._restart_after = self.tab.after(RESTART_MS, self._restart)
+
+    def close(self) -> None:
+        self.stop()
+
+    # -- on the Tk thread, from the inbox ------------------------------------------------------------
+    def _frame(self, session: FollowSession, got: Got) -> None:
+        if session is not self.session:
+            return  # a frame from a follow that has since been stopped
+        was_gone, first = self.gone, self._frames == 0
+        self.gone = False
+        self._frames += 1
+        self.tab.show_followed(got)
+        info = got.info
+        if first or was_gone:
+            again = "a new sender" if was_gone else "the sender"
+            self.tab.status.say(f"Following key {info.key!r}: {again} (pid {info.sender_pid}) shares "
+                                f"{info.width}x{info.height} {info.mode}, sequence {info.sequence}")
+
+    def _gone(self, session: FollowSession, info: ShareInfo) -> None:
+        if session is not self.session:
+            return
+        self.gone = True
+        self.tab.panel.show([("Sender", f"pid {info.sender_pid}, sender gone")])
+        self.tab.status.say(f"Sender gone: pid {info.sender_pid} no longer shares under key {info.key!r}; "
+                            "the last image stays on screen and following goes on")
+
+    def _error(self, session: FollowSession, exc: ImgShareError) -> None:
+        if session is self.session:
+            self.tab.status.error(f"{exc}; still following key {session.key!r}")
+
+    def _tick(self) -> None:
+        self._tick_after = self.tab.after(TICK_MS, self._tick)
+        self.tab.panel.show([("Frame rate", rate_text(self.shown.rate(), self.received.rate()))])
+        got = self.tab.got
+        if got is not None and self._frames:
+            self.tab.panel.show([("Age", follow_age_text(got.info.age))])
+
+    def _restart(self) -> None:
+        self._restart_after = None
+        if self.tab.follow_var.get() and not self.active:
+            if not self.start():
+                self.tab.follow_var.set(False)
+
+    def _cancel_restart(self) -> None:
+        if self._restart_after is not None:
+            self.tab.after_cancel(self._restart_after)
+            self._restart_after = None
