@@ -41,6 +41,24 @@ def shmget_new(sysv: int, size: int) -> int | None:
     raise OSError(code, os.strerror(code))
 
 
+def shmget_existing(sysv: int) -> int | None:
+    """The id of the segment at sysv without attaching it (shmget with flags 0); None if there is none.
+
+    Raises PermissionError for another user's segment, LookupError where ctypes is unavailable.
+    """
+    try:
+        libc = _c_library()
+    except (OSError, AttributeError):
+        raise LookupError("no C library") from None
+    shmid = libc.shmget(sysv, 0, 0)
+    if shmid >= 0:
+        return shmid
+    code = ctypes.get_errno()
+    if code == errno.EACCES:
+        raise PermissionError(code, os.strerror(code))
+    return None
+
+
 def populate(address: int, size: int) -> None:
     """Map all pages at once (MADV_POPULATE_READ, Linux 5.14+) instead of one fault per page."""
     try:

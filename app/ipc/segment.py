@@ -217,8 +217,14 @@ def holds_foreign_data(sysv: int, key_name: str) -> bool:
 
 
 def id_at(sysv: int) -> int | None:
-    """The id of the segment at sysv now, or None; its throwaway attachment is never touched."""
+    """The id of the segment at sysv now, or None (looked up without attaching it)."""
     try:
+        return kernel.shmget_existing(sysv)
+    except PermissionError:
+        return None  # not ours: opening it next says "permission denied"
+    except LookupError:
+        pass
+    try:  # no ctypes: attach and detach at once (never touched, so cheap)
         shm = sysv_ipc.SharedMemory(sysv, 0)
     except (sysv_ipc.ExistentialError, sysv_ipc.PermissionsError):
         return None

@@ -1,0 +1,332 @@
+"""QtSender and QtReceiver: imgshare's Sender/Receiver API over Qt's QSharedMemory conventions.
+
+They follow QSharedMemory step by step (keys.py cites the sources): the sender creates the key files,
+the semaphore (unless one exists) and a segment sized to the stream, writes it under the lock and stays
+attached; a receiver opens the semaphore, locks, attaches, copies the stream, and detaches; whoever
+detaches last removes the segment and its key file; whoever created the semaphore removes it and its
+file. So a Qt program on the other side behaves as if it met another Qt program.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from PIL import Image
+
+from .. import header as hdr
+from ..errors import (ForeignSegmentError, ImageError, KeyInUseError, LockTimeoutError, NotSharedError,
+                      TooLargeError)
+from ..info import Received
+from ..keys import validate_key
+from ..lock import KeyLock
+from ..kernel import check_fits
+from ..segment import Segment, remove_by_id
+from .info import QtShareInfo, build_info, shm_row, shmid_at
+from .keys import QtKey, create_key_file, ftok, remove_key_file
+from .semaphore import QtSemaphore
+from .stream import decode, encode, locate, peek, source_name_of
+
+_APPEAR_POLL = 0.02
+_SHRINK_FACTOR = 2  # a stream less than half the segment gets a new, smaller segment
+
+_owned: set[str] = set()  # shm key files of live QtSenders in this process
+_owned_guard = threading.Lock()
+
+
+class QtSender:
+    """Shares Pillow images the way Qt's demo does: `with QtSender("169254") as s: s.share(image)`."""
+
+    def __init__(self, key: str, *, lock_timeout: float = 5.0, compress_level: int = 1,
+                 temp_dir: str | None = None):
+        validate_key(key)
+        self.key = key
+        self.paths = QtKey.of(key, temp_dir)
+        self.lock_timeout = lock_timeout
+        self.compress_level = compress_level
+        self._sem = QtSemaphore(self.paths.sem_file, key)
+        self._segment: Segment | None = None
+        self._written = 0  # bytes of stream written last (the rest of the segment is zero)
+        self._sequence = 0
+        self._claimed = False
+        self._mutex = threading.RLock()
+
+    @property
+    def sequence(self) -> int:
+        """How many images this sender has shared (Qt's stream carries no sequence number)."""
+        return self._sequence
+
+    @property
+    def sharing(self) -> bool:
+        return self._segment is not None
+
+    def share(self, image: Image.Image, source_name: str = "") -> int:
+        """Publish image as `QDataStream << QImage` (marker + PNG); returns this sender's share count.
+
+        KeyInUseError if another live program holds the Qt key, ForeignSegmentError if something
+        that is not a QImage stream sits there, LockTimeoutError if Qt's lock stays busy.
+        """
+        if not isinstance(image, Image.Image):
+            raise ImageError("only Pillow images can be shared")
+        if not (1 <= image.width <= hdr.MAX_DIMENSION and 1 <= image.height <= hdr.MAX_DIMENSION):
+            raise TooLargeError(f"the image is {image.width}x{image.height}; imgshare carries 1 to "
+                                f"{hdr.MAX_DIMENSION} pixels a side")
+        stream, _converted = encode(image, os.path.basename(source_name), self.compress_level)
+        with self._mutex:
+            self._claim()
+            try:
+                lock = self._locked()
+            except BaseException:
+                self._give_up_if_idle()
+                raise
+            try:
+                if self._segment is None:
+                    self._segment = self._take_key(len(stream))
+                    self._written = 0
+                elif not (len(stream) <= self._segment.size <= _SHRINK_FACTOR * len(stream)):
+                    self._replace_segment(len(stream))
+                self._write(stream)
+            except BaseException:
+                lock.release()
+                self._give_up_if_idle()
+                raise
+            lock.release()
+            self._sequence += 1
+            return self._sequence
+
+    def close(self, persist: bool = False) -> None:
+        """Detach as Qt does (the last one out removes the segment and its key file) and remove the
+        semaphore if we made it. persist leaves the segment and its file for one more reader: Qt's rule
+        then has that reader remove it."""
+        with self._mutex:
+            if self._segment is not None:
+                lock = self._sem.lock
+                held = False
+                if lock is not None:
+                    try:
+                        lock.acquire(self.lock_timeout)
+                        held = True
+                    except (LockTimeoutError, NotSharedError):
+                        pass  # detaching without the lock is safe; a Qt peer keeps its own mapping
+                try:
+                    if not persist and self._segment.number_attached() <= 1:
+                        self._segment.remove()
+                        remove_key_file(self.paths.shm_file)
+                    self._segment.detach()
+                finally:
+                    self._segment = None
+                    if held:
+                        lock.release()
+            self._sem.cleanup()
+            self._unclaim()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self) -> "QtSender":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _claim(self) -> None:
+        if self._claimed:
+            return
+        with _owned_guard:
+            if self.paths.shm_file in _owned:
+                raise KeyInUseError(f"the Qt key {self.key!r} is already shared by this process",
+                                    pid=os.getpid())
+            _owned.add(self.paths.shm_file)
+        self._claimed = True
+
+    def _unclaim(self) -> None:
+        if self._claimed:
+            with _owned_guard:
+                _owned.discard(self.paths.shm_file)
+            self._claimed = False
+
+    def _give_up_if_idle(self) -> None:
+        """After a failed first share, leave nothing behind: not the semaphore, not the key files."""
+        if self._segment is None:
+            self._sem.cleanup()
+            self._unclaim()
+
+    def _locked(self) -> KeyLock:
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            lock = self._sem.ensure(create=True)
+            try:
+                lock.acquire(max(0.0, deadline - time.monotonic()))
+                return lock
+            except NotSharedError:  # removed by its creator: Qt re-creates it and retries, so do we
+                self._sem.forget()
+                if time.monotonic() >= deadline:
+                    raise LockTimeoutError(f"Qt's lock of key {self.key!r} kept disappearing") from None
+
+    def _take_key(self, size: int) -> Segment:
+        """Create our segment (holding the lock), refusing a live or foreign one already there."""
+        created_file = create_key_file(self.paths.shm_file)
+        try:
+            sysv = ftok(self.paths.shm_file)
+            if sysv is None:
+                raise NotSharedError(f"Qt's key file {self.paths.shm_file} vanished")
+            existing = shmid_at(sysv)
+            if existing is not None:
+                self._reclaim_stale(existing)
+            check_fits(size)
+            try:
+                return Segment.create(sysv, size, self.key)
+            except FileExistsError:
+                raise KeyInUseError(f"the Qt key {self.key!r} was just taken by another process") from None
+        except BaseException:
+            if created_file:
+                remove_key_file(self.paths.shm_file)
+            raise
+
+    def _reclaim_stale(self, shmid: int) -> None:
+        row = shm_row(shmid) or {}
+        if row.get("nattch", 0) > 0:
+            raise KeyInUseError(
+                f"the Qt key {self.key!r} is in use: its segment (made by pid {row.get('cpid', 0)}) "
+                f"has {row['nattch']} process(es) attached", pid=row.get("cpid"))
+        try:
+            segment = Segment.attach_id(shmid)
+        except NotSharedError:
+            return
+        try:
+            start = segment.read(0, 16)
+        finally:
+            segment.detach()
+        if any(start):
+            try:
+                locate(start)
+            except ForeignSegmentError:
+                raise ForeignSegmentError(
+                    f"the Qt key {self.key!r} holds another program's shared memory; imgshare will not "
+                    "touch it, choose another key") from None
+        remove_by_id(shmid)  # a dead Qt share nobody is attached to: Qt's next reader would remove it too
+
+    def _replace_segment(self, size: int) -> None:
+        check_fits(size)  # before giving up the current share
+        old = self._segment
+        old.remove()  # its key is free at once; a Qt reader attached to it keeps a complete old image
+        old.detach()
+        self._segment = None
+        sysv = ftok(self.paths.shm_file)
+        if sysv is None:  # someone deleted the key file: make it again, as Qt's create() would
+            create_key_file(self.paths.shm_file)
+            sysv = ftok(self.paths.shm_file)
+        self._segment = Segment.create(sysv, size, self.key)
+        self._written = 0
+
+    def _write(self, stream: bytes) -> None:
+        self._segment.write(stream, 0)
+        if self._written > len(stream):  # clear the old stream's tail
+            self._segment.write(bytes(self._written - len(stream)), len(stream))
+        self._written = len(stream)
+
+
+class QtReceiver:
+    """Reads what a Qt program shares: `image, info = QtReceiver("169254").receive()`."""
+
+    def __init__(self, key: str, *, temp_dir: str | None = None):
+        validate_key(key)
+        self.key = key
+        self.paths = QtKey.of(key, temp_dir)
+
+    def receive(self, timeout: float = 5.0, *, wait: float = 0.0, verify: bool | None = None,
+                borrow: bool = False) -> Received:
+        """The current image and its info. timeout bounds the wait for Qt's lock (LockTimeoutError);
+        wait is how long to wait for an image to appear (NotSharedError after it). verify and borrow
+        exist for Receiver's signature: PNG carries its own CRCs and the image is always a copy."""
+        def attempt():
+            data, sysv, row = self._read_stream(timeout)
+            image, encoding = decode(data)
+            return self._received(image, encoding, data, sysv, row)
+        return self._when_shared(wait, attempt)
+
+    def info(self, timeout: float = 5.0, *, wait: float = 0.0) -> QtShareInfo:
+        """The share's info; the image file is opened to learn size and mode, its pixels not decoded."""
+        def attempt():
+            data, sysv, row = self._read_stream(timeout)
+            image, encoding = peek(data)
+            return self._received(image, encoding, data, sysv, row).info
+        return self._when_shared(wait, attempt)
+
+    def close(self) -> None:
+        """Nothing to release: every receive attaches, copies and detaches, as Qt's demo does."""
+
+    def __enter__(self) -> "QtReceiver":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _received(self, image, encoding, data, sysv, row) -> Received:
+        if image is None:
+            raise NotSharedError(f"the Qt share under key {self.key!r} holds a null image")
+        info = build_info(self.key, sysv, image, encoding, source_name_of(image), len(data), row,
+                          self.paths.shm_file)
+        return Received(image, info)
+
+    def _when_shared(self, wait: float, attempt):
+        deadline = time.monotonic() + max(0.0, wait)
+        while True:
+            try:
+                return attempt()
+            except NotSharedError:
+                if time.monotonic() + _APPEAR_POLL > deadline:
+                    raise
+                time.sleep(_APPEAR_POLL)
+
+    def _read_stream(self, timeout: float) -> tuple[bytes, int, dict]:
+        """Qt's attach + lock + copy + unlock + detach; returns (stream, System V key, /proc row)."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        sysv = ftok(self.paths.shm_file)
+        if sysv is None or shmid_at(sysv) is None:
+            raise NotSharedError(f"nothing is shared under the Qt key {self.key!r}")
+        sem = QtSemaphore(self.paths.sem_file, self.key)
+        try:
+            while True:
+                lock = sem.ensure(create=True)  # Qt's attach() opens it in Open mode: made if missing
+                try:
+                    lock.acquire(max(0.0, deadline - time.monotonic()))
+                    break
+                except NotSharedError:  # its creator removed it while we waited: as Qt, open anew
+                    sem.forget()
+                    if time.monotonic() >= deadline:
+                        raise LockTimeoutError(f"Qt's lock of key {self.key!r} kept disappearing") from None
+            try:
+                return self._copy_and_detach(sysv)
+            finally:
+                lock.release()
+        finally:
+            sem.cleanup()
+
+    def _copy_and_detach(self, sysv: int) -> tuple[bytes, int, dict]:
+        segment = Segment.open(sysv, self.key, read_only=True)
+        try:
+            data = segment.read(0, segment.size)
+            row = shm_row(segment.id) or {"shmid": segment.id, "size": segment.size}
+            if segment.number_attached() <= 1 and _is_qt_stream(data):
+                # We detach last: Qt's detach() removes the segment and its file. (Qt would remove
+                # anything; imgshare never removes a segment it cannot tell is a Qt share.)
+                segment.remove()
+                remove_key_file(self.paths.shm_file)
+        finally:
+            segment.detach()
+        return data, sysv, row
+
+
+def _is_qt_stream(data: bytes) -> bool:
+    try:
+        locate(data)
+    except ForeignSegmentError:
+        return False
+    return True

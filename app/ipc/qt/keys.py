@@ -1,0 +1,112 @@
+"""Qt's legacy native keys: the key files QSharedMemory / QSystemSemaphore make and their ftok keys.
+
+Read from Qt's own source (qt/qtbase) and checked against PySide6 6.12 (tests/qt/test_qt_keys.py):
+- src/corelib/ipc/qtipccommon.cpp, legacyPlatformSafeKey(): "qipc_sharedmemory_" (or "qipc_systemsem_")
+  + the key's characters in a-z/A-Z + the lowercase hex SHA-1 of the key's UTF-8, prefixed with
+  QStandardPaths::writableLocation(TempLocation) + "/" for System V (the legacy default type on Linux,
+  qtipccommon.h legacyDefaultTypeForOs(); SystemV = 0x51 'Q' is also ftok's project id).
+- src/corelib/io/qfilesystemengine_unix.cpp, tempPath(): $TMPDIR if non-empty, else /tmp, cleaned
+  (QDir::cleanPath); PySide6 6.12 also makes a relative TMPDIR absolute and does not resolve symlinks.
+- src/corelib/ipc/qtipccommon_p.h, createUnixKeyFile(): open(O_EXCL | O_CREAT | O_RDWR, 0640), EEXIST is fine.
+- src/corelib/ipc/qsharedmemory_systemv.cpp: ftok(file, 'Q'); create() = shmget(0600 | IPC_CREAT |
+  IPC_EXCL); the last process to detach (shm_nattch 0 after shmdt) removes the segment and unlinks the file.
+- src/corelib/ipc/qsystemsemaphore_systemv.cpp: semget(1, 0600 | IPC_CREAT | IPC_EXCL), else open it;
+  a creator sets the value with SETVAL and, at cleanup, unlinks the file and removes the semaphore;
+  semop always with SEM_UNDO; on EIDRM/EINVAL it re-creates the semaphore and retries.
+- src/corelib/ipc/qsharedmemory.cpp: create(), attach() and detach() each run under the semaphore;
+  create() opens the semaphore in Create mode (which resets it to 1), attach() in Open mode.
+- src/gui/image/qimage.cpp, operator<< / operator>> (see stream.py).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import os
+from dataclasses import dataclass
+
+from ..errors import AccessDeniedError, ImgShareError
+from ..keys import validate_key
+
+QT_PROJECT_ID = 0x51  # QNativeIpcKey::Type::SystemV, 'Q': ftok's proj_id
+SHM_PREFIX = "qipc_sharedmemory_"
+SEM_PREFIX = "qipc_systemsem_"
+KEY_FILE_MODE = 0o640
+
+
+def temp_dir() -> str:
+    """Qt's QDir::tempPath() on Linux: $TMPDIR (absolute, cleaned) or /tmp."""
+    path = os.environ.get("TMPDIR", "") or "/tmp"
+    if not os.path.isabs(path):
+        path = os.path.join(os.getcwd(), path)
+    path = os.path.normpath(path)
+    return "/" + path.lstrip("/")  # normpath keeps a leading "//"; Qt's cleanPath does not
+
+
+def key_suffix(key: str) -> str:
+    """The part Qt appends to both prefixes: the key's ASCII letters, then the hex SHA-1 of its UTF-8."""
+    letters = "".join(ch for ch in key if "a" <= ch <= "z" or "A" <= ch <= "Z")
+    return letters + hashlib.sha1(validate_key(key)).hexdigest()
+
+
+@dataclass(frozen=True)
+class QtKey:
+    """Where Qt keeps one legacy key's segment and semaphore: two key files in the temp folder."""
+
+    key: str
+    shm_file: str
+    sem_file: str
+
+    @classmethod
+    def of(cls, key: str, directory: str | None = None) -> "QtKey":
+        folder = directory if directory is not None else temp_dir()
+        suffix = key_suffix(key)
+        return cls(key, os.path.join(folder, SHM_PREFIX + suffix), os.path.join(folder, SEM_PREFIX + suffix))
+
+
+_libc = None
+
+
+def _ftok_function():
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.ftok.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        _libc.ftok.restype = ctypes.c_int
+    return _libc.ftok
+
+
+def ftok(path: str) -> int | None:
+    """The System V key of a key file (libc ftok with Qt's project id), or None if the file is missing."""
+    value = _ftok_function()(os.fsencode(path), QT_PROJECT_ID)
+    if value == -1:
+        code = ctypes.get_errno()
+        if code in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        if code == errno.EACCES:
+            raise AccessDeniedError(f"permission denied reading Qt's key file {path}")
+        raise OSError(code, os.strerror(code), path)
+    return value
+
+
+def create_key_file(path: str) -> bool:
+    """Create a key file as Qt does (O_EXCL, mode 0640 less the umask); False if it already existed."""
+    try:
+        fd = os.open(path, os.O_EXCL | os.O_CREAT | os.O_RDWR, KEY_FILE_MODE)
+    except FileExistsError:
+        return False
+    except PermissionError:
+        raise AccessDeniedError(f"permission denied creating Qt's key file {path}") from None
+    except OSError as exc:
+        raise ImgShareError(f"cannot create Qt's key file {path}: {exc.strerror}") from None
+    os.close(fd)
+    return True
+
+
+def remove_key_file(path: str) -> None:
+    """Unlink a key file; one already gone is fine."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
