@@ -55,9 +55,13 @@ class ReceiverTab(ttk.Frame):
         self.follow_var = tk.BooleanVar(self, False)
         self.follow_check = ttk.Checkbutton(bar, text="Follow", variable=self.follow_var,
                                             command=self._follow_toggled)
+        self.qt_var = tk.BooleanVar(self, False)
+        self.qt_check = ttk.Checkbutton(bar, text="Qt compatible", variable=self.qt_var,
+                                        command=self._qt_toggled)
         self.save_button = ttk.Button(bar, text="Save as...", command=self.save, state="disabled")
         self.copy_button = ttk.Button(bar, text="Copy", command=self.copy, state="disabled")
-        for button in (self.receive_button, self.follow_check, self.save_button, self.copy_button):
+        for button in (self.receive_button, self.follow_check, self.qt_check, self.save_button,
+                       self.copy_button):
             button.pack(side="left", padx=(0, 6))
         self.one_to_one = tk.BooleanVar(self, False)
         self.one_to_one_check = ttk.Checkbutton(bar, text="1:1", variable=self.one_to_one,
@@ -83,8 +87,17 @@ class ReceiverTab(ttk.Frame):
     def receive(self) -> None:
         key = self.key_field.key
         self.status.say(f"Receiving under key {key!r}...")
-        self.worker.submit(receiving.receive, key, self.lock_timeout, done=self._show,
+        self.worker.submit(receiving.receive, key, self.lock_timeout, self.qt_var.get(), done=self._show,
                            failed=self._receive_failed)
+
+    def _qt_toggled(self) -> None:
+        """Qt mode reads what QSharedMemory programs share; they send no new-image signal to follow."""
+        qt = self.qt_var.get()
+        if qt and self.follow_var.get():
+            self.set_follow(False)
+        self.follow_check.configure(state="disabled" if qt else "normal")
+        self.status.say("Qt compatible: Receive reads images shared by Qt programs (QSharedMemory) under "
+                        "the key; Follow is not available" if qt else "Receiving imgshare shares")
 
     def set_follow(self, on: bool) -> None:
         """Turn Follow on or off, as the checkbutton does."""
@@ -185,7 +198,7 @@ class ReceiverTab(ttk.Frame):
         got = self.got
         if got is None or self._watcher.busy or self.follow.active:
             return
-        self._watcher.submit(receiving.sender_state, got.info.key, got.info, 0.5,
+        self._watcher.submit(receiving.sender_state, got.info.key, got.info, 0.5, self.qt_var.get(),
                              done=lambda state: self._show_state(got, state), failed=self._watch_failed)
 
     def _watch_failed(self, exc: BaseException) -> None:

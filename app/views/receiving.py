@@ -21,17 +21,25 @@ class Got:
     base: Image.Image
 
 
-def receive(key: str, lock_timeout: float) -> Got:
+def receiver_for(key: str, qt: bool = False):
+    """imgshare's own Receiver, or in Qt mode one that reads what QSharedMemory programs share."""
+    if qt:
+        from ..ipc.qt import QtReceiver
+        return QtReceiver(key)
+    return Receiver(key)
+
+
+def receive(key: str, lock_timeout: float, qt: bool = False) -> Got:
     """Read the image under key; the typed errors of app.ipc say what went wrong."""
-    with Receiver(key) as receiver:
+    with receiver_for(key, qt) as receiver:
         image, info = receiver.receive(timeout=lock_timeout)
     return Got(image, info, display_base(image))
 
 
-def sender_state(key: str, info: ShareInfo, lock_timeout: float) -> str:
+def sender_state(key: str, info: ShareInfo, lock_timeout: float, qt: bool = False) -> str:
     """The shown image's sender as it is now: 'alive', 'sender gone', 'persisted' or a newer share."""
     try:
-        now = Receiver(key).info(timeout=lock_timeout)
+        now = receiver_for(key, qt).info(timeout=lock_timeout)
     except NotSharedError:
         return "sender gone (share removed)"
     if now.sequence != info.sequence or now.sender_pid != info.sender_pid:

@@ -51,8 +51,10 @@ class SenderTab(ttk.Frame):
         self.watch_var = tk.BooleanVar(self, False)
         self.watch_check = ttk.Checkbutton(buttons, text="Watch file", variable=self.watch_var,
                                            command=self._watch_toggled)
+        self.qt_var = tk.BooleanVar(self, False)  # Qt mode: an unmodified QSharedMemory program reads it
+        self.qt_check = ttk.Checkbutton(buttons, text="Qt compatible", variable=self.qt_var)
         for button in (self.open_button, self.paste_button, self.share_button, self.stop_button,
-                       self.play_button, self.watch_check):
+                       self.play_button, self.watch_check, self.qt_check):
             button.pack(side="left", padx=(0, 6))
         self.inbox = Inbox(self, poll_ms=40)  # the player's and the watcher's news
         self.progress = ttk.Progressbar(buttons, mode="indeterminate", length=160)
@@ -92,7 +94,7 @@ class SenderTab(ttk.Frame):
         key = self.key_field.key
         self.status.say(f"Sharing {self.loaded.source_name} under key {key!r}...")
         self.worker.submit(self.session.share, key, self.loaded, *self._player_callbacks(),
-                           done=self._show_shared, failed=self._share_failed)
+                           self.qt_var.get(), done=self._show_shared, failed=self._share_failed)
 
     def stop(self) -> None:
         self.inbox.discard("frame")

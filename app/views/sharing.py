@@ -101,16 +101,16 @@ class SharingSession:
         self._watcher: FileWatcher | None = None
 
     def share(self, key: str, loaded: Loaded, on_frame: Callable[[int, int], None] | None = None,
-              on_error: Callable[[ImgShareError], None] | None = None) -> Shared:
+              on_error: Callable[[ImgShareError], None] | None = None, qt: bool = False) -> Shared:
         """Share loaded under key; an animation then plays, on_frame(index, sequence) on its thread."""
         self._stop_player()
         with self._mutex:
             if self._closed:
                 raise ImgShareError("the window is closing; nothing was shared")
             sender = self._sender
-            fresh = sender is None or sender.key != key
+            fresh = sender is None or sender.key != key or isinstance(sender, Sender) == qt
             if fresh:
-                sender = Sender(key, lock_timeout=self.lock_timeout)
+                sender = _new_sender(key, qt, self.lock_timeout)
             try:
                 sequence = sender.share(loaded.image, source_name=loaded.source_name)
             except BaseException:
@@ -197,6 +197,14 @@ class SharingSession:
             player, self._player = self._player, None
         if player is not None:
             player.stop()
+
+
+def _new_sender(key: str, qt: bool, lock_timeout: float):
+    """imgshare's Sender, or in Qt mode one an unmodified QSharedMemory program can read."""
+    if qt:
+        from ..ipc.qt import QtSender
+        return QtSender(key, lock_timeout=lock_timeout)
+    return Sender(key, lock_timeout=lock_timeout)
 
 
 def loaded_rows(loaded: Loaded) -> list[tuple[str, str]]:

@@ -61,6 +61,11 @@ class QtSender:
     def sharing(self) -> bool:
         return self._segment is not None
 
+    @property
+    def stream_length(self) -> int:
+        """Bytes of the last stream shared (marker + PNG)."""
+        return self._written
+
     def share(self, image: Image.Image, source_name: str = "") -> int:
         """Publish image as `QDataStream << QImage` (marker + PNG); returns this sender's share count.
 
@@ -221,7 +226,11 @@ class QtSender:
         if sysv is None:  # someone deleted the key file: make it again, as Qt's create() would
             create_key_file(self.paths.shm_file)
             sysv = ftok(self.paths.shm_file)
-        self._segment = Segment.create(sysv, size, self.key)
+        try:
+            self._segment = Segment.create(sysv, size, self.key)
+        except BaseException:
+            remove_key_file(self.paths.shm_file)  # the old share is gone: leave no orphan key file
+            raise
         self._written = 0
 
     def _write(self, stream: bytes) -> None:
@@ -251,9 +260,10 @@ class QtReceiver:
         return self._when_shared(wait, attempt)
 
     def info(self, timeout: float = 5.0, *, wait: float = 0.0) -> QtShareInfo:
-        """The share's info; the image file is opened to learn size and mode, its pixels not decoded."""
+        """The share's info; the image file is opened to learn size and mode, its pixels not decoded.
+        Unlike receive(), it never removes a share it detaches from last (inspection, like listing)."""
         def attempt():
-            data, sysv, row = self._read_stream(timeout)
+            data, sysv, row = self._read_stream(timeout, inspect_only=True)
             image, encoding = peek(data)
             return self._received(image, encoding, data, sysv, row).info
         return self._when_shared(wait, attempt)
@@ -285,7 +295,7 @@ class QtReceiver:
                     raise
                 time.sleep(_APPEAR_POLL)
 
-    def _read_stream(self, timeout: float) -> tuple[bytes, int, dict]:
+    def _read_stream(self, timeout: float, inspect_only: bool = False) -> tuple[bytes, int, dict]:
         """Qt's attach + lock + copy + unlock + detach; returns (stream, System V key, /proc row)."""
         deadline = time.monotonic() + max(0.0, timeout)
         sysv = ftok(self.paths.shm_file)
@@ -303,18 +313,19 @@ class QtReceiver:
                     if time.monotonic() >= deadline:
                         raise LockTimeoutError(f"Qt's lock of key {self.key!r} kept disappearing") from None
             try:
-                return self._copy_and_detach(sysv)
+                return self._copy_and_detach(sysv, inspect_only)
             finally:
                 lock.release()
         finally:
             sem.cleanup()
 
-    def _copy_and_detach(self, sysv: int) -> tuple[bytes, int, dict]:
+    def _copy_and_detach(self, sysv: int, inspect_only: bool) -> tuple[bytes, int, dict]:
         segment = Segment.open(sysv, self.key, read_only=True)
         try:
             data = segment.read(0, segment.size)
-            row = shm_row(segment.id) or {"shmid": segment.id, "size": segment.size}
-            if segment.number_attached() <= 1 and _is_qt_stream(data):
+            row = dict(shm_row(segment.id) or {"shmid": segment.id, "size": segment.size, "nattch": 1})
+            row["nattch"] = max(0, row.get("nattch", 1) - 1)  # others attached, as a listing sees it
+            if not inspect_only and segment.number_attached() <= 1 and _is_qt_stream(data):
                 # We detach last: Qt's detach() removes the segment and its file. (Qt would remove
                 # anything; imgshare never removes a segment it cannot tell is a Qt share.)
                 segment.remove()

@@ -54,12 +54,15 @@ def shm_rows() -> list[dict[str, int]]:
 
 def build_info(key: str, sysv: int, image: Image.Image, encoding: str, source_name: str,
                stream_length: int, row: dict[str, int], key_file: str) -> QtShareInfo:
-    """The info of a share whose segment's /proc row (taken before detaching) is row."""
+    """The info of a share whose segment's /proc row (taken before detaching) is row; its nattch
+    counts the others attached. The sender is alive if its creator runs and is still attached (a Qt
+    sender stays attached while it shares)."""
     creator = row.get("cpid", 0)
     return QtShareInfo(
         key=key, sysv_key=sysv, sequence=0, width=image.width, height=image.height, mode=image.mode,
         source_mode=image.mode, converted=False, source_name=source_name, sender_pid=creator,
-        sender_alive=is_alive(creator), persisted=False, timestamp=float(row.get("ctime", 0)),
+        sender_alive=is_alive(creator) and row.get("nattch", 0) > 0, persisted=False,
+        timestamp=float(row.get("ctime", 0)),
         stride=0, payload_length=stream_length, checksum=encoding.lower(), segment_id=row.get("shmid", -1),
         segment_size=row.get("size", stream_length), encoding=encoding.lower(), key_file=os.path.basename(key_file),
     )

@@ -1,0 +1,55 @@
+"""The "Qt compatible" checkboxes: the window exchanges images with a real Qt program (PySide6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.gui.support import pump_until, status_after
+from tests.qt.conftest import QtEnv
+from tests.qt.images import assert_qt_dump_matches, assert_same, make
+
+
+@pytest.fixture
+def qt_env(tmp_path, monkeypatch):
+    folder = tmp_path / "qtmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    env = QtEnv(folder)
+    try:
+        yield env
+    finally:
+        env.close()
+
+
+def test_receiver_tab_reads_a_qt_sender(make_app, qt_env):
+    sent = make("RGBA")
+    sent.save(qt_env.tmp / "in.png")
+    sender = qt_env.start("send", qt_env.key, "in.png", ready="shared")
+    app = make_app(key=qt_env.key)
+    app.notebook.select(app.receiver)
+    app.receiver.qt_check.invoke()
+    assert str(app.receiver.follow_check.cget("state")) == "disabled"
+    status = status_after(app, app.receiver.receive_button.invoke)
+    assert status.startswith("Received"), status
+    assert_same(app.receiver.got.image, sent)
+    qt_env.finish(sender)
+    qt_env.assert_clean()
+
+
+def test_sender_tab_feeds_an_unmodified_qt_receiver(make_app, qt_env):
+    sent = make("RGB")
+    path = qt_env.tmp / "picture.png"
+    sent.save(path)
+    app = make_app(key=qt_env.key)
+    app.sender.ask_open_path = lambda parent: str(path)
+    status_after(app, app.sender.open_button.invoke)
+    app.sender.qt_check.invoke()
+    status = status_after(app, app.sender.share_button.invoke)
+    assert status.startswith("Shared"), status
+    qt_env.note()
+    result = qt_env.run("receive", qt_env.key, "out")
+    assert result.returncode == 0, result.stderr
+    assert_qt_dump_matches(qt_env.tmp / "out", sent)
+    status_after(app, app.sender.stop_button.invoke)
+    pump_until(app, lambda: not app.sender.session.sharing, what="sharing to stop")
+    qt_env.assert_clean()
