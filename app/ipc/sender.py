@@ -17,6 +17,7 @@ from PIL import Image
 
 from . import header as hdr
 from .borrows import BorrowCount
+from .claims import Claim
 from .errors import (CorruptSegmentError, ForeignSegmentError, ImageError, KeyInUseError,
                      LockTimeoutError, NotSharedError, TooLargeError)
 from .keys import sysv_key, validate_key
@@ -28,9 +29,6 @@ from .wake import WakeSignal
 from .kernel import check_fits
 from .segment import Segment, holds_foreign_data, is_removed
 
-# System V keys owned by live Sender objects of this process: a second one on the same key is refused.
-_owned_keys: set[int] = set()
-_owned_guard = threading.Lock()
 
 _PAGE = 4096
 _SHRINK_FACTOR = 4  # give back a segment that is more than 4x larger than the image needs
@@ -52,7 +50,7 @@ class Sender:
         self._segment: Segment | None = None
         self._header: hdr.Header | None = None
         self._sequence = 0
-        self._owns_key = False
+        self._claim = Claim(self.sysv_key)
         self._created_lock = False
         self._borrows: BorrowCount | None = None
         self._wake: WakeSignal | None = None
@@ -174,22 +172,14 @@ class Sender:
 
     # -- ownership ---------------------------------------------------------------------------------
     def _claim_key(self) -> None:
-        if self._owns_key:
-            return
-        with _owned_guard:
-            if self.sysv_key in _owned_keys:
-                raise KeyInUseError(
-                    f"the key {self.key!r} is in use by pid {os.getpid()} (another sender in this program)",
-                    pid=os.getpid(),
-                )
-            _owned_keys.add(self.sysv_key)
-        self._owns_key = True
+        if not self._claim.take():
+            raise KeyInUseError(
+                f"the key {self.key!r} is in use by pid {os.getpid()} (another sender in this program)",
+                pid=os.getpid(),
+            )
 
     def _release_key(self) -> None:
-        if self._owns_key:
-            with _owned_guard:
-                _owned_keys.discard(self.sysv_key)
-            self._owns_key = False
+        self._claim.give_up()
 
     def _ensure_lock(self) -> KeyLock:
         if self._lock is None:

@@ -16,6 +16,7 @@ import time
 from PIL import Image
 
 from .. import header as hdr
+from ..claims import Claim
 from ..errors import (ForeignSegmentError, ImageError, KeyInUseError, LockTimeoutError, NotSharedError,
                       TooLargeError)
 from ..info import Received
@@ -31,8 +32,6 @@ from .stream import decode, encode, locate, peek, source_name_of
 _APPEAR_POLL = 0.02
 _SHRINK_FACTOR = 2  # a stream less than half the segment gets a new, smaller segment
 
-_owned: set[str] = set()  # shm key files of live QtSenders in this process
-_owned_guard = threading.Lock()
 
 
 class QtSender:
@@ -49,7 +48,7 @@ class QtSender:
         self._segment: Segment | None = None
         self._written = 0  # bytes of stream written last (the rest of the segment is zero)
         self._sequence = 0
-        self._claimed = False
+        self._claim_token = Claim(("qt", self.paths.shm_file))
         self._mutex = threading.RLock()
 
     @property
@@ -140,20 +139,12 @@ class QtSender:
 
     # -- internals ---------------------------------------------------------------------------------
     def _claim(self) -> None:
-        if self._claimed:
-            return
-        with _owned_guard:
-            if self.paths.shm_file in _owned:
-                raise KeyInUseError(f"the Qt key {self.key!r} is already shared by this process",
-                                    pid=os.getpid())
-            _owned.add(self.paths.shm_file)
-        self._claimed = True
+        if not self._claim_token.take():
+            raise KeyInUseError(f"the Qt key {self.key!r} is already shared by this process",
+                                pid=os.getpid())
 
     def _unclaim(self) -> None:
-        if self._claimed:
-            with _owned_guard:
-                _owned.discard(self.paths.shm_file)
-            self._claimed = False
+        self._claim_token.give_up()
 
     def _give_up_if_idle(self) -> None:
         """After a failed first share, leave nothing behind: not the semaphore, not the key files."""
