@@ -190,11 +190,6 @@ class ReceiverTab(ttk.Frame):
     def _watch(self) -> None:
         """Every few seconds, look up (in a worker) whether the shown image's sender still runs."""
         self._watch_after = self.after(WATCH_MS, self._watch)
-        self.follow = FollowController(self)
-        self.shares = SharesController(self)
-        self.key_field.entry.bind("<<ComboboxSelected>>", lambda _e: self.shares.picked())
-        self.key_field.var.trace_add("write", lambda *_: self.follow.key_changed())
-        self.panel.show([("Frame rate", "not following")])
         got = self.got
         if got is None or self._watcher.busy or self.follow.active:
             return

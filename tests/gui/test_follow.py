@@ -158,3 +158,21 @@ def test_gui_receive_follow_opens_following(make_app, key):
     with Sender(key) as sender:
         sender.share(colour(3))
         pump_until(app, lambda: shown(app, 1), 5, "the image")
+
+
+def test_following_for_longer_than_the_sender_check_then_stopping(make_app, key):
+    """Regression: the periodic sender check (every 2 s) used to replace the Follow controller, so
+    turning Follow off later left the old follow thread running."""
+    app = make_app(key=key)
+    with Sender(key) as sender:
+        sender.share(colour(1))
+        follow(app)
+        controller, session = app.receiver.follow, app.receiver.follow.session
+        deadline = time.monotonic() + 2.6
+        while time.monotonic() < deadline:
+            app.root.update()
+            time.sleep(0.01)
+        assert app.receiver.follow is controller and controller.session is session and controller.active
+        app.receiver.follow_check.invoke()
+        pump_until(app, lambda: not session.running, 3, "the follow thread to end")
+        assert not any(t.name.startswith("imgshare-follow") for t in threading.enumerate())
