@@ -156,12 +156,8 @@ class Sender:
                     else:
                         self._lock.release()
                 finally:
-                    self._segment.detach()
-            self._segment = None
-            self._lock = None
-            self._borrows = None
-            self._wake = None
-            self._header = None
+                    self._forget_objects()
+            self._forget_objects()
             self._release_key()
 
     def __enter__(self) -> "Sender":
@@ -197,6 +193,7 @@ class Sender:
         self._release_key()
 
     def _forget_objects(self) -> None:
+        """Drop (and detach) our handles on the key's objects; whoever calls decides their fate."""
         if self._segment is not None:
             self._segment.detach()
         self._segment = None
