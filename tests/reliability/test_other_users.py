@@ -29,28 +29,30 @@ def as_nobody():
     if os.getuid() != 0 or not shutil.which("setpriv") or not os.path.exists(SYSTEM_PYTHON):
         pytest.fail("this test needs root, setpriv and /usr/bin/python3 (scripts/bootstrap installs them)")
     home = Path(tempfile.mkdtemp(prefix="imgshare-other-user-"))
-    os.chmod(home, 0o755)
-    shutil.copytree(ROOT / "app", home / "app", ignore=shutil.ignore_patterns("__pycache__"))
-    site = Path(PIL.__file__).parent.parent
-    for module in (PIL, xxhash):
-        shutil.copytree(Path(module.__file__).parent, home / Path(module.__file__).parent.name)
-    for libs in site.glob("*.libs"):  # the wheels' bundled shared libraries (libtiff, ...)
-        shutil.copytree(libs, home / libs.name)
-    shutil.copy(sysv_ipc.__file__, home)
-    for path in home.rglob("*"):
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    (home / "out").mkdir(mode=0o777)
-    os.chmod(home / "out", 0o777)
+    try:  # removed even when setting up fails
+        os.chmod(home, 0o755)
+        shutil.copytree(ROOT / "app", home / "app", ignore=shutil.ignore_patterns("__pycache__"))
+        site = Path(PIL.__file__).parent.parent
+        for module in (PIL, xxhash):
+            shutil.copytree(Path(module.__file__).parent, home / Path(module.__file__).parent.name)
+        for libs in site.glob("*.libs"):  # the wheels' bundled shared libraries (libtiff, ...)
+            shutil.copytree(libs, home / libs.name)
+        shutil.copy(sysv_ipc.__file__, home)
+        for path in home.rglob("*"):
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        (home / "out").mkdir(mode=0o777)
+        os.chmod(home / "out", 0o777)
 
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                               SYSTEM_PYTHON, "-m", "app", *args], capture_output=True, text=True,
-                              cwd=home, env={"PATH": "/usr/bin:/bin", "HOME": str(home / "out"),
-                                             "PYTHONPATH": str(home)}, timeout=60)
-    probe = run("key", "169254")
-    assert probe.returncode == 0, probe.stderr
-    yield run, home
-    shutil.rmtree(home, ignore_errors=True)
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                   SYSTEM_PYTHON, "-m", "app", *args], capture_output=True, text=True,
+                                  cwd=home, env={"PATH": "/usr/bin:/bin", "HOME": str(home / "out"),
+                                                 "PYTHONPATH": str(home)}, timeout=60)
+        probe = run("key", "169254")
+        assert probe.returncode == 0, probe.stderr
+        yield run, home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_other_user_cannot_touch_the_share(as_nobody, key):
