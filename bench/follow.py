@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.following import follow  # noqa: E402
-from app.ipc import Receiver, sysv_key  # noqa: E402
+from app.ipc import Receiver  # noqa: E402
 from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
 
 SENDER = r"""

@@ -3,13 +3,12 @@ semaphore timeouts): the console script runs, and a held lock still gives exit 5
 
 import os
 import subprocess
-import sys
 import time
 import venv
 
 import pytest
 
-from app.ipc import Sender, sysv_key
+from app.ipc import Sender
 from tests.conftest import ROOT
 from tests.images import make_image
 from tests.test_lifecycle import lock_held_elsewhere

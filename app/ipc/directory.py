@@ -9,17 +9,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import sysv_ipc
-
 from . import header as hdr
 from .borrows import BorrowCount
-from .wake import WakeSignal
 from .errors import (AccessDeniedError, CorruptSegmentError, ForeignSegmentError, KeyInUseError,
                      LockTimeoutError, NotSharedError)
 from .info import ShareInfo
 from .keys import sysv_key
 from .lock import KeyLock
+from .procfs import shm_rows
 from .segment import Segment, remove_by_id
+from .wake import WakeSignal
 
 _LIST_LOCK_TIMEOUT = 0.5
 
@@ -52,17 +51,8 @@ class ListedShare:
 
 def _proc_segments() -> list[dict]:
     """Rows of /proc/sysvipc/shm owned by this user."""
-    rows = []
-    try:
-        with open("/proc/sysvipc/shm") as f:
-            names = f.readline().split()
-            for line in f:
-                row = dict(zip(names, line.split()))
-                rows.append({k: int(v) for k, v in row.items() if v.lstrip("-").isdigit()})
-    except OSError:
-        return []
     uid = os.getuid()
-    return [r for r in rows if r.get("uid") == uid and r.get("key", 0) != 0]
+    return [r for r in shm_rows() if r.get("uid") == uid and r.get("key", 0) != 0]
 
 
 def _inspect(row: dict) -> ListedShare | None:
@@ -123,7 +113,7 @@ def _remove_if_still_stale(share: ListedShare) -> bool:
         if again is None or not again.stale:
             return False
         remove_by_id(share.shmid)
-        _remove_borrow_count(share.info.key)
+        _remove_aux_semaphores(share.info.key)
         if lock is not None:
             lock.remove()
         return True
@@ -168,7 +158,7 @@ def remove_share(key: str, *, force: bool = False, timeout: float = 5.0) -> Shar
             segment.remove()
         finally:
             segment.detach()
-        _remove_borrow_count(key)
+        _remove_aux_semaphores(key)
         if lock is not None:
             lock.remove()
         return info
@@ -177,7 +167,7 @@ def remove_share(key: str, *, force: bool = False, timeout: float = 5.0) -> Shar
             lock.release()
 
 
-def _remove_borrow_count(key: str) -> None:
+def _remove_aux_semaphores(key: str) -> None:
     """Remove a key's auxiliary semaphores (borrow count and new-image signal)."""
     borrows = BorrowCount.open(key)
     if borrows is not None:
@@ -185,14 +175,3 @@ def _remove_borrow_count(key: str) -> None:
     wake = WakeSignal.open(key)
     if wake is not None:
         wake.remove()
-
-
-def sysv_semaphore_exists(sysv: int) -> bool:
-    """Whether a semaphore exists at sysv (for tests and diagnostics)."""
-    try:
-        sysv_ipc.Semaphore(sysv, 0)
-        return True
-    except sysv_ipc.ExistentialError:
-        return False
-    except sysv_ipc.PermissionsError:
-        return True

@@ -9,6 +9,7 @@ import os
 import sysv_ipc
 
 from .errors import TooLargeError
+from .procfs import shm_rows
 
 _MADV_POPULATE_READ = 22
 _IPC_CREAT, _IPC_EXCL = 0o1000, 0o2000
@@ -93,14 +94,7 @@ def check_fits(size: int) -> None:
             f"{limits['shmmax'] / 1e6:.1f} MB (kernel.shmmax)"
         )
     page = sysv_ipc.PAGE_SIZE
-    used_pages = 0
-    try:
-        with open("/proc/sysvipc/shm") as f:
-            next(f)
-            for line in f:
-                used_pages += (int(line.split()[3]) + page - 1) // page
-    except (OSError, ValueError, IndexError, StopIteration):
-        return
+    used_pages = sum((row.get("size", 0) + page - 1) // page for row in shm_rows())
     if used_pages + (size + page - 1) // page > limits["shmall"]:
         raise TooLargeError(
             f"the image needs a {size / 1e6:.1f} MB segment but the machine's shared memory is "

@@ -86,8 +86,7 @@ def read_pixels(h: hdr.Header, source: memoryview, borrow: bool) -> Image.Image:
     image = Image.frombuffer(h.mode, (h.width, h.height), source, "raw", wire_rawmode(h.mode),
                              h.stride, 1)
     if not borrow and h.mode in _MAPPABLE:
-        mapped, image = image, image.copy()
-        del mapped
+        image = image.copy()  # the mapping (and its hold on the segment) goes with the old object
     if h.mode == "P" and h.palette:
         image.putpalette(h.palette, h.palette_mode)
     apply_transparency(image, h)

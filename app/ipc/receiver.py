@@ -22,7 +22,7 @@ from .keys import sysv_key, validate_key
 from .lock import KeyLock
 from .pixels import read_pixels
 from .wake import WakeSignal
-from .segment import Segment, holds_foreign_data, id_at, is_removed
+from .segment import Segment, holds_foreign_data, id_at, is_removed, peek_start
 
 _APPEAR_POLL = 0.02  # seconds between looks while --wait-ing for a share to appear
 
@@ -50,7 +50,7 @@ class Receiver:
         it stays valid until this receiver's next receive() or close().
         """
         check = self.verify if verify is None else verify
-        return self._when_shared(wait, lambda: self._read(timeout, check, borrow))
+        return when_shared(wait, lambda: self._read(timeout, check, borrow), self._drop_segment)
 
     def receive_new(self, last: ShareInfo | None, timeout: float, *, lock_timeout: float = 5.0,
                     verify: bool | None = None, borrow: bool = False) -> Received | None:
@@ -85,7 +85,8 @@ class Receiver:
 
     def info(self, timeout: float = 5.0, *, wait: float = 0.0) -> ShareInfo:
         """The metadata of the current share, without reading its pixels."""
-        return self._when_shared(wait, lambda: self._read(timeout, False, False, pixels=False))
+        return when_shared(wait, lambda: self._read(timeout, False, False, pixels=False),
+                           self._drop_segment)
 
     def close(self) -> None:
         """Detach (a segment still mapped by a borrowed image is detached once that image is gone)."""
@@ -106,17 +107,6 @@ class Receiver:
         self.close()
 
     # -- internals ---------------------------------------------------------------------------------
-    def _when_shared(self, wait: float, attempt):
-        deadline = time.monotonic() + max(0.0, wait)
-        while True:
-            try:
-                return attempt()
-            except NotSharedError:
-                self._drop_segment()
-                if time.monotonic() + _APPEAR_POLL > deadline:
-                    raise
-                time.sleep(_APPEAR_POLL)
-
     def _refuse_foreign(self) -> None:
         """Refuse a foreign segment without touching its lock (a foreign semaphore may be held forever)."""
         if holds_foreign_data(self.sysv_key, self.key):
@@ -189,14 +179,7 @@ class Receiver:
     def _explain_missing_lock(self) -> None:
         """No lock at the key: nothing shared, unless a segment of ours lost its lock."""
         self._drop_segment()
-        try:
-            segment = Segment.open(self.sysv_key, self.key, read_only=True)
-        except NotSharedError:
-            return
-        try:
-            start = segment.read(0, len(hdr.MAGIC))
-        finally:
-            segment.detach()
+        start = peek_start(self.sysv_key, self.key) or b""
         if hdr.has_magic(start):
             raise CorruptSegmentError(
                 f"the share under key {self.key!r} has lost its lock semaphore; "
@@ -206,6 +189,20 @@ class Receiver:
             raise ForeignSegmentError(
                 f"the key {self.key!r} holds another program's shared memory, not an imgshare image"
             )
+
+
+def when_shared(wait: float, attempt, on_miss=None):
+    """attempt() until it stops raising NotSharedError, for up to wait seconds (then re-raise it)."""
+    deadline = time.monotonic() + max(0.0, wait)
+    while True:
+        try:
+            return attempt()
+        except NotSharedError:
+            if on_miss is not None:
+                on_miss()
+            if time.monotonic() + _APPEAR_POLL > deadline:
+                raise
+            time.sleep(_APPEAR_POLL)
 
 
 def _identity(info: ShareInfo | None) -> tuple | None:

@@ -198,6 +198,19 @@ def is_removed(segment: Segment) -> bool:
         return True
 
 
+def peek_start(sysv: int, key_name: str, length: int = 8) -> bytes | None:
+    """The first bytes of the segment at sysv, read without the lock; None if there is none (or it
+    is not ours to read)."""
+    try:
+        segment = Segment.open(sysv, key_name, read_only=True)
+    except (NotSharedError, AccessDeniedError):
+        return None
+    try:
+        return segment.read(0, length)
+    finally:
+        segment.detach()
+
+
 def holds_foreign_data(sysv: int, key_name: str) -> bool:
     """Whether the segment at sysv (if any) visibly belongs to another program, checked without the lock.
 
@@ -205,15 +218,8 @@ def holds_foreign_data(sysv: int, key_name: str) -> bool:
     bytes that are not our magic prove a segment foreign; an all-zero start proves nothing yet.
     """
     from .header import MAGIC  # header imports nothing from here; keep the dependency one-way at import
-    try:
-        segment = Segment.open(sysv, key_name, read_only=True)
-    except (NotSharedError, AccessDeniedError):
-        return False
-    try:
-        start = segment.read(0, len(MAGIC))
-    finally:
-        segment.detach()
-    return any(start) and start != MAGIC
+    start = peek_start(sysv, key_name, len(MAGIC))
+    return start is not None and any(start) and start != MAGIC
 
 
 def id_at(sysv: int) -> int | None:

@@ -16,6 +16,7 @@ from .infopanel import InfoPanel
 from .keyfield import KeyField
 from .receiver_follow import FollowController
 from .receiver_shares import SharesController
+from .status import show_busy
 from .worker import Worker
 
 USER_ERRORS = (ImgShareError, ClipboardError)
@@ -175,12 +176,7 @@ class ReceiverTab(ttk.Frame):
         self.status.error(f"{exc}{note}")
 
     def _busy(self, busy: bool) -> None:
-        if busy:
-            self.progress.pack(side="left", padx=(12, 0))
-            self.progress.start(15)
-        else:
-            self.progress.stop()
-            self.progress.pack_forget()
+        show_busy(self.progress, busy)
 
     def _tick_age(self) -> None:
         self._age_after = self.after(AGE_MS, self._tick_age)

@@ -17,6 +17,7 @@ from .imageview import ImageView
 from .inbox import Inbox
 from .infopanel import InfoPanel
 from .keyfield import KeyField
+from .status import show_busy
 from .worker import Worker
 
 USER_ERRORS = (ImgShareError, ClipboardError)
@@ -211,9 +212,4 @@ class SenderTab(ttk.Frame):
         self.status.error(f"{exc}{kept}")
 
     def _busy(self, busy: bool) -> None:
-        if busy:
-            self.progress.pack(side="left", padx=(12, 0))
-            self.progress.start(15)
-        else:
-            self.progress.stop()
-            self.progress.pack_forget()
+        show_busy(self.progress, busy)

@@ -49,3 +49,13 @@ def _sentence(text: str) -> str:
     if text.split(" ", 1)[0].isalpha() and "." not in name and "/" not in name:
         text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
+
+
+def show_busy(progress, busy: bool) -> None:
+    """Show and run an indeterminate progress bar while a tab's worker has jobs, hide it after."""
+    if busy:
+        progress.pack(side="left", padx=(12, 0))
+        progress.start(15)
+    else:
+        progress.stop()
+        progress.pack_forget()

@@ -12,9 +12,8 @@ import pytest
 
 from app.ipc import ImgShareError, Receiver
 from tests.conftest import run_cli
-from tests.gui.support import pump_until, start_gui, stop, stripes
+from tests.gui.support import start_gui, stop, stripes
 from tests.images import digest
-from tests.test_roundtrip import wait_for_line
 
 pytestmark = pytest.mark.slow
 

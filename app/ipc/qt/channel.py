@@ -23,15 +23,15 @@ from ..info import Received
 from ..keys import validate_key
 from ..lock import KeyLock
 from ..kernel import check_fits
+from ..procfs import shm_row, shmid_at
+from ..receiver import when_shared
 from ..segment import Segment, remove_by_id
-from .info import QtShareInfo, build_info, shm_row, shmid_at
+from .info import QtShareInfo, build_info
 from .keys import QtKey, create_key_file, ftok, remove_key_file
 from .semaphore import QtSemaphore
 from .stream import decode, encode, locate, peek, source_name_of
 
-_APPEAR_POLL = 0.02
 _SHRINK_FACTOR = 2  # a stream less than half the segment gets a new, smaller segment
-
 
 
 class QtSender:
@@ -248,7 +248,7 @@ class QtReceiver:
             data, sysv, row = self._read_stream(timeout)
             image, encoding = decode(data)
             return self._received(image, encoding, data, sysv, row)
-        return self._when_shared(wait, attempt)
+        return when_shared(wait, attempt)
 
     def info(self, timeout: float = 5.0, *, wait: float = 0.0) -> QtShareInfo:
         """The share's info; the image file is opened to learn size and mode, its pixels not decoded.
@@ -257,7 +257,7 @@ class QtReceiver:
             data, sysv, row = self._read_stream(timeout, inspect_only=True)
             image, encoding = peek(data)
             return self._received(image, encoding, data, sysv, row).info
-        return self._when_shared(wait, attempt)
+        return when_shared(wait, attempt)
 
     def close(self) -> None:
         """Nothing to release: every receive attaches, copies and detaches, as Qt's demo does."""
@@ -275,16 +275,6 @@ class QtReceiver:
         info = build_info(self.key, sysv, image, encoding, source_name_of(image), len(data), row,
                           self.paths.shm_file)
         return Received(image, info)
-
-    def _when_shared(self, wait: float, attempt):
-        deadline = time.monotonic() + max(0.0, wait)
-        while True:
-            try:
-                return attempt()
-            except NotSharedError:
-                if time.monotonic() + _APPEAR_POLL > deadline:
-                    raise
-                time.sleep(_APPEAR_POLL)
 
     def _read_stream(self, timeout: float, inspect_only: bool = False) -> tuple[bytes, int, dict]:
         """Qt's attach + lock + copy + unlock + detach; returns (stream, System V key, /proc row)."""

@@ -21,37 +21,6 @@ class QtShareInfo(ShareInfo):
     key_file: str = ""
 
 
-def shm_row(shmid: int) -> dict[str, int] | None:
-    """The /proc/sysvipc/shm row of a segment (cpid, nattch, ctime, uid...), or None if it is gone."""
-    for row in shm_rows():
-        if row.get("shmid") == shmid:
-            return row
-    return None
-
-
-def shmid_at(sysv: int) -> int | None:
-    """The id of the segment at a System V key, read from /proc: never attaching it, since an extra
-    attachment would keep a Qt peer's last-detach rule from removing it."""
-    for row in shm_rows():
-        if row.get("key") == sysv:
-            return row.get("shmid")
-    return None
-
-
-def shm_rows() -> list[dict[str, int]]:
-    """Every row of /proc/sysvipc/shm, as integers (Linux only; empty elsewhere)."""
-    rows = []
-    try:
-        with open("/proc/sysvipc/shm") as f:
-            names = f.readline().split()
-            for line in f:
-                values = dict(zip(names, line.split()))
-                rows.append({k: int(v) for k, v in values.items() if v.lstrip("-").isdigit()})
-    except OSError:
-        return []
-    return rows
-
-
 def build_info(key: str, sysv: int, image: Image.Image, encoding: str, source_name: str,
                stream_length: int, row: dict[str, int], key_file: str) -> QtShareInfo:
     """The info of a share whose segment's /proc row (taken before detaching) is row; its nattch
