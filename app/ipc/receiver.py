@@ -142,6 +142,7 @@ class Receiver:
                     )
                 if not pixels:
                     return info
+                segment.populate()  # only when pixels are read: info() needs the header alone
                 payload = segment.view(h.header_size, h.payload_length)
                 if verify and xxhash.xxh3_64_intdigest(payload) != h.checksum:
                     raise CorruptSegmentError(
@@ -168,7 +169,6 @@ class Receiver:
             return kept
         self._drop_segment()
         self._segment = Segment.open(self.sysv_key, self.key, read_only=True)
-        self._segment.populate()
         return self._segment
 
     def _drop_segment(self) -> None:

@@ -28,6 +28,7 @@ class Segment:
         self._base: memoryview | None = None
         self._views: list[memoryview] = []
         self._detached = False
+        self._populated = False
 
     # -- opening -----------------------------------------------------------------------------------
     @classmethod
@@ -115,8 +116,11 @@ class Segment:
         return view
 
     def populate(self) -> None:
-        """Map all pages at once (MADV_POPULATE_READ, Linux 5.14+) instead of one fault per page."""
-        kernel.populate(self._shm.address, self.size)
+        """Map all pages at once (MADV_POPULATE_READ, Linux 5.14+) instead of one fault per page;
+        done once per attachment."""
+        if not self._populated:
+            self._populated = True
+            kernel.populate(self._shm.address, self.size)
 
     def read(self, offset: int, length: int) -> bytes:
         """A copy of [offset, offset + length), clipped to the segment."""
