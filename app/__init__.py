@@ -1,3 +1,30 @@
-"""imgshare: hand an image from one process to another through System V shared memory."""
+"""imgshare: hand an image from one process to another through System V shared memory.
 
-__version__ = "0.1.0"
+The source folder is `app/`; it installs as the package `imgshare`. The channel's public API is
+re-exported here, loaded on first use so that `imgshare --version` stays cheap:
+
+    from imgshare import Sender, Receiver
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"  # the one place the version is written; pyproject.toml reads it from here
+
+if TYPE_CHECKING:
+    from .ipc import *  # noqa: F403
+
+_FROM_IPC = ("AccessDeniedError", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
+             "ImgShareError", "KeyInUseError", "LockTimeoutError", "NotSharedError", "Received",
+             "Receiver", "Sender", "ShareInfo", "TooLargeError", "WaitTimeoutError")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_IPC:
+        return getattr(importlib.import_module(".ipc", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["__version__", *_FROM_IPC]

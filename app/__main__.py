@@ -1,4 +1,4 @@
-"""`python -m app` runs imgshare."""
+"""`python -m imgshare` runs imgshare."""
 
 import sys
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from .ipc.errors import (AccessDeniedError, CorruptSegmentError, ImgShareError, InvalidKeyError,
-                         KeyInUseError, LockTimeoutError, NotSharedError, WaitTimeoutError)
+from .ipc.errors import (
+    AccessDeniedError,
+    CorruptSegmentError,
+    ImgShareError,
+    InvalidKeyError,
+    KeyInUseError,
+    LockTimeoutError,
+    NotSharedError,
+    WaitTimeoutError,
+)
 
 OK = 0
 ERROR = 1

@@ -6,8 +6,8 @@ Used by `imgshare receive --follow` and the Receiver tab's Follow toggle, each f
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .ipc import ImgShareError, NotSharedError, Received, Receiver, ShareInfo
 

@@ -14,7 +14,6 @@ import signal
 import sys
 import threading
 
-
 _prepared = threading.Event()  # prepare() may run from the frozen entry script and from main()
 
 

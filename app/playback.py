@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PIL import Image, ImageSequence
 
@@ -64,7 +64,7 @@ class Player:
         self._running.set()
         self._thread = threading.Thread(target=self._run, name="imgshare-player", daemon=True)
 
-    def start(self) -> "Player":
+    def start(self) -> Player:
         self._thread.start()
         return self
 

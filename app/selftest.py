@@ -1,7 +1,7 @@
 """`imgshare self-test`: checks this build end to end, one line per check.
 
 Every carried mode goes through a real segment under a fresh random key and is read back by a child
-process of this same program (the frozen binary itself, or `python -m app` from source); then Tcl, Tk
+process of this same program (the frozen binary itself, or `python -m imgshare` from source); then Tcl, Tk
 and Pillow's Tk bridge are loaded. Everything made under the key is removed at the end.
 """
 
@@ -62,7 +62,7 @@ def program() -> list[str]:
     """The command that starts this same program as a child process."""
     if getattr(sys, "frozen", False):
         return [sys.executable]
-    return [sys.executable, "-m", "app"]
+    return [sys.executable, "-m", "imgshare"]
 
 
 def _child_env() -> dict[str, str]:
@@ -97,6 +97,7 @@ def check_tcl() -> str:
 def check_tk_window() -> str:
     """Open a real Tk window showing a PhotoImage made by PIL.ImageTk, and read a pixel back from Tk."""
     import tkinter
+
     from PIL import ImageTk
     root = tkinter.Tk()
     try:
@@ -126,7 +127,7 @@ def _leftovers(sysv: int) -> list[str]:
         with open(f"/proc/sysvipc/{kind}") as f:
             names = f.readline().split()
             for line in f:
-                row = dict(zip(names, line.split()))
+                row = dict(zip(names, line.split(), strict=False))
                 if int(row["key"]) == sysv:
                     found.append(f"{kind} {row[column]}")
     return found

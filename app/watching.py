@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from PIL import Image
 
@@ -33,7 +33,7 @@ class FileWatcher:
         self._taken = self._stamp() if skip_current else None
         self._thread = threading.Thread(target=self._run, name="imgshare-watch", daemon=True)
 
-    def start(self) -> "FileWatcher":
+    def start(self) -> FileWatcher:
         self._thread.start()
         return self
 

@@ -22,15 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.following import follow  # noqa: E402
-from app.ipc import Receiver  # noqa: E402
+from imgshare.following import follow  # noqa: E402
+from imgshare.ipc import Receiver  # noqa: E402
 from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
 
 SENDER = r"""
 import os, sys, time
 from PIL import Image
-from app.ipc import Sender
-key, width, height, rate, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+from imgshare.ipc import Sender
+key, width, height = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rate, seconds = float(sys.argv[4]), float(sys.argv[5])
 frames = [Image.frombytes("RGBA", (width, height), os.urandom(width * height * 4)) for _ in range(2)]
 with Sender(key) as sender:
     sender.share(frames[0])
@@ -82,8 +83,8 @@ def run(key: str, size: tuple[int, int], rate: float, seconds: float, verify: bo
 
 IDLE = r"""
 import sys, threading, time
-from app.following import follow
-from app.ipc import Receiver
+from imgshare.following import follow
+from imgshare.ipc import Receiver
 stop = threading.Event()
 with Receiver(sys.argv[1]) as receiver:
     stream = follow(receiver, stop)
@@ -98,7 +99,8 @@ with Receiver(sys.argv[1]) as receiver:
 
 def idle_cpu(key: str, seconds: float) -> float:
     from PIL import Image
-    from app.ipc import Sender
+
+    from imgshare.ipc import Sender
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with Sender(key) as sender:
         sender.share(Image.new("RGBA", (1920, 1080)))

@@ -22,13 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.ipc import remove_share  # noqa: E402
-from app.views.window import build_app  # noqa: E402
+from imgshare.ipc import remove_share  # noqa: E402
+from imgshare.views.window import build_app  # noqa: E402
 
 SENDER = """
 import os, sys, time
 from PIL import Image
-from app.ipc import Sender
+from imgshare.ipc import Sender
 key, width, height, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 frames = [Image.frombytes("RGBA", (width, height), os.urandom(width * height * 4)) for _ in range(3)]
 with Sender(key) as sender:

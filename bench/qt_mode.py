@@ -24,15 +24,15 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from app.ipc import Sender  # noqa: E402
-from app.ipc.qt import QtSender  # noqa: E402
+from imgshare.ipc import Sender  # noqa: E402
+from imgshare.ipc.qt import QtSender  # noqa: E402
 from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
 
 # The receiving process: reads "qt KEY" or "raw KEY" lines, prints the receive time in ns.
 CHILD = r"""
 import sys, time
-from app.ipc import Receiver
-from app.ipc.qt import QtReceiver
+from imgshare.ipc import Receiver
+from imgshare.ipc.qt import QtReceiver
 for line in sys.stdin:
     kind, key = line.split()
     start = time.perf_counter_ns()

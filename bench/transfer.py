@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from app.ipc import Sender  # noqa: E402
+from imgshare.ipc import Sender  # noqa: E402
 from tests.ipc_cleanup import fresh_key, remove_objects_at  # noqa: E402
 
 SIZES = "1920x1080:RGB,3840x2160:RGBA,7680x4320:RGBA"
@@ -31,7 +31,7 @@ SIZES = "1920x1080:RGB,3840x2160:RGBA,7680x4320:RGBA"
 # The receiving side, run as a separate process: one line in ("borrow verify"), one timestamp out.
 CHILD = r"""
 import sys, time
-from app.ipc import Receiver
+from imgshare.ipc import Receiver
 receiver = Receiver(sys.argv[1])
 for line in sys.stdin:
     borrow, verify = (w == "1" for w in line.split())
@@ -93,7 +93,7 @@ def time_imgshare(image: Image.Image, repeat: int, borrow: bool, verify: bool) -
     finally:
         child.stdin.close()
         child.wait(30)
-        remove_objects_at(__import__("app.ipc").ipc.sysv_key(key))
+        remove_objects_at(__import__("imgshare.ipc").ipc.sysv_key(key))
     return median_ms(samples)
 
 

@@ -37,7 +37,7 @@ def _ipc_objects() -> set[tuple[str, int]]:
     for kind, path, column in (("shm", "/proc/sysvipc/shm", "shmid"), ("sem", "/proc/sysvipc/sem", "semid")):
         with open(path) as f:
             names = f.readline().split()
-            found |= {(kind, int(dict(zip(names, line.split()))[column])) for line in f}
+            found |= {(kind, int(dict(zip(names, line.split(), strict=False))[column])) for line in f}
     return found
 
 
@@ -75,7 +75,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 def imgshare_cmd() -> list[str]:
     """How tests start the program as a separate process (the source tree's entry point)."""
-    return [sys.executable, "-m", "app"]
+    return [sys.executable, "-m", "imgshare"]
 
 
 def run_cli(*args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ import secrets
 
 import sysv_ipc
 
-from app.ipc.keys import borrow_sysv_key, sysv_key, wake_sysv_key
+from imgshare.ipc.keys import borrow_sysv_key, sysv_key, wake_sysv_key
 
 
 def fresh_key(prefix: str = "test") -> str:
@@ -25,7 +25,7 @@ def objects_at(sysv: int) -> list[tuple[str, int]]:
         with open(path) as f:
             names = f.readline().split()
             for line in f:
-                row = dict(zip(names, line.split()))
+                row = dict(zip(names, line.split(), strict=False))
                 if int(row["key"]) == sysv:
                     found.append((kind, int(row["shmid" if kind == "shm" else "semid"])))
     return found

@@ -6,9 +6,9 @@ import time
 
 from PIL import Image
 
-from app.following import follow
-from app.imaging import load_image
-from app.ipc import Receiver, Sender
+from imgshare.following import follow
+from imgshare.imaging import load_image
+from imgshare.ipc import Receiver, Sender
 from tests.conftest import run_cli, start_cli
 from tests.images import digest, make_image
 from tests.test_lifecycle import python
@@ -151,7 +151,7 @@ def test_animated_gif_is_played_at_its_own_pace(key, tmp_path):
         stop(sender)
     seen = [e.received.image.convert("RGB").getpixel((5, 5)) for _, e in events if e.kind == "frame"]
     assert len(seen) >= 7 and set(seen) == set(colours)
-    for a, b in zip(seen, seen[1:]):  # frames follow each other in the file's order, looping
+    for a, b in zip(seen, seen[1:], strict=False):  # frames follow each other in the file's order, looping
         assert colours.index(b) == (colours.index(a) + 1) % 3
     times = [t for t, e in events if e.kind == "frame"]
     assert 0.05 < (times[-1] - times[1]) / (len(times) - 2) < 0.2  # about 80 ms a frame

@@ -8,8 +8,8 @@ import zlib
 import pytest
 import sysv_ipc
 
-from app.ipc import ForeignSegmentError, Receiver, Sender, sysv_key
-from app.ipc import header as hdr
+from imgshare.ipc import ForeignSegmentError, Receiver, Sender, sysv_key
+from imgshare.ipc import header as hdr
 from tests.conftest import run_cli, start_cli
 from tests.images import make_image
 from tests.ipc_cleanup import objects_of
@@ -190,7 +190,7 @@ def test_info_and_list_json(key):
 def test_listing_attaches_read_only_at_any_address_and_twice(key):
     """Regression: attach(id, SHM_RDONLY) passed the flag as the address (0x1000), read-write; a
     second listing while the first still held that address failed."""
-    from app.ipc.segment import Segment
+    from imgshare.ipc.segment import Segment
     with Sender(key) as sender:
         sender.share(make_image("L"))
         shmid = Receiver(key).info().segment_id
@@ -200,4 +200,4 @@ def test_listing_attaches_read_only_at_any_address_and_twice(key):
         finally:
             first.detach()
             second.detach()
-        assert any(s.info and s.info.key == key for s in __import__("app.ipc").ipc.list_shares())
+        assert any(s.info and s.info.key == key for s in __import__("imgshare.ipc").ipc.list_shares())

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.ipc import header as hdr
-from app.ipc.errors import CorruptSegmentError, ForeignSegmentError
+from imgshare.ipc import header as hdr
+from imgshare.ipc.errors import CorruptSegmentError, ForeignSegmentError
 
 
 def sample(**changes) -> hdr.Header:

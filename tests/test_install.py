@@ -5,10 +5,11 @@ import os
 import subprocess
 import time
 import venv
+from pathlib import Path
 
 import pytest
 
-from app.ipc import Sender
+from imgshare.ipc import Sender
 from tests.conftest import ROOT
 from tests.images import make_image
 from tests.test_lifecycle import lock_held_elsewhere
@@ -42,3 +43,19 @@ def test_plain_install_runs_and_times_out_on_a_held_lock(installed, key, tmp_pat
         result = subprocess.run([imgshare, "receive", "--key", key, "-o", str(out)], capture_output=True,
                                 text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""})
         assert result.returncode == 0, result.stderr
+
+
+def test_installs_as_imgshare_with_no_top_level_app(installed, tmp_path):
+    py = str(installed / "bin" / "python")
+    site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert (Path(site) / "imgshare" / "ipc").is_dir()
+    assert not (Path(site) / "app").exists()
+    code = ("import imgshare; from imgshare import Sender, Receiver; "
+            "import importlib.util as u; assert u.find_spec('app') is None; print(imgshare.__version__)")
+    result = subprocess.run([py, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    version = result.stdout.strip()
+    for command in ([py, "-m", "imgshare", "--version"], [str(installed / "bin" / "imgshare"), "--version"]):
+        result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == 0 and result.stdout.strip() == f"imgshare {version}", result

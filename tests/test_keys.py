@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from app.ipc import InvalidKeyError, sysv_key
-from app.ipc.keys import MAX_KEY_BYTES
+from imgshare.ipc import InvalidKeyError, sysv_key
+from imgshare.ipc.keys import MAX_KEY_BYTES
 from tests.conftest import run_cli
 
 

@@ -1,19 +1,19 @@
 """Who owns a key, what happens when senders stop, crash, race or replace images, and the lock."""
 
 import json
-from contextlib import contextmanager
 import os
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import pytest
 import sysv_ipc
 
-from app.ipc import KeyInUseError, LockTimeoutError, NotSharedError, Receiver, Sender, sysv_key
-from app.ipc.keys import borrow_sysv_key
-from app.ipc.lock import KeyLock
+from imgshare.ipc import KeyInUseError, LockTimeoutError, NotSharedError, Receiver, Sender, sysv_key
+from imgshare.ipc.keys import borrow_sysv_key
+from imgshare.ipc.lock import KeyLock
 from tests.conftest import ROOT, run_cli, start_cli
 from tests.images import digest, make_image
 from tests.ipc_cleanup import objects_of
@@ -50,7 +50,7 @@ def shm_mode(sysv: int) -> int:
     with open("/proc/sysvipc/shm") as f:
         names = f.readline().split()
         for line in f:
-            row = dict(zip(names, line.split()))
+            row = dict(zip(names, line.split(), strict=False))
             if int(row["key"]) == sysv:
                 return int(row["perms"], 8) & 0o777
     raise AssertionError("no segment")
@@ -163,7 +163,7 @@ def test_opening_an_existing_lock_never_resets_it(key):
 def test_concurrent_creation_yields_one_working_lock(new_key):
     """Many processes racing to create the same lock: all end up sharing one semaphore, value 1."""
     key = new_key()
-    code = ("import sys; from app.ipc.lock import KeyLock; from app.ipc import sysv_key;"
+    code = ("import sys; from imgshare.ipc.lock import KeyLock; from imgshare.ipc import sysv_key;"
             "k=sys.argv[1]; l,_=KeyLock.open_or_create(sysv_key(k), k, 5); l.acquire(5); l.release();"
             "print(l.id)")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -199,7 +199,7 @@ def test_receive_wait_sees_a_sender_that_appears_later(key, tmp_path):
     with Sender(key) as sender:
         sender.share(make_image("RGB"))
         assert receiver.wait(20) == 0, receiver.stderr.read()
-    assert digest(__import__("app.imaging").imaging.load_image(tmp_path / "got.png")) == digest(make_image("RGB"))
+    assert digest(__import__("imgshare.imaging").imaging.load_image(tmp_path / "got.png")) == digest(make_image("RGB"))
 
 
 def test_wait_expiry_is_exit_5_and_nothing_shared_is_exit_3(key):
@@ -213,7 +213,7 @@ def test_wait_expiry_is_exit_5_and_nothing_shared_is_exit_3(key):
 
 @pytest.mark.parametrize("kernel_wait", [True, False], ids=["semtimedop", "polling"])
 def test_both_lock_strategies_time_out_and_then_succeed(kernel_wait, key, monkeypatch):
-    from app.ipc import semtimedop
+    from imgshare.ipc import semtimedop
     monkeypatch.setattr(semtimedop, "AVAILABLE", kernel_wait and semtimedop.AVAILABLE)
     with Sender(key) as sender:
         sender.share(make_image("L"))

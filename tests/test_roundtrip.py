@@ -5,8 +5,8 @@ import time
 import pytest
 from PIL import Image
 
-from app.imaging import load_image
-from app.ipc import Receiver, Sender
+from imgshare.imaging import load_image
+from imgshare.ipc import Receiver, Sender
 from tests.conftest import run_cli, start_cli
 from tests.images import CARRIED, assert_identical, make_image
 
@@ -142,7 +142,7 @@ def _attached(shmid: int) -> int:
     with open("/proc/sysvipc/shm") as f:
         names = f.readline().split()
         for line in f:
-            row = dict(zip(names, line.split()))
+            row = dict(zip(names, line.split(), strict=False))
             if int(row["shmid"]) == shmid:
                 return int(row["nattch"])
     return 0

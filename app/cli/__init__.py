@@ -1,4 +1,4 @@
-"""The command-line face of imgshare: argparse verbs that call app.ipc, one line out, exit codes."""
+"""The command-line face of imgshare: argparse verbs that call imgshare.ipc, one line out, exit codes."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """imgshare's IPC layer: images through System V shared memory, with no user interface in it.
 
-    from app.ipc import Sender, Receiver
+    from imgshare.ipc import Sender, Receiver
     with Sender("169254") as sender:
         sequence = sender.share(image, source_name="photo.png")
     with Receiver("169254") as receiver:
@@ -8,9 +8,20 @@
 """
 
 from .directory import ListedShare, clean, list_shares, remove_share
-from .errors import (AccessDeniedError, CorruptSegmentError, ForeignSegmentError, ImageError,
-                     ImgShareError, IncompleteShareError, InvalidKeyError, KeyInUseError, LockTimeoutError, NotSharedError,
-                     TooLargeError, WaitTimeoutError)
+from .errors import (
+                     AccessDeniedError,
+                     CorruptSegmentError,
+                     ForeignSegmentError,
+                     ImageError,
+                     ImgShareError,
+                     IncompleteShareError,
+                     InvalidKeyError,
+                     KeyInUseError,
+                     LockTimeoutError,
+                     NotSharedError,
+                     TooLargeError,
+                     WaitTimeoutError,
+)
 from .info import Received, ShareInfo
 from .keys import DEFAULT_KEY, sysv_key, validate_key
 from .receiver import Receiver

@@ -23,13 +23,13 @@ class BorrowCount:
         self._sem.block = False
 
     @classmethod
-    def open_or_create(cls, key: str) -> "BorrowCount | None":
+    def open_or_create(cls, key: str) -> BorrowCount | None:
         """For senders (value 0 = nobody borrows)."""
         sem = auxsem.open_or_create(borrow_sysv_key(key))
         return cls(sem) if sem is not None else None
 
     @classmethod
-    def open(cls, key: str) -> "BorrowCount | None":
+    def open(cls, key: str) -> BorrowCount | None:
         """For receivers; None if the key has no borrow semaphore (then nobody may borrow)."""
         sem = auxsem.open_existing(borrow_sysv_key(key))
         return cls(sem) if sem is not None else None

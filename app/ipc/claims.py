@@ -7,7 +7,7 @@ this registry can tell two senders apart.
 from __future__ import annotations
 
 import threading
-from typing import Hashable
+from collections.abc import Hashable
 
 
 class Claim:

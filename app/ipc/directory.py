@@ -11,8 +11,14 @@ from dataclasses import dataclass
 
 from . import header as hdr
 from .borrows import BorrowCount
-from .errors import (AccessDeniedError, CorruptSegmentError, ForeignSegmentError, KeyInUseError,
-                     LockTimeoutError, NotSharedError)
+from .errors import (
+    AccessDeniedError,
+    CorruptSegmentError,
+    ForeignSegmentError,
+    KeyInUseError,
+    LockTimeoutError,
+    NotSharedError,
+)
 from .info import ShareInfo
 from .keys import sysv_key
 from .lock import KeyLock

@@ -57,7 +57,7 @@ class ShareInfo:
         return data
 
     @classmethod
-    def from_header(cls, h: Header, sysv_key: int, segment_id: int, segment_size: int) -> "ShareInfo":
+    def from_header(cls, h: Header, sysv_key: int, segment_id: int, segment_size: int) -> ShareInfo:
         return cls(
             key=h.key, sysv_key=sysv_key, sequence=h.sequence, width=h.width, height=h.height,
             mode=h.mode, source_mode=h.source_mode, converted=h.converted, source_name=h.source_name,

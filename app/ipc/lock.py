@@ -38,7 +38,7 @@ class KeyLock:
         return self._sem.id
 
     @classmethod
-    def open(cls, sysv: int, key_name: str, timeout: float) -> "KeyLock":
+    def open(cls, sysv: int, key_name: str, timeout: float) -> KeyLock:
         """Open the existing semaphore at sysv, waiting until its creator has initialised it."""
         try:
             sem = sysv_ipc.Semaphore(sysv, 0)
@@ -53,7 +53,7 @@ class KeyLock:
         return lock
 
     @classmethod
-    def open_or_create(cls, sysv: int, key_name: str, timeout: float) -> tuple["KeyLock", bool]:
+    def open_or_create(cls, sysv: int, key_name: str, timeout: float) -> tuple[KeyLock, bool]:
         """Open the semaphore at sysv, or create it (0600) if there is none; returns (lock, created)."""
         for _ in range(100):  # creation and removal by others can interleave; each turn makes progress
             try:
@@ -145,7 +145,7 @@ class KeyLock:
         except sysv_ipc.ExistentialError:
             pass  # removed while we held it (we removed it ourselves): nothing to release
 
-    def held(self, timeout: float) -> "_Held":
+    def held(self, timeout: float) -> _Held:
         return _Held(self, timeout)
 
     def remove(self) -> None:

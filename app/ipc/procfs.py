@@ -14,7 +14,7 @@ def shm_rows() -> list[dict[str, int]]:
         with open("/proc/sysvipc/shm") as f:
             names = f.readline().split()
             for line in f:
-                values = dict(zip(names, line.split()))
+                values = dict(zip(names, line.split(), strict=False))
                 rows.append({k: int(v) for k, v in values.items() if v.lstrip("-").isdigit()})
     except OSError:
         return []

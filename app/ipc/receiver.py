@@ -21,8 +21,8 @@ from .info import Received, ShareInfo
 from .keys import sysv_key, validate_key
 from .lock import KeyLock
 from .pixels import read_pixels
-from .wake import WakeSignal
 from .segment import Segment, holds_foreign_data, id_at, is_removed, peek_start
+from .wake import WakeSignal
 
 _APPEAR_POLL = 0.02  # seconds between looks while --wait-ing for a share to appear
 
@@ -100,7 +100,7 @@ class Receiver:
         except Exception:
             pass
 
-    def __enter__(self) -> "Receiver":
+    def __enter__(self) -> Receiver:
         return self
 
     def __exit__(self, *exc) -> None:

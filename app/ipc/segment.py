@@ -15,7 +15,7 @@ import sysv_ipc
 from . import kernel
 from .errors import AccessDeniedError, NotSharedError, TooLargeError
 
-_lingering: list["Segment"] = []  # detached later, when their borrowed views are gone
+_lingering: list[Segment] = []  # detached later, when their borrowed views are gone
 _lingering_guard = threading.RLock()
 
 
@@ -32,7 +32,7 @@ class Segment:
 
     # -- opening -----------------------------------------------------------------------------------
     @classmethod
-    def create(cls, sysv: int, size: int, key_name: str) -> "Segment":
+    def create(cls, sysv: int, size: int, key_name: str) -> Segment:
         """Create a new zero-filled 0600 segment at sysv; raises FileExistsError if the key is taken.
 
         shmget() is called directly: sysv_ipc fills a new segment itself while holding the GIL (about
@@ -54,7 +54,7 @@ class Segment:
         return cls(shm, key_name)
 
     @classmethod
-    def open(cls, sysv: int, key_name: str, read_only: bool = False) -> "Segment":
+    def open(cls, sysv: int, key_name: str, read_only: bool = False) -> Segment:
         """Attach the existing segment at sysv; NotSharedError if there is none."""
         try:
             shm = sysv_ipc.SharedMemory(sysv, 0)
@@ -70,7 +70,7 @@ class Segment:
         return cls(shm, key_name)
 
     @classmethod
-    def attach_id(cls, shmid: int, key_name: str = "") -> "Segment":
+    def attach_id(cls, shmid: int, key_name: str = "") -> Segment:
         """Attach a segment read-only by id (for listing); NotSharedError if it is gone."""
         try:
             # Keywords matter: attach's second positional parameter is the address, not the flags.

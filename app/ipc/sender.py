@@ -18,17 +18,23 @@ from PIL import Image
 from . import header as hdr
 from .borrows import BorrowCount
 from .claims import Claim
-from .errors import (CorruptSegmentError, ForeignSegmentError, ImageError, KeyInUseError,
-                     LockTimeoutError, NotSharedError, TooLargeError)
+from .errors import (
+    CorruptSegmentError,
+    ForeignSegmentError,
+    ImageError,
+    KeyInUseError,
+    LockTimeoutError,
+    NotSharedError,
+    TooLargeError,
+)
+from .kernel import check_fits
 from .keys import sysv_key, validate_key
 from .liveness import is_alive, own_identity
 from .lock import KeyLock
 from .modes import to_carried
 from .pixels import palette_fields, payload_length, write_pixels
-from .wake import WakeSignal
-from .kernel import check_fits
 from .segment import Segment, holds_foreign_data, is_removed
-
+from .wake import WakeSignal
 
 _PAGE = 4096
 _SHRINK_FACTOR = 4  # give back a segment that is more than 4x larger than the image needs
@@ -160,7 +166,7 @@ class Sender:
             self._forget_objects()
             self._release_key()
 
-    def __enter__(self) -> "Sender":
+    def __enter__(self) -> Sender:
         return self
 
     def __exit__(self, *exc) -> None:

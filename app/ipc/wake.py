@@ -28,13 +28,13 @@ class WakeSignal:
         self._sem = semaphore
 
     @classmethod
-    def open_or_create(cls, key: str) -> "WakeSignal | None":
+    def open_or_create(cls, key: str) -> WakeSignal | None:
         """For senders."""
         sem = auxsem.open_or_create(wake_sysv_key(key))
         return cls(sem) if sem is not None else None
 
     @classmethod
-    def open(cls, key: str) -> "WakeSignal | None":
+    def open(cls, key: str) -> WakeSignal | None:
         """For followers; None while the key has no sender."""
         sem = auxsem.open_existing(wake_sysv_key(key))
         return cls(sem) if sem is not None else None

@@ -1,6 +1,6 @@
 """The Receiver tab's follow mode, with no widgets: a thread that follows a key, and a frame-rate meter.
 
-The thread runs app.following.follow() with a Receiver of its own, makes each frame's display copy
+The thread runs imgshare.following.follow() with a Receiver of its own, makes each frame's display copy
 (display_base) before handing it on, and closes the Receiver when it ends. Stopping only sets an
 event: the thread notices within about half a second and ends by itself, so the Tk thread never waits.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from ..following import FollowEvent, follow
 from ..ipc import ImgShareError, Receiver
@@ -31,7 +31,7 @@ class FollowSession:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"imgshare-follow-{key}", daemon=True)
 
-    def start(self) -> "FollowSession":
+    def start(self) -> FollowSession:
         self._thread.start()
         return self
 

@@ -8,7 +8,7 @@ so a burst of frames costs one render (the newest), while "sender gone" or an er
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 POLL_MS = 10
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import tkinter as tk
+from collections.abc import Callable
 from tkinter import filedialog, ttk
-from typing import Callable
 
 from ..ipc import ImgShareError
 from . import clipboard, receiving

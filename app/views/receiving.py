@@ -30,7 +30,7 @@ def receiver_for(key: str, qt: bool = False):
 
 
 def receive(key: str, lock_timeout: float, qt: bool = False) -> Got:
-    """Read the image under key; the typed errors of app.ipc say what went wrong."""
+    """Read the image under key; the typed errors of imgshare.ipc say what went wrong."""
     with receiver_for(key, qt) as receiver:
         image, info = receiver.receive(timeout=lock_timeout)
     return Got(image, info, display_base(image))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import functools
 import tkinter as tk
+from collections.abc import Callable
 from tkinter import filedialog, ttk
-from typing import Callable
 
 from ..imaging import open_formats
 from ..ipc import ImgShareError

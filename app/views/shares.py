@@ -29,7 +29,7 @@ def choices() -> list[Choice]:
     try:
         return [choice_for(share) for share in list_shares()]
     except ValueError as exc:
-        # sysv_ipc.attach() refused a segment (EINVAL): app.ipc's Segment.attach_id passes SHM_RDONLY
+        # sysv_ipc.attach() refused a segment (EINVAL): imgshare.ipc's Segment.attach_id passes SHM_RDONLY
         # as the attach address, so two listings mapped at once collide (reported to the lead).
         raise ImgShareError(f"a segment could not be read ({exc})") from exc
 

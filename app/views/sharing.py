@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PIL import Image
 
@@ -126,7 +126,7 @@ class SharingSession:
             return Shared(key, sysv_key(key), sequence, loaded.image.size, loaded.image.mode,
                           loaded.source_name, datetime.datetime.now(), max(1, len(loaded.frames)))
 
-    def watch(self, path: str, on_shared: Callable[["Shared", Loaded], None],
+    def watch(self, path: str, on_shared: Callable[[Shared, Loaded], None],
               on_skipped: Callable[[ImgShareError], None], **player_callbacks) -> None:
         """Re-share path each time it settles on new, decodable content (callbacks on the watcher's
         thread): on_shared(shared, loaded) after a new version is shared, on_skipped(error) when a

@@ -13,7 +13,7 @@ import tkinter as tk
 
 import pytest
 
-from app.views.window import build_app
+from imgshare.views.window import build_app
 from tests.gui.support import pump_until
 
 SCREEN = (1280, 800)

@@ -10,12 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sysv_ipc
-
 from PIL import Image, ImageChops
 
+from imgshare.ipc import sysv_key
 from tests.conftest import ROOT
 from tests.ipc_cleanup import objects_at
-from app.ipc import sysv_key
 
 MAGENTA, CYAN = (255, 0, 255), (0, 255, 255)
 
@@ -74,7 +73,7 @@ def foreign_segment(key: str, size: int = 3333):
 
 HOLD_LOCK = """
 import sys, time, sysv_ipc
-from app.ipc import sysv_key
+from imgshare.ipc import sysv_key
 k = sysv_key(sys.argv[1])
 try:
     sem = sysv_ipc.Semaphore(k, sysv_ipc.IPC_CREX, mode=0o600, initial_value=0)
@@ -114,8 +113,8 @@ def start_python(code: str, *args: str) -> subprocess.Popen:
 
 
 def start_gui(*args: str) -> subprocess.Popen:
-    """The real program's window in its own process: python -m app gui ..."""
-    return subprocess.Popen([sys.executable, "-m", "app", "gui", *args], stdout=subprocess.PIPE,
+    """The real program's window in its own process: python -m imgshare gui ..."""
+    return subprocess.Popen([sys.executable, "-m", "imgshare", "gui", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env())
 
 

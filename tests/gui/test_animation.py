@@ -7,7 +7,7 @@ import time
 
 from PIL import Image
 
-from app.ipc import Receiver
+from imgshare.ipc import Receiver
 from tests.gui.support import pump_until, status_after
 
 

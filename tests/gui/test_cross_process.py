@@ -6,9 +6,8 @@ import json
 
 from PIL import Image
 
-from app.views.display import fit_size
-from tests.gui.support import (ipc_objects, pump_until, run_peer, same_pixels, start_peer, stop,
-                               stripes)
+from imgshare.views.display import fit_size
+from tests.gui.support import ipc_objects, pump_until, run_peer, same_pixels, start_peer, stop, stripes
 
 
 def test_share_here_receive_in_another_app_process(make_app, key, tmp_path):

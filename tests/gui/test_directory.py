@@ -8,7 +8,7 @@ import signal
 
 from PIL import Image
 
-from app.ipc import Sender
+from imgshare.ipc import Sender
 from tests.conftest import start_cli
 from tests.gui.support import ipc_objects, pump_until, status_after, stop
 

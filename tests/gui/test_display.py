@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from app.views.display import checkerboard, display_base, fit_size, render_fit, render_region
+from imgshare.views.display import checkerboard, display_base, fit_size, render_fit, render_region
 
 
 def values(image):
@@ -41,7 +41,8 @@ def test_transparency_becomes_a_checkerboard():
     base = display_base(p)
     assert base.mode == "RGBA"
     shown = render_fit(base, (32, 16))
-    assert shown.mode == "RGB" and shown.getpixel((0, 0)) == (204, 204, 204) and shown.getpixel((8, 0)) == (153, 153, 153)
+    assert shown.mode == "RGB"
+    assert shown.getpixel((0, 0)) == (204, 204, 204) and shown.getpixel((8, 0)) == (153, 153, 153)
     la = display_base(Image.new("LA", (32, 4), (255, 0)))
     assert render_region(la, (8, 0, 12, 4)).getpixel((0, 0)) == (153, 153, 153)  # aligned to the image
     assert checkerboard((20, 20), (8, 0)).getpixel((0, 0)) == (153, 153, 153)

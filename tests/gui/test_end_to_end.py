@@ -1,4 +1,4 @@
-"""Two real `python -m app gui` processes under Xvfb, driven with xdotool, checked on a screenshot."""
+"""Two real `python -m imgshare gui` processes under Xvfb, driven with xdotool, checked on a screenshot."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 from PIL import Image, ImageGrab
 
-from app.ipc import Receiver
+from imgshare.ipc import Receiver
 from tests.gui.support import CYAN, MAGENTA, ipc_objects, start_gui, stop, stripes
 
 

@@ -10,7 +10,7 @@ import time
 
 from PIL import Image
 
-from app.ipc import Sender
+from imgshare.ipc import Sender
 from tests.conftest import start_cli
 from tests.gui.support import pump_until, stop, stripes
 
@@ -99,7 +99,7 @@ def test_place_and_zoom_are_kept_across_frames(make_app, key):
         assert place[0] > 0 and place[1] > 0
         for n in range(2, 5):
             sender.share(stripes((2400, 1800), band=20 + n))
-            pump_until(app, lambda: shown(app, n) and not tab.view.rendering)
+            pump_until(app, lambda n=n: shown(app, n) and not tab.view.rendering)
     assert (tab.view.canvas.canvasx(0), tab.view.canvas.canvasy(0)) == place
     assert tab.view.one_to_one and tab.one_to_one.get()
     box = tab.view.canvas.winfo_width(), tab.view.canvas.winfo_height()

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from app.ipc import ImgShareError, Receiver
+from imgshare.ipc import ImgShareError, Receiver
 from tests.conftest import run_cli
 from tests.gui.support import start_gui, stop, stripes
 from tests.images import digest

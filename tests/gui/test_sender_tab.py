@@ -7,11 +7,10 @@ import zlib
 
 from PIL import Image
 
-from app.ipc import Receiver
-from app.views.display import fit_size
+from imgshare.ipc import Receiver
+from imgshare.views.display import fit_size
 from tests.conftest import start_cli
-from tests.gui.support import (foreign_segment, ipc_objects, lock_held_elsewhere, pump_until, status_after,
-                               stop, stripes)
+from tests.gui.support import foreign_segment, ipc_objects, lock_held_elsewhere, pump_until, status_after, stop, stripes
 
 
 def open_file(app, path) -> str:

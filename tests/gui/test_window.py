@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from app.ipc import Receiver
+from imgshare.ipc import Receiver
 from tests.conftest import ROOT
 from tests.gui.support import ipc_objects, pump_until, start_gui, status_after, stop, stripes
 
@@ -110,7 +110,7 @@ def test_signals_close_the_real_program_cleanly(key, tmp_path, sig):
 
 def test_no_display_is_one_sentence(key):
     env = dict(os.environ, DISPLAY="")
-    result = subprocess.run([sys.executable, "-m", "app", "gui", "--key", key], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "imgshare", "gui", "--key", key], capture_output=True, text=True,
                             cwd=ROOT, env=dict(env, PYTHONPATH=str(ROOT)), timeout=30)
     assert result.returncode == 1
     assert result.stderr.startswith("imgshare: error: cannot open the window") and "Traceback" not in result.stderr

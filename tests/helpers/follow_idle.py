@@ -4,8 +4,8 @@ import sys
 import threading
 import time
 
-from app.following import follow
-from app.ipc import Receiver
+from imgshare.following import follow
+from imgshare.ipc import Receiver
 
 key, seconds = sys.argv[1], float(sys.argv[2])
 stop = threading.Event()

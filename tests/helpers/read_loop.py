@@ -9,7 +9,7 @@ import json
 import sys
 import time
 
-from app.ipc import ImgShareError, Receiver
+from imgshare.ipc import ImgShareError, Receiver
 
 key, seconds = sys.argv[1], float(sys.argv[2])
 digests: dict[str, int] = {}

@@ -56,7 +56,7 @@ def program(form: str, binary_path: Path | None = None) -> list[str]:
     """The command of the program as the binary ('binary') or from the source tree ('source')."""
     if form == "binary":
         return [str(binary_path or BINARY)]
-    return [sys.executable, "-m", "app"]
+    return [sys.executable, "-m", "imgshare"]
 
 
 def run(command: list[str], *args: str, timeout: float = 120, env: dict | None = None,
@@ -82,7 +82,7 @@ def xvfb():
         server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # Ours, and answering: its 1280x800 screen tells it apart from any other server.
-        if wait_for(lambda: server.poll() is not None or _screen_size(display) == "1280 800", 15) \
+        if wait_for(lambda s=server, d=display: s.poll() is not None or _screen_size(d) == "1280 800", 15) \
                 and server.poll() is None:
             break
         server.kill()

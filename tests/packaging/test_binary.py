@@ -11,7 +11,7 @@ import pytest
 import sysv_ipc
 from PIL import Image
 
-from app.ipc import sysv_key
+from imgshare.ipc import sysv_key
 from tests.conftest import ROOT
 from tests.ipc_cleanup import objects_at
 from tests.packaging.conftest import program, run, wait_for

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.ipc.qt.keys import QtKey, ftok
+from imgshare.ipc.qt.keys import QtKey, ftok
 from tests.ipc_cleanup import objects_at, remove_objects_at
 
 PEER = Path(__file__).with_name("qt_peer.py")

@@ -20,8 +20,16 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import (QBuffer, QByteArray, QCoreApplication, QDataStream, QIODevice,  # noqa: E402
-                            QSharedMemory, QSystemSemaphore, qVersion)
+from PySide6.QtCore import (  # noqa: E402
+    QBuffer,
+    QByteArray,
+    QCoreApplication,
+    QDataStream,
+    QIODevice,
+    QSharedMemory,
+    QSystemSemaphore,
+    qVersion,
+)
 from PySide6.QtGui import QImage  # noqa: E402
 
 

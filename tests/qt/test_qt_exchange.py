@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from app.ipc import ForeignSegmentError, KeyInUseError, NotSharedError
-from app.ipc.qt import QtReceiver, QtSender, list_qt_shares
-from app.ipc.qt.keys import key_suffix
+from imgshare.ipc import ForeignSegmentError, KeyInUseError, NotSharedError
+from imgshare.ipc.qt import QtReceiver, QtSender, list_qt_shares
+from imgshare.ipc.qt.keys import key_suffix
 from tests.qt.images import MODES, assert_qt_dump_matches, assert_same, make
 
 
@@ -108,7 +108,8 @@ def test_qt_demo_receiver_steps_remove_a_dead_senders_share(qt_env):
 
 def test_foreign_segment_at_the_qt_key_is_refused_and_left_alone(qt_env):
     import sysv_ipc
-    from app.ipc.qt.keys import create_key_file, ftok
+
+    from imgshare.ipc.qt.keys import create_key_file, ftok
     create_key_file(qt_env.paths.shm_file)
     foreign = sysv_ipc.SharedMemory(ftok(qt_env.paths.shm_file), sysv_ipc.IPC_CREX, mode=0o600, size=3333)
     try:

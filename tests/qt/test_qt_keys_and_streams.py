@@ -10,10 +10,10 @@ import stat
 import pytest
 import sysv_ipc
 
-from app.ipc import CorruptSegmentError, ForeignSegmentError, NotSharedError
-from app.ipc.qt import QtReceiver, QtSender
-from app.ipc.qt.keys import QtKey, ftok
-from app.ipc.qt.stream import decode, encode
+from imgshare.ipc import CorruptSegmentError, ForeignSegmentError, NotSharedError
+from imgshare.ipc.qt import QtReceiver, QtSender
+from imgshare.ipc.qt.keys import QtKey, ftok
+from imgshare.ipc.qt.stream import decode, encode
 from tests.qt.images import assert_same, make
 
 KEYS = ("169254", "Ab-1é9z", "日本語 key", "x" * 255, "-")

@@ -10,9 +10,9 @@ import time
 import pytest
 import sysv_ipc
 
-from app.ipc import LockTimeoutError
-from app.ipc.qt import QtReceiver, QtSender
-from app.ipc.qt.keys import ftok
+from imgshare.ipc import LockTimeoutError
+from imgshare.ipc.qt import QtReceiver, QtSender
+from imgshare.ipc.qt.keys import ftok
 from tests.conftest import run_cli
 from tests.qt.images import assert_qt_dump_matches, make
 
@@ -55,8 +55,8 @@ def test_cli_exits_5_when_qt_holds_the_lock(qt_env):
 
 _HOLD_QT_LOCK = """
 import sys, time
-from app.ipc.qt.keys import QtKey
-from app.ipc.qt.semaphore import QtSemaphore
+from imgshare.ipc.qt.keys import QtKey
+from imgshare.ipc.qt.semaphore import QtSemaphore
 key = sys.argv[1]
 lock = QtSemaphore(QtKey.of(key).sem_file, key).ensure(create=False)
 lock.acquire(5.0)
@@ -84,7 +84,7 @@ def test_imgshare_killed_holding_qt_lock_does_not_block_qt(qt_env):
 def test_imgshare_killed_while_sharing_leaves_a_share_qt_can_read_and_clean(qt_env):
     """A SIGKILLed imgshare sender: Qt reads its share, and Qt's last detach removes the segment."""
     sent = make("L")
-    code = ("import sys, time\nfrom PIL import Image\nfrom app.ipc.qt import QtSender\n"
+    code = ("import sys, time\nfrom PIL import Image\nfrom imgshare.ipc.qt import QtSender\n"
             "s = QtSender(sys.argv[1]); s.share(Image.open(sys.argv[2]))\n"
             "print('shared', flush=True); time.sleep(60)\n")
     sent.save(qt_env.tmp / "in.png")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app.ipc import Sender
+from imgshare.ipc import Sender
 from tests.conftest import ROOT, run_cli
 from tests.images import digest, make_image
 from tests.test_lifecycle import python
@@ -47,7 +47,7 @@ def test_two_senders_racing_for_one_key(key, tmp_path):
     make_image("RGB").save(path)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for _ in range(5):
-        racers = [subprocess.Popen([sys.executable, "-m", "app", "send", str(path), "--key", key],
+        racers = [subprocess.Popen([sys.executable, "-m", "imgshare", "send", str(path), "--key", key],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
                   for _ in range(2)]
         deadline = time.monotonic() + 30

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.ipc import ImgShareError, KeyInUseError, LockTimeoutError, Receiver, Sender
+from imgshare.ipc import ImgShareError, KeyInUseError, LockTimeoutError, Receiver, Sender
 from tests.images import digest, make_image
 
 pytestmark = pytest.mark.slow

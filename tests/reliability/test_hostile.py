@@ -10,9 +10,9 @@ import sysv_ipc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.imaging import load_image
-from app.ipc import CorruptSegmentError, ImageError, ImgShareError, Receiver, Sender, sysv_key
-from app.ipc import header as hdr
+from imgshare.imaging import load_image
+from imgshare.ipc import CorruptSegmentError, ImageError, ImgShareError, Receiver, Sender, sysv_key
+from imgshare.ipc import header as hdr
 from tests.images import digest, make_image
 
 pytestmark = pytest.mark.slow
@@ -127,7 +127,7 @@ def test_corrupt_reads_do_not_disturb_the_next_good_share(key):
 
 
 def test_image_over_the_kernel_limits_keeps_the_current_share(key, monkeypatch):
-    from app.ipc import TooLargeError, kernel
+    from imgshare.ipc import TooLargeError, kernel
     first = make_image("RGBA", (200, 100))
     with Sender(key) as sender:
         sender.share(first)
@@ -140,8 +140,8 @@ def test_image_over_the_kernel_limits_keeps_the_current_share(key, monkeypatch):
 
 def test_refused_new_segment_puts_the_old_share_back(key, monkeypatch):
     """shmget can still fail after the limits check (memory pressure): the old image comes back."""
-    from app.ipc import TooLargeError
-    from app.ipc.segment import Segment
+    from imgshare.ipc import TooLargeError
+    from imgshare.ipc.segment import Segment
     first = make_image("RGB", (300, 200))
     real_create = Segment.create.__func__
     calls = []

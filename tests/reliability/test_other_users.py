@@ -8,13 +8,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
-
 import PIL
+import pytest
 import sysv_ipc
 import xxhash
 
-from app.ipc import Receiver, Sender
+from imgshare.ipc import Receiver, Sender
 from tests.conftest import ROOT
 from tests.images import digest, make_image
 from tests.ipc_cleanup import objects_of
@@ -31,7 +30,7 @@ def as_nobody():
     home = Path(tempfile.mkdtemp(prefix="imgshare-other-user-"))
     try:  # removed even when setting up fails
         os.chmod(home, 0o755)
-        shutil.copytree(ROOT / "app", home / "app", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / "app", home / "imgshare", ignore=shutil.ignore_patterns("__pycache__"))
         site = Path(PIL.__file__).parent.parent
         for module in (PIL, xxhash):
             shutil.copytree(Path(module.__file__).parent, home / Path(module.__file__).parent.name)
@@ -45,7 +44,7 @@ def as_nobody():
 
         def run(*args: str) -> subprocess.CompletedProcess:
             return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                   SYSTEM_PYTHON, "-m", "app", *args], capture_output=True, text=True,
+                                   SYSTEM_PYTHON, "-m", "imgshare", *args], capture_output=True, text=True,
                                   cwd=home, env={"PATH": "/usr/bin:/bin", "HOME": str(home / "out"),
                                                  "PYTHONPATH": str(home)}, timeout=60)
         probe = run("key", "169254")

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from app.ipc import Receiver, Sender
+from imgshare.ipc import Receiver, Sender
 from tests.images import make_image
 from tests.ipc_cleanup import objects_of
 
@@ -25,7 +25,7 @@ def segments_of_this_process() -> int:
     import os
     with open("/proc/sysvipc/shm") as f:
         names = f.readline().split()
-        return sum(1 for line in f if int(dict(zip(names, line.split()))["cpid"]) == os.getpid())
+        return sum(1 for line in f if int(dict(zip(names, line.split(), strict=False))["cpid"]) == os.getpid())
 
 
 def test_soak_share_receive_cycles(key):

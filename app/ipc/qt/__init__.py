@@ -1,11 +1,11 @@
 """Qt mode: exchange images with programs that use QSharedMemory + `QDataStream << QImage`.
 
-    from app.ipc.qt import QtSender, QtReceiver, list_qt_shares
+    from imgshare.ipc.qt import QtSender, QtReceiver, list_qt_shares
     with QtSender("169254") as sender:          # an unmodified Qt receiver can load it
         sender.share(image, source_name="photo.png")
     image, info = QtReceiver("169254").receive(timeout=5.0)
 
-The same typed errors as app.ipc, so the command line's exit codes apply. docs/qt.md has the rules.
+The same typed errors as imgshare.ipc, so the command line's exit codes apply. docs/qt.md has the rules.
 """
 
 from .channel import QtReceiver, QtSender

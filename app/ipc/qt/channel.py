@@ -17,12 +17,11 @@ from PIL import Image
 
 from .. import header as hdr
 from ..claims import Claim
-from ..errors import (ForeignSegmentError, ImageError, KeyInUseError, LockTimeoutError, NotSharedError,
-                      TooLargeError)
+from ..errors import ForeignSegmentError, ImageError, KeyInUseError, LockTimeoutError, NotSharedError, TooLargeError
 from ..info import Received
+from ..kernel import check_fits
 from ..keys import validate_key
 from ..lock import KeyLock
-from ..kernel import check_fits
 from ..procfs import shm_row, shmid_at
 from ..receiver import when_shared
 from ..segment import Segment, remove_by_id
@@ -131,7 +130,7 @@ class QtSender:
         except Exception:
             pass
 
-    def __enter__(self) -> "QtSender":
+    def __enter__(self) -> QtSender:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -262,7 +261,7 @@ class QtReceiver:
     def close(self) -> None:
         """Nothing to release: every receive attaches, copies and detaches, as Qt's demo does."""
 
-    def __enter__(self) -> "QtReceiver":
+    def __enter__(self) -> QtReceiver:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -59,7 +59,7 @@ class QtKey:
     sem_file: str
 
     @classmethod
-    def of(cls, key: str, directory: str | None = None) -> "QtKey":
+    def of(cls, key: str, directory: str | None = None) -> QtKey:
         folder = directory if directory is not None else temp_dir()
         suffix = key_suffix(key)
         return cls(key, os.path.join(folder, SHM_PREFIX + suffix), os.path.join(folder, SEM_PREFIX + suffix))

@@ -17,8 +17,8 @@ from ..directory import ListedShare
 from ..errors import ImgShareError, LockTimeoutError
 from ..keys import DEFAULT_KEY
 from ..lock import KeyLock
-from ..segment import Segment
 from ..procfs import shm_rows
+from ..segment import Segment
 from .info import build_info
 from .keys import SEM_PREFIX, SHM_PREFIX, ftok, temp_dir
 from .stream import peek, source_name_of
