@@ -7,6 +7,8 @@
         image, info = receiver.receive(timeout=5.0)
 """
 
+from .channel import ChannelKind, ImageReceiver, ImageSender, open_receiver, open_sender
+from .defaults import DEFAULT_LOCK_TIMEOUT
 from .directory import ListedShare, clean, list_shares, remove_share
 from .errors import (
                      AccessDeniedError,
@@ -28,6 +30,7 @@ from .receiver import Receiver
 from .sender import Sender
 
 __all__ = [
+    "ChannelKind", "DEFAULT_LOCK_TIMEOUT", "ImageReceiver", "ImageSender", "open_receiver", "open_sender",
     "AccessDeniedError", "CorruptSegmentError", "DEFAULT_KEY", "ForeignSegmentError", "ImageError",
     "ImgShareError", "IncompleteShareError", "InvalidKeyError", "KeyInUseError", "ListedShare", "LockTimeoutError",
     "NotSharedError", "Received", "Receiver", "Sender", "ShareInfo", "TooLargeError",

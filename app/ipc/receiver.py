@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import time
 import weakref
+from types import TracebackType
 
 import xxhash
 
 from . import header as hdr
 from .borrows import BorrowCount
+from .channel import ChannelKind
+from .defaults import DEFAULT_LOCK_TIMEOUT
 from .errors import CorruptSegmentError, ForeignSegmentError, IncompleteShareError, NotSharedError
 from .info import Received, ShareInfo
 from .keys import sysv_key, validate_key
@@ -29,6 +32,8 @@ _APPEAR_POLL = 0.02  # seconds between looks while --wait-ing for a share to app
 
 class Receiver:
     """Reads the image shared under a key: `image, info = Receiver("169254").receive()`."""
+
+    kind = ChannelKind.IMGSHARE
 
     def __init__(self, key: str, *, verify: bool = True):
         validate_key(key)
@@ -49,10 +54,11 @@ class Receiver:
         of a copy (modes L, P, RGBA, I;16): the sender never overwrites it while the image lives, and
         it stays valid until this receiver's next receive() or close().
         """
+
         check = self.verify if verify is None else verify
         return when_shared(wait, lambda: self._read(timeout, check, borrow), self._drop_segment)
 
-    def receive_new(self, last: ShareInfo | None, timeout: float, *, lock_timeout: float = 5.0,
+    def receive_new(self, last: ShareInfo | None, timeout: float, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
                     verify: bool | None = None, borrow: bool = False) -> Received | None:
         """The newest image if it differs from last, waiting up to timeout for one; else None.
 
@@ -103,7 +109,8 @@ class Receiver:
     def __enter__(self) -> Receiver:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         self.close()
 
     # -- internals ---------------------------------------------------------------------------------

@@ -11,13 +11,16 @@ import os
 import threading
 import time
 from dataclasses import replace
+from types import TracebackType
 
 import xxhash
 from PIL import Image
 
 from . import header as hdr
 from .borrows import BorrowCount
+from .channel import ChannelKind
 from .claims import Claim
+from .defaults import DEFAULT_LOCK_TIMEOUT
 from .errors import (
     CorruptSegmentError,
     ForeignSegmentError,
@@ -47,7 +50,9 @@ def _segment_size(payload: int) -> int:
 class Sender:
     """Publishes Pillow images under a key: `with Sender("169254") as s: s.share(image)`."""
 
-    def __init__(self, key: str, *, lock_timeout: float = 5.0):
+    kind = ChannelKind.IMGSHARE
+
+    def __init__(self, key: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
         validate_key(key)
         self.key = key
         self.sysv_key = sysv_key(key)
@@ -66,6 +71,7 @@ class Sender:
     @property
     def sequence(self) -> int:
         """The sequence number of the last share (0 before the first)."""
+
         return self._sequence
 
     @property
@@ -169,7 +175,8 @@ class Sender:
     def __enter__(self) -> Sender:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         self.close()
 
     # -- ownership ---------------------------------------------------------------------------------

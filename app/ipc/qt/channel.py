@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 import threading
 import time
+from types import TracebackType
 
 from PIL import Image
 
 from .. import header as hdr
+from ..channel import ChannelKind
 from ..claims import Claim
+from ..defaults import DEFAULT_LOCK_TIMEOUT
 from ..errors import ForeignSegmentError, ImageError, KeyInUseError, LockTimeoutError, NotSharedError, TooLargeError
 from ..info import Received
 from ..kernel import check_fits
@@ -36,7 +39,9 @@ _SHRINK_FACTOR = 2  # a stream less than half the segment gets a new, smaller se
 class QtSender:
     """Shares Pillow images the way Qt's demo does: `with QtSender("169254") as s: s.share(image)`."""
 
-    def __init__(self, key: str, *, lock_timeout: float = 5.0, compress_level: int = 1,
+    kind = ChannelKind.QT
+
+    def __init__(self, key: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, compress_level: int = 1,
                  temp_dir: str | None = None):
         validate_key(key)
         self.key = key
@@ -53,6 +58,7 @@ class QtSender:
     @property
     def sequence(self) -> int:
         """How many images this sender has shared (Qt's stream carries no sequence number)."""
+
         return self._sequence
 
     @property
@@ -133,7 +139,8 @@ class QtSender:
     def __enter__(self) -> QtSender:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         self.close()
 
     # -- internals ---------------------------------------------------------------------------------
@@ -233,6 +240,8 @@ class QtSender:
 class QtReceiver:
     """Reads what a Qt program shares: `image, info = QtReceiver("169254").receive()`."""
 
+    kind = ChannelKind.QT
+
     def __init__(self, key: str, *, temp_dir: str | None = None):
         validate_key(key)
         self.key = key
@@ -243,6 +252,7 @@ class QtReceiver:
         """The current image and its info. timeout bounds the wait for Qt's lock (LockTimeoutError);
         wait is how long to wait for an image to appear (NotSharedError after it). verify and borrow
         exist for Receiver's signature: PNG carries its own CRCs and the image is always a copy."""
+
         def attempt():
             data, sysv, row = self._read_stream(timeout)
             image, encoding = decode(data)
@@ -264,7 +274,8 @@ class QtReceiver:
     def __enter__(self) -> QtReceiver:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         self.close()
 
     # -- internals ---------------------------------------------------------------------------------

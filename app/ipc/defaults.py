@@ -1,0 +1,3 @@
+"""Defaults every caller of the channel shares, named once."""
+
+DEFAULT_LOCK_TIMEOUT = 5.0  # seconds to wait for a key's busy lock before LockTimeoutError
