@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(
             f"LEAK CHECK FAILED: IPC objects made during the run and still present: {new_ipc}; "
             f"temporary entries: {new_tmp} (objects at test keys removed at the end: {removed})", red=True)
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str = "the condition",
+               step: float = 0.01) -> object:
+    """Poll condition until it returns something true, and return that; fail the test with what after
+    timeout seconds. The one way tests wait for another process: never a bare sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(step)
 
 
 def imgshare_cmd() -> list[str]:

@@ -40,6 +40,13 @@ class ShareInfo:
         return self.width, self.height
 
     @property
+    def identity(self) -> tuple[object, ...]:
+        """What tells one image from the next, even across senders whose sequences restart: two
+        infos with equal identities describe the same shared image. Kinds of channel without a
+        sequence (Qt mode) override it."""
+        return self.sender_pid, self.sequence, self.timestamp
+
+    @property
     def age(self) -> float:
         """Seconds since the share (by this machine's clock)."""
         return max(0.0, time.time() - self.timestamp)

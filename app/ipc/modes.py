@@ -19,7 +19,7 @@ _LAYOUT = {
 CARRIED_MODES = frozenset(_LAYOUT)
 
 # Modes that are not carried but convert without loss to one that is.
-_LOSSLESS_TARGET = {"I;16L": "I;16", "I;16B": "I;16", "I;16N": "I;16", "RGBX": "RGB", "PA": "RGBA",
+LOSSLESS_TARGET = {"I;16L": "I;16", "I;16B": "I;16", "I;16N": "I;16", "RGBX": "RGB", "PA": "RGBA",
                     "La": "LA", "RGBa": "RGBA"}
 
 
@@ -38,12 +38,12 @@ def carried_mode_for(mode: str) -> str:
     """The mode an image of this mode travels in: itself if carried, else a lossless or RGB(A) stand-in."""
     if mode in CARRIED_MODES:
         return mode
-    if mode in _LOSSLESS_TARGET:
-        return _LOSSLESS_TARGET[mode]
-    return "RGBA" if _has_alpha(mode) else "RGB"
+    if mode in LOSSLESS_TARGET:
+        return LOSSLESS_TARGET[mode]
+    return "RGBA" if has_alpha(mode) else "RGB"
 
 
-def _has_alpha(mode: str) -> bool:
+def has_alpha(mode: str) -> bool:
     # LAB's "A" is the a* colour axis, not alpha; premultiplied modes use a lower-case "a".
     try:
         bands = Image.getmodebandnames(mode)

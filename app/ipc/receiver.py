@@ -212,8 +212,5 @@ def when_shared(wait: float, attempt, on_miss=None):
             time.sleep(_APPEAR_POLL)
 
 
-def _identity(info: ShareInfo | None) -> tuple | None:
-    """What tells one share from the next, even across senders whose sequences restart."""
-    if info is None:
-        return None
-    return info.sender_pid, info.sequence, info.timestamp
+def _identity(info: ShareInfo | None) -> tuple[object, ...] | None:
+    return None if info is None else info.identity

@@ -42,7 +42,7 @@ def sender_state(key: str, info: ShareInfo, lock_timeout: float, qt: bool = Fals
         now = receiver_for(key, qt).info(timeout=lock_timeout)
     except NotSharedError:
         return "sender gone (share removed)"
-    if now.sequence != info.sequence or now.sender_pid != info.sender_pid:
+    if now.identity != info.identity:
         return f"{info.state}; a newer image (sequence {now.sequence}) is shared, press Receive"
     return now.state
 

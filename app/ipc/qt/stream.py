@@ -19,7 +19,7 @@ import warnings
 from PIL import Image, PngImagePlugin
 
 from ..errors import CorruptSegmentError, ForeignSegmentError
-from ..modes import _LOSSLESS_TARGET, _has_alpha
+from ..modes import LOSSLESS_TARGET, has_alpha
 
 MARKER_IMAGE = b"\x00\x00\x00\x01"
 NULL_STREAM = b"\x00\x00\x00\x00"
@@ -117,9 +117,9 @@ def png_mode_image(image: Image.Image) -> tuple[Image.Image, bool]:
     """The image in a mode PNG holds without loss, and whether it had to be converted."""
     if image.mode in PNG_MODES:
         return image, False
-    target = _LOSSLESS_TARGET.get(image.mode) or ("RGBA" if _has_alpha(image.mode) else "RGB")
+    target = LOSSLESS_TARGET.get(image.mode) or ("RGBA" if has_alpha(image.mode) else "RGB")
     if target not in PNG_MODES:
-        target = "RGBA" if _has_alpha(image.mode) else "RGB"
+        target = "RGBA" if has_alpha(image.mode) else "RGB"
     if target == "I;16":
         return image.convert("I").convert("I;16"), True  # exact through 32-bit "I" (see modes.py)
     return image.convert(target), True
