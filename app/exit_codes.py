@@ -21,6 +21,8 @@ CORRUPT = 4
 TIMED_OUT = 5
 PERMISSION = 6
 IN_USE = 7
+INTERRUPTED = 130  # 128 + SIGINT; another signal N gives 128 + N (143 for SIGTERM)
+
 
 class UsageError(ImgShareError):
     """Command-line arguments that parse but do not make sense together."""
@@ -48,6 +50,7 @@ DESCRIPTIONS = {
     TIMED_OUT: "timed out (the lock stayed busy, or --wait expired)",
     PERMISSION: "permission denied (the share belongs to another user)",
     IN_USE: "the key is in use by another live sender",
+    INTERRUPTED: "interrupted by Ctrl+C before finishing (128+N for signal N: 143 for SIGTERM)",
 }
 
 

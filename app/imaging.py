@@ -2,46 +2,83 @@
 
 from __future__ import annotations
 
+import contextlib
+import enum
+import io
 import os
-import warnings
+import stat
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .ipc.errors import ImageError, TooLargeError
 
-# Pillow raises DecompressionBombError above 2x this many pixels; imgshare's own cap is 65536 a side,
-# so allow up to that area's worth of a 7680x4320 x 4 image without warnings, and refuse bombs.
+# imgshare's own cap on an image's area, checked on the header before any pixel is decoded, whatever
+# PIL.Image.MAX_IMAGE_PIXELS says: that global belongs to the program (a library user may have set
+# it), so imgshare never changes it. Allows a 7680x4320 image with room to spare (and 65536 x 2048).
 MAX_PIXELS = 8192 * 8192 * 2
 
+# Standard input is read into memory before decoding; a bound keeps a runaway pipe from eating it all.
+MAX_INPUT_BYTES = 1 << 30
+
 LOSSLESS_PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
-LOSSLESS_TIFF_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I", "F"})
+
+# Formats whose files do not keep the pixels exactly (Pillow writes JPEG and WebP lossy by default).
+LOSSY_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".jp2", ".j2k", ".jpx", ".jpc"})
 
 
-def load_image(path: str | os.PathLike, *, frame: int = 0) -> Image.Image:
-    """Open and fully decode an image file, upright per its EXIF orientation.
+class Fidelity(enum.Enum):
+    """What a saved file keeps of the image."""
 
-    Raises ImageError with one plain sentence for a missing, unreadable, truncated or non-image file,
-    and TooLargeError for a decompression bomb.
+    EXACT = "exact"  # every pixel as it was
+    LOSSY = "lossy"  # a lossy format: the pixels read back differ
+
+
+ImageSource = str | os.PathLike | BinaryIO
+
+
+def load_image(source: ImageSource, *, name: str | None = None) -> Image.Image:
+    """Open and fully decode an image file (a path, or an open binary file such as standard input's
+    bytes), upright per its EXIF orientation.
+
+    Raises ImageError with one plain sentence for a missing, unreadable, truncated, non-regular or
+    non-image file, and TooLargeError for a decompression bomb.
     """
-    name = os.fspath(path)
-    shown = os.path.basename(name) or name
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    with opened_image(source, name=name) as opened:
+        return finish_frame(opened)
+
+
+def finish_frame(opened: Image.Image) -> Image.Image:
+    """The current frame of an opened image, decoded, upright, detached from the file."""
+    opened.load()
+    image = ImageOps.exif_transpose(opened) if _has_rotation(opened) else opened.copy()
+    image.info.update({k: v for k, v in opened.info.items() if k == "transparency"})
+    return image
+
+
+@contextlib.contextmanager
+def opened_image(source: ImageSource, *, name: str | None = None) -> Iterator[Image.Image]:
+    """Image.open on a regular file or a binary stream, with every failure in the body turned into
+    ImageError / TooLargeError naming the file. A pipe or device path is refused, never read (it
+    could block forever): read it through standard input instead."""
+    shown = name or _shown(source)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(name) as opened:
-                if frame:
-                    opened.seek(frame)
-                opened.load()
-                image = ImageOps.exif_transpose(opened) if _has_rotation(opened) else opened.copy()
-                image.info.update({k: v for k, v in opened.info.items() if k == "transparency"})
+        with contextlib.ExitStack() as stack:
+            fp = source if hasattr(source, "read") else stack.enter_context(_open_regular(source, shown))
+            with Image.open(fp) as opened:
+                width, height = opened.size
+                if width * height > MAX_PIXELS:
+                    raise TooLargeError(f"{shown}: the image is {width}x{height}, too many pixels to open "
+                                        "safely (a decompression bomb?)")
+                yield opened
     except FileNotFoundError:
         raise ImageError(f"{shown}: no such file") from None
     except IsADirectoryError:
         raise ImageError(f"{shown}: is a folder, not an image file") from None
     except PermissionError:
         raise ImageError(f"{shown}: permission denied") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:  # above the program's own PIL limit, if it set a lower one
         raise TooLargeError(f"{shown}: the image has too many pixels to open safely "
                             "(a decompression bomb?)") from None
     except UnidentifiedImageError:
@@ -50,7 +87,39 @@ def load_image(path: str | os.PathLike, *, frame: int = 0) -> Image.Image:
         raise ImageError(f"{shown}: the image is damaged or truncated ({_short(exc)})") from None
     except MemoryError:
         raise TooLargeError(f"{shown}: not enough memory to decode this image") from None
-    return image
+
+
+def _shown(source: ImageSource) -> str:
+    if hasattr(source, "read"):
+        return str(getattr(source, "name", "") or "standard input")
+    name = os.fspath(source)
+    return os.path.basename(name) or name
+
+
+def _open_regular(path: str | os.PathLike, shown: str) -> BinaryIO:
+    """Open path for reading without blocking, and only if it is a regular file."""
+    fd = os.open(os.fspath(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise ImageError(f"{shown}: not a regular file (a pipe, socket or device); "
+                             "to read from a pipe, give - as the file and feed it on standard input")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_input(stream: BinaryIO, limit: int = MAX_INPUT_BYTES) -> io.BytesIO:
+    """All of stream (standard input) in memory, refusing more than limit bytes."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise TooLargeError(f"standard input holds more than {limit >> 20} MB; imgshare reads at most that")
+    if not data:
+        raise ImageError("standard input is empty; pipe an image file into it")
+    return io.BytesIO(data)
 
 
 def _has_rotation(image: Image.Image) -> bool:
@@ -65,8 +134,9 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def save_image(image: Image.Image, path: str | os.PathLike) -> None:
-    """Write image to path in the format its extension names, refusing silent loss of data.
+def save_image(image: Image.Image, path: str | os.PathLike) -> Fidelity:
+    """Write image to path in the format its extension names; returns whether the file keeps every
+    pixel (a lossy format such as JPEG or WebP does not).
 
     PNG keeps 1, L, LA, P, RGB, RGBA and I;16 exactly; TIFF also keeps I and F. Other formats are
     written as Pillow can, and an image mode they cannot hold is an ImageError naming a format that can.
@@ -87,6 +157,12 @@ def save_image(image: Image.Image, path: str | os.PathLike) -> None:
                          f"({_short(exc)}); use .png or .tif") from None
     except OSError as exc:
         raise ImageError(f"cannot write {os.path.basename(name)}: {_short(exc)}") from None
+    return Fidelity.LOSSY if ext in LOSSY_EXTENSIONS else Fidelity.EXACT
+
+
+def lossless_extension(mode: str) -> str:
+    """The extension of a file that keeps an image of this mode exactly."""
+    return ".png" if mode in LOSSLESS_PNG_MODES else ".tif"
 
 
 def open_formats() -> list[tuple[str, str]]:

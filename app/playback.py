@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageSequence
 
-from .imaging import load_image
-from .ipc import ImgShareError, Sender
+from .imaging import ImageSource, finish_frame, opened_image
+from .ipc import ImageSender, ImgShareError
 
 DEFAULT_FRAME_SECONDS = 0.1
 MIN_FRAME_SECONDS = 0.01  # browsers treat 0 ms GIF frames as ~10 ms; do the same
@@ -26,32 +26,33 @@ class Frame:
     seconds: float
 
 
-def load_frames(path: str) -> list[Frame]:
-    """Every frame of an image file with its display time; one frame for a still image.
+def load_frames(source: ImageSource, *, name: str | None = None) -> list[Frame]:
+    """Every frame of an image file (or binary stream) with its display time; one frame for a still
+    image, in the file's own mode. The file is decoded once.
 
     Errors are ImageError / TooLargeError with one sentence, as for load_image.
     """
-    first = load_image(path)  # validates the file and raises the usual sentences
-    try:
-        with Image.open(path) as animated:
-            count = getattr(animated, "n_frames", 1)
-            if count <= 1:
-                return [Frame(first, 0.0)]
-            frames = []
-            for frame in ImageSequence.Iterator(animated):
-                duration = frame.info.get("duration", animated.info.get("duration", 0)) or 0
+    with opened_image(source, name=name) as opened:
+        if getattr(opened, "n_frames", 1) <= 1:
+            return [Frame(finish_frame(opened), 0.0)]
+        frames = []
+        try:
+            for frame in ImageSequence.Iterator(opened):
+                duration = frame.info.get("duration", opened.info.get("duration", 0)) or 0
                 seconds = max(MIN_FRAME_SECONDS, duration / 1000) if duration else DEFAULT_FRAME_SECONDS
                 # Frames after the first may differ in mode (GIF: P, then RGB/RGBA); RGBA holds all.
                 frames.append(Frame(frame.convert("RGBA"), seconds))
-            return frames
-    except (OSError, ValueError, EOFError):
-        return [Frame(first, 0.0)]
+        except (OSError, ValueError, EOFError):
+            if not frames:
+                raise
+            return frames[:1]  # a damaged later frame: share the first, still
+        return frames
 
 
 class Player:
     """Shares frames through sender at their own durations, looping, until stopped."""
 
-    def __init__(self, sender: Sender, frames: list[Frame], source_name: str = "",
+    def __init__(self, sender: ImageSender, frames: list[Frame], source_name: str = "",
                  on_frame: Callable[[int, int], None] | None = None,
                  on_error: Callable[[ImgShareError], None] | None = None):
         self._sender = sender

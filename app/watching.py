@@ -10,22 +10,26 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-
-from PIL import Image
+from typing import Generic, TypeVar
 
 from .imaging import load_image
 from .ipc import ImageError
 
 POLL_SECONDS = 0.2
 
+Decoded = TypeVar("Decoded")
+Stamp = tuple[int, int, int]
 
-class FileWatcher:
-    """Calls on_image(image) from its thread each time path settles on new, decodable content."""
 
-    def __init__(self, path: str, on_image: Callable[[Image.Image], None],
+class FileWatcher(Generic[Decoded]):
+    """Calls on_image(decoded) from its thread each time path settles on new content that `load`
+    decodes (load_image by default: on_image gets a Pillow image)."""
+
+    def __init__(self, path: str, on_image: Callable[[Decoded], None],
                  on_error: Callable[[ImageError], None] | None = None, *, poll: float = POLL_SECONDS,
-                 skip_current: bool = True):
+                 skip_current: bool = True, load: Callable[[str], Decoded] = load_image):  # type: ignore[assignment]
         self.path = path
+        self._load = load
         self._on_image = on_image
         self._on_error = on_error
         self._poll = poll
@@ -33,7 +37,7 @@ class FileWatcher:
         self._taken = self._stamp() if skip_current else None
         self._thread = threading.Thread(target=self._run, name="imgshare-watch", daemon=True)
 
-    def start(self) -> FileWatcher:
+    def start(self) -> FileWatcher[Decoded]:
         self._thread.start()
         return self
 
@@ -42,7 +46,7 @@ class FileWatcher:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(wait)
 
-    def _stamp(self):
+    def _stamp(self) -> Stamp | None:
         try:
             st = os.stat(self.path)
         except OSError:
@@ -51,7 +55,7 @@ class FileWatcher:
 
     def _run(self) -> None:
         previous = self._stamp()
-        reported = None
+        reported: str | None = None
         while not self._stop.wait(self._poll):
             stamp = self._stamp()
             settled = stamp is not None and stamp == previous
@@ -59,7 +63,7 @@ class FileWatcher:
             if not settled or stamp == self._taken:
                 continue
             try:
-                image = load_image(self.path)
+                decoded = self._load(self.path)
             except ImageError as exc:  # half written, or broken: try again at the next change
                 if self._on_error and str(exc) != reported:
                     reported = str(exc)
@@ -67,4 +71,4 @@ class FileWatcher:
                 continue
             self._taken = stamp
             reported = None
-            self._on_image(image)
+            self._on_image(decoded)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+import warnings
 
-from ..exit_codes import OK, USAGE, exit_code_for
-from ..ipc import ImgShareError
+from PIL import Image
+
+from ..exit_codes import ERROR, INTERRUPTED, OK, USAGE, exit_code_for
+from ..ipc import AccessDeniedError, ChannelKind, ImgShareError
+from .owners import someone_elses
 from .parser import build_parser
+from .signals import Stopped
 from .verbs import COMMANDS
 
 __all__ = ["build_parser", "run"]
@@ -14,6 +20,9 @@ __all__ = ["build_parser", "run"]
 
 def run(argv: list[str]) -> int:
     """Run one command line; returns the exit code. Errors print one line, never a traceback."""
+    # imgshare checks image sizes itself (imaging.MAX_PIXELS); Pillow's own warning would only add a
+    # second, technical line. Set here, for this program's process: the library never touches it.
+    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verb is None:
@@ -22,11 +31,14 @@ def run(argv: list[str]) -> int:
     try:
         return COMMANDS[args.verb](args)
     except ImgShareError as exc:
-        print(f"imgshare: error: {exc}", file=sys.stderr)
+        print(f"imgshare: error: {_sentence(exc, args)}", file=sys.stderr)
         return exit_code_for(exc)
+    except Stopped as stopped:
+        print(f"imgshare: interrupted ({_signal_name(stopped.signum)}); nothing was done", file=sys.stderr)
+        return stopped.exit_code
     except KeyboardInterrupt:
         print("imgshare: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:
         return OK
     except Exception as exc:  # an internal error: one line here, the traceback in the log file
@@ -34,4 +46,24 @@ def run(argv: list[str]) -> int:
         path = write_crash_log(exc)
         print(f"imgshare: error: internal error ({type(exc).__name__}: {exc}); details in {path}",
               file=sys.stderr)
-        return 1
+        return ERROR
+
+
+def _sentence(exc: ImgShareError, args: argparse.Namespace) -> str:
+    """The error's sentence; for another user's share, whose it is and what can be done."""
+    key = getattr(args, "key", None)
+    if isinstance(exc, AccessDeniedError) and isinstance(key, str):
+        owner = someone_elses(key, ChannelKind.of(bool(getattr(args, "qt", False))))
+        if owner is not None:
+            return (f"permission denied: the share under the key {key!r} belongs to user {owner}, and "
+                    f"only {owner} can read, replace or remove it; choose another key with --key, or ask "
+                    f"{owner} to share it")
+    return str(exc)
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from .. import __version__
 from ..exit_codes import DESCRIPTIONS, USAGE
-from ..ipc import DEFAULT_KEY, ImgShareError, validate_key
+from ..ipc import DEFAULT_KEY, DEFAULT_LOCK_TIMEOUT, ImgShareError, validate_key
 
 
 def _key_arg(text: str) -> str:
@@ -31,7 +32,7 @@ def _seconds(text: str) -> float:
 class _Parser(argparse.ArgumentParser):
     """argparse, with every usage error in the same `imgshare: error: ...` form as the others."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(USAGE, f"imgshare: error: {message}\n")
 
@@ -56,40 +57,53 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--qt", action="store_true",
                        help="talk to Qt programs (QSharedMemory + QDataStream << QImage); see docs/qt.md")
 
+    def timeout_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--timeout", type=_seconds, default=DEFAULT_LOCK_TIMEOUT,
+                       help=f"seconds to wait for a busy lock (default {DEFAULT_LOCK_TIMEOUT:g})")
+
     p = verb("send", "share an image file and keep serving it until interrupted")
-    p.add_argument("file", help="the image file")
+    p.add_argument("file", help="the image file (a regular file), or - to read it from standard input")
     qt_option(p)
     p.add_argument("--persist", action="store_true",
                    help="leave the share in place and exit at once (a later sender may replace it)")
     p.add_argument("--watch", action="store_true",
                    help="share the file again each time it changes on disk (once it decodes)")
-    p.add_argument("--timeout", type=_seconds, default=5.0, help="seconds to wait for a busy lock")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="say on standard error when loading starts")
+    timeout_option(p)
 
     p = verb("receive", "write the shared image to a file, or print its metadata")
     qt_option(p)
     p.add_argument("-o", "--output", metavar="OUT",
-                   help="file to write (format from its extension); with --follow, a folder")
+                   help="file to write (format from its extension; .jpg/.webp are lossy and say so), or "
+                        "a folder (ending in /) to write into under the source's name; with --follow, "
+                        "a folder (made if missing)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--follow", action="store_true",
                    help="keep receiving each new image (into OUT/NNNNNN.png) until interrupted")
     p.add_argument("--count", type=int, metavar="N", help="with --follow: stop after N images")
-    p.add_argument("--wait", type=_seconds, default=0.0, help="seconds to wait for an image to appear")
-    p.add_argument("--timeout", type=_seconds, default=5.0, help="seconds to wait for a busy lock")
+    p.add_argument("--wait", type=_seconds, default=0.0,
+                   help="seconds to wait for an image to appear (with --follow: for the first one)")
+    timeout_option(p)
     p.add_argument("--no-verify", action="store_true", help="skip the payload checksum")
     p.add_argument("--json", action="store_true", help="print the metadata as JSON")
 
     p = verb("info", "print what is shared under a key, without reading the pixels")
     qt_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--timeout", type=_seconds, default=5.0, help="seconds to wait for a busy lock")
+    timeout_option(p)
 
     p = verb("key", "print the System V key of a key string", key=False)
     p.add_argument("key_string", metavar="KEY", type=_key_arg)
 
     p = verb("remove", "remove the imgshare share under a key (never another program's segment)")
-    p.add_argument("--force", action="store_true", help="remove it even if its sender is running")
-    p.add_argument("--timeout", type=_seconds, default=5.0, help="seconds to wait for a busy lock")
+    p.add_argument("--force", action="store_true",
+                   help="remove it even if its sender is running (a running sender shares again on its "
+                        "next image; stop the sender to stop it for good)")
+    timeout_option(p)
 
-    p = verb("list", "list this user's imgshare shares (with --qt: Qt programs' shares)", key=False)
+    p = verb("list", "list your imgshare shares (with --qt: Qt programs' shares); other users' are not "
+                     "listed", key=False)
     qt_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 

@@ -2,76 +2,112 @@
 
 from __future__ import annotations
 
-import os
+import argparse
 import sys
+import threading
 
 from ..exit_codes import OK, UsageError
-from ..ipc import NotSharedError, Receiver, WaitTimeoutError
+from ..imaging import Fidelity, save_image
+from ..ipc import ChannelKind, ImgShareError, NotSharedError, Receiver, WaitTimeoutError, open_receiver
+from ..ipc.info import ShareInfo
 from .output import describe, print_info
-from .send import StopSignals
+from .outputs import FollowFolder, single_output
+from .signals import Stopped, StopSignals
 
 
-def receiver_for(args):
-    if args.qt:
-        from ..ipc.qt import QtReceiver
-        return QtReceiver(args.key)
-    return Receiver(args.key)
-
-
-def cmd_receive(args) -> int:
+def cmd_receive(args: argparse.Namespace) -> int:
+    kind = ChannelKind.of(args.qt)
     if args.follow:
-        if args.qt:
+        if not kind.signals_new_images:
             raise UsageError("--follow is not available with --qt (Qt programs send no new-image signal)")
         return _receive_following(args)
     if args.count is not None:
         raise UsageError("--count goes with --follow")
-    receiver = receiver_for(args)
-    try:
-        image, info = receiver.receive(timeout=args.timeout, wait=args.wait, verify=not args.no_verify)
-    except NotSharedError:
-        if args.wait > 0:
-            raise WaitTimeoutError(
-                f"nothing was shared under the key {args.key!r} within {args.wait:g} s") from None
-        raise
+    with open_receiver(args.key, kind) as receiver:
+        try:
+            image, info = receiver.receive(timeout=args.timeout, wait=args.wait, verify=not args.no_verify)
+        except NotSharedError:
+            if args.wait > 0:
+                raise _waited_in_vain(args) from None
+            raise
     if args.output:
-        from ..imaging import save_image
-        save_image(image, args.output)
+        path = single_output(args.output, info, image.mode, force=args.force)
+        _warn_if_lossy(save_image(image, path), path)
         if args.json:
             print_info(info, True)
         else:
-            print(f"saved {args.output}: {describe(info)}")
+            print(f"saved {path}: {describe(info)}")
     else:
         print_info(info, args.json)
     return OK
 
 
-def _receive_following(args) -> int:
+def _waited_in_vain(args: argparse.Namespace) -> WaitTimeoutError:
+    return WaitTimeoutError(f"nothing was shared under the key {args.key!r} within {args.wait:g} s")
+
+
+def _warn_if_lossy(fidelity: Fidelity, path: str) -> None:
+    if fidelity is Fidelity.LOSSY:
+        print(f"imgshare: warning: {path} is in a lossy format: its pixels differ from those shared; "
+              "save as .png or .tif to keep them exactly", file=sys.stderr, flush=True)
+
+
+def _receive_following(args: argparse.Namespace) -> int:
     from ..following import follow
-    from ..imaging import LOSSLESS_PNG_MODES, save_image
-    stop = StopSignals()
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
-    folder = args.output
-    if folder:
-        os.makedirs(folder, exist_ok=True)
+    folder = FollowFolder.prepare(args.output, force=args.force) if args.output else None
+    stop = StopSignals()
+    expired = threading.Event()
     received = 0
     with Receiver(args.key) as receiver:
-        for event in follow(receiver, stop.stop, verify=not args.no_verify, lock_timeout=args.timeout):
-            if event.kind == "gone":
-                print(f"sender gone (pid {event.info.sender_pid}); waiting for a new sender", flush=True)
-                continue
-            if event.kind == "error":
-                print(f"imgshare: warning: {event.error}", file=sys.stderr, flush=True)
-                continue
-            image, info = event.received
-            line = describe(info)
-            if folder:
-                ext = ".png" if image.mode in LOSSLESS_PNG_MODES else ".tif"
-                path = os.path.join(folder, f"{info.sequence:06d}{ext}")
-                save_image(image, path)
-                line = f"{path}: {line}"
-            print(line, flush=True)
-            received += 1
-            if args.count is not None and received >= args.count:
-                break
+        if not _shared_now(receiver, args.timeout):
+            limit = f" for up to {args.wait:g} s" if args.wait > 0 else ""
+            print(f"imgshare: nothing is shared under the key {args.key!r} yet; waiting{limit} "
+                  "(Ctrl+C to stop)", file=sys.stderr, flush=True)
+        timer = None
+        if args.wait > 0:
+            def give_up() -> None:
+                if received == 0:
+                    expired.set()
+                    stop.stop.set()
+            timer = threading.Timer(args.wait, give_up)
+            timer.daemon = True
+            timer.start()
+        try:
+            for event in follow(receiver, stop.stop, verify=not args.no_verify, lock_timeout=args.timeout):
+                if event.error is not None:
+                    print(f"imgshare: warning: {event.error}", file=sys.stderr, flush=True)
+                    continue
+                if event.received is None:  # the sender went away
+                    pid = event.info.sender_pid if event.info else "?"
+                    print(f"sender gone (pid {pid}); waiting for a new sender", flush=True)
+                    continue
+                image, info = event.received
+                line = describe(info)
+                if folder is not None:
+                    path = folder.path_for(info.sequence, image.mode)
+                    save_image(image, path)
+                    line = f"{path}: {line}"
+                print(line, flush=True)
+                received += 1
+                if args.count is not None and received >= args.count:
+                    break
+        finally:
+            if timer is not None:
+                timer.cancel()
+    if expired.is_set() and received == 0:
+        raise _waited_in_vain(args)
+    if received == 0 and stop.signum is not None:
+        raise Stopped(stop.signum)  # interrupted before any image: as plain `receive --wait` (130)
     return OK
+
+
+def _shared_now(receiver: Receiver, timeout: float) -> bool:
+    try:
+        info: ShareInfo = receiver.info(timeout=timeout)
+    except NotSharedError:
+        return False
+    except ImgShareError:
+        return True  # busy or damaged: following says so
+    return info.sender_alive or info.persisted

@@ -1,92 +1,79 @@
-"""`imgshare send`: share a file and serve it (playing animations, watching for changes) until a
-signal, then remove what it made."""
+"""`imgshare send`: share a file (or standard input) and serve it until a signal, through the same
+serving session as the Sender tab (app/serving.py), then remove what it made."""
 
 from __future__ import annotations
 
+import argparse
 import os
-import signal
 import sys
-import threading
 
 from ..exit_codes import OK, UsageError
-from ..ipc import ImgShareError, Sender
+from ..imaging import load_image, read_input
+from ..ipc import ChannelKind, ImgShareError
+from ..playback import Frame, load_frames
+from ..serving import ServingEvents, ServingSession, Shared
+from .signals import StopSignals
+
+STDIN = "-"
+STDIN_NAME = "standard input"
 
 
-class StopSignals:
-    """Turns SIGINT, SIGTERM and SIGHUP into a flag, so a sender always gets to clean up."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-    def __init__(self):
-        self.stop = threading.Event()
-        for sig in self.SIGNALS:
-            signal.signal(sig, lambda signum, frame: self.stop.set())
-
-    def wait(self) -> None:
-        while not self.stop.wait(0.5):
-            pass
+def _load(args: argparse.Namespace, verbose: bool) -> list[Frame]:
+    """The frames to share, decoded in full before anything is shared."""
+    if verbose:
+        print(f"imgshare: loading {STDIN_NAME if args.file == STDIN else args.file}", file=sys.stderr,
+              flush=True)
+    source = read_input(sys.stdin.buffer) if args.file == STDIN else args.file
+    name = STDIN_NAME if args.file == STDIN else None
+    if args.persist:  # a still snapshot: the first frame exactly as the file holds it
+        return [Frame(load_image(source, name=name), 0.0)]
+    return load_frames(source, name=name)
 
 
-def _sender_for(args):
-    if args.qt:
-        from ..ipc.qt import QtSender
-        return QtSender(args.key, lock_timeout=args.timeout)
-    return Sender(args.key, lock_timeout=args.timeout)
+def _describe(shared: Shared, what: str) -> str:
+    return f"{what} ({shared.size[0]}x{shared.size[1]} {shared.mode})"
 
 
-def cmd_send(args) -> int:
-    from ..imaging import load_image
-    from ..playback import Frame, Player, load_frames
-    stop = StopSignals()  # installed first: a signal at any moment from here on still cleans up
+def cmd_send(args: argparse.Namespace) -> int:
+    stop = StopSignals()  # installed first: a signal at any moment from here on is handled
     if args.persist and args.watch:
         raise UsageError("--persist and --watch cannot be combined: watching needs a running sender")
-    if args.qt and args.watch:
-        raise UsageError("--watch is not available with --qt")
-    if args.persist:  # a still snapshot: the first frame exactly as the file holds it
-        frames = [Frame(load_image(args.file), 0.0)]
-    else:
-        frames = load_frames(args.file)
-    image = frames[0].image
-    sender = _sender_for(args)
-    background = []
+    if args.file == STDIN and args.watch:
+        raise UsageError("--watch needs a file; standard input cannot be watched")
+    with stop.aborting():  # a signal while loading: give up, nothing shared
+        frames = _load(args, args.verbose)
+    what = STDIN_NAME if args.file == STDIN else os.path.basename(args.file)
+    source_name = "" if args.file == STDIN else args.file
+    failures: list[ImgShareError] = []
+
+    def failed(exc: ImgShareError) -> None:
+        failures.append(exc)
+        stop.stop.set()
+
+    def new_version(shared: Shared, _frames: object) -> None:
+        print(f"shared {_describe(shared, what)} again, sequence {shared.sequence}", flush=True)
+
+    def skipped(exc: ImgShareError) -> None:
+        print(f"imgshare: warning: {exc}", file=sys.stderr, flush=True)
+
+    session = ServingSession(args.timeout, ServingEvents(failed=failed, new_version=new_version,
+                                                         skipped=skipped))
     try:
-        sequence = sender.share(image, source_name=args.file)
-        what = f"{os.path.basename(args.file)} ({image.width}x{image.height} {image.mode})"
+        shared = session.share(args.key, frames, source_name,
+                               path=None if args.file == STDIN else os.path.abspath(args.file),
+                               kind=ChannelKind.of(args.qt), watch=args.watch)
         if args.persist:
-            sender.close(persist=True)
-            print(f"shared {what} under key {args.key!r}, sequence {sequence}; left in place (persisted)",
-                  flush=True)
+            session.stop(persist=True)
+            print(f"shared {_describe(shared, what)} under key {args.key!r}, sequence {shared.sequence}; "
+                  "left in place (persisted)", flush=True)
             return OK
         extra = f", playing {len(frames)} frames" if len(frames) > 1 else ""
         extra += ", watching for changes" if args.watch else ""
-        print(f"shared {what} under key {args.key!r}, sequence {sequence}{extra}; serving until "
-              "interrupted (Ctrl+C)", flush=True)
-        failures: list[ImgShareError] = []
-
-        def failed(exc):
-            failures.append(exc)
-            stop.stop.set()
-
-        if len(frames) > 1:
-            background.append(Player(sender, frames, args.file, on_error=failed).start())
-        if args.watch:
-            from ..watching import FileWatcher
-
-            def reshare(new_image):
-                try:
-                    seq = sender.share(new_image, source_name=args.file)
-                except ImgShareError as exc:
-                    print(f"imgshare: warning: {exc}", file=sys.stderr, flush=True)
-                    return
-                print(f"shared {os.path.basename(args.file)} again ({new_image.width}x{new_image.height} "
-                      f"{new_image.mode}), sequence {seq}", flush=True)
-
-            background.append(FileWatcher(args.file, reshare).start())
+        print(f"shared {_describe(shared, what)} under key {args.key!r}, sequence {shared.sequence}{extra}; "
+              f"serving until interrupted (Ctrl+C), pid {os.getpid()}", flush=True)
         stop.wait()
         if failures:
             raise failures[0]
         return OK
     finally:
-        for task in background:
-            task.stop()
-        sender.close(persist=args.persist)
+        session.close()

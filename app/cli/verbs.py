@@ -2,34 +2,62 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..exit_codes import OK, UsageError
-from ..ipc import clean, list_shares, remove_share, sysv_key
+from ..ipc import ChannelKind, ListedShare, clean, list_shares, open_receiver, remove_share, sysv_key
 from .output import print_info
-from .receive import cmd_receive, receiver_for
+from .owners import owner_uid, user_name
+from .receive import cmd_receive
 from .send import cmd_send
+from .table import fit
+
+if TYPE_CHECKING:
+    from ..ipc.qt import QtListedShare
 
 
-def cmd_info(args) -> int:
-    print_info(receiver_for(args).info(timeout=args.timeout), args.json)
+def cmd_info(args: argparse.Namespace) -> int:
+    with open_receiver(args.key, ChannelKind.of(args.qt)) as receiver:
+        print_info(receiver.info(timeout=args.timeout), args.json)
     return OK
 
 
-def cmd_key(args) -> int:
+def cmd_key(args: argparse.Namespace) -> int:
     value = sysv_key(args.key_string)
     print(f"{value} {value:#010x}")
     return OK
 
 
-def cmd_remove(args) -> int:
+def cmd_remove(args: argparse.Namespace) -> int:
+    owner = owner_uid(args.key)  # read first: once removed, nothing says whose it was
     info = remove_share(args.key, force=args.force, timeout=args.timeout)
     detail = f" ({info.width}x{info.height} {info.mode}, sender pid {info.sender_pid})" if info else ""
-    print(f"removed the share under key {args.key!r}{detail}")
+    whose = f", which belonged to user {user_name(owner)}" if owner is not None and owner != os.getuid() else ""
+    print(f"removed the share under key {args.key!r}{detail}{whose}")
+    if info is not None and info.sender_alive and info.sender_pid != os.getpid():
+        print(f"note: its sender (pid {info.sender_pid}) is still running and shares again under this key "
+              f"on its next image (an animation's next frame, a watched file's change); to stop it for "
+              f"good, stop that sender: kill {info.sender_pid}")
     return OK
 
 
-def cmd_list(args) -> int:
+# Columns of `list`: (title, width in terminal cells, right-aligned).
+_COLUMNS = (("KEY", 20, False), ("SIZE", 11, True), ("MODE", 5, False), ("SEQ", 5, True),
+            ("PID", 7, True), ("STATE", 11, False), ("AGE", 7, True))
+
+
+def _row(values: tuple[str, ...], source: str) -> str:
+    cells = " ".join(fit(value, size, right=right) for value, (_, size, right) in zip(values, _COLUMNS,
+                                                                                      strict=True))
+    return f"{cells}  {fit(source, 60).rstrip()}".rstrip()
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    shares: Sequence[ListedShare | QtListedShare]
     if args.qt:
         from ..ipc.qt import list_qt_shares
         shares = list_qt_shares()
@@ -41,43 +69,46 @@ def cmd_list(args) -> int:
                            "info": s.info.as_dict() if s.info else None} for s in shares],
                          indent=2, sort_keys=True))
         return OK
+    mine = f"of user {user_name(os.getuid())}; other users' shares are not listed"
     if not shares:
-        print("no Qt shares" if args.qt else "no imgshare shares")
+        print(f"no Qt shares {mine}" if args.qt else f"no imgshare shares {mine}")
         return OK
-    print(f"{'KEY':<20} {'SIZE':>11} {'MODE':<5} {'SEQ':>5} {'PID':>7} {'STATE':<11} {'AGE':>7}  SOURCE")
+    print(_row(tuple(title for title, _, _ in _COLUMNS), "SOURCE"))
     for s in shares:
         i = s.info
         if i is None:
-            print(f"{'?':<20} {'':>11} {'':<5} {'':>5} {'':>7} {'damaged':<11} {'':>7}  "
-                  f"(segment {s.shmid}, System V key {s.sysv_key:#010x}: {s.problem})")
+            print(_row(("?", "", "", "", "", "damaged", ""),
+                       f"(segment {s.shmid}, System V key {s.sysv_key:#010x}: {s.problem})"))
             continue
-        print(f"{i.key[:20]:<20} {f'{i.width}x{i.height}':>11} {i.mode:<5} {i.sequence:>5} "
-              f"{i.sender_pid:>7} {s.state:<11} {i.age:>6.0f}s  {i.source_name}")
+        print(_row((i.key, f"{i.width}x{i.height}", i.mode, str(i.sequence), str(i.sender_pid), s.state,
+                    f"{i.age:.0f}s"), i.source_name))
+    print(f"({len(shares)} {'Qt ' if args.qt else ''}share{'s' if len(shares) != 1 else ''} {mine})")
     return OK
 
 
-def cmd_clean(args) -> int:
+def cmd_clean(args: argparse.Namespace) -> int:
     removed = clean(dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     for s in removed:
-        print(f"{verb} stale share {s.info.key!r} (segment {s.shmid}, sender pid {s.info.sender_pid})")
+        if s.info is not None:
+            print(f"{verb} stale share {s.info.key!r} (segment {s.shmid}, sender pid {s.info.sender_pid})")
     if not removed:
         print("no stale shares")
     return OK
 
 
-def cmd_gui(args) -> int:
+def cmd_gui(args: argparse.Namespace) -> int:
     from ..views.window import run_gui
     if args.follow and not args.receive:
         raise UsageError("--follow goes with --receive")
     return run_gui(key=args.key, send_file=args.send, receive=args.receive, follow=args.follow)
 
 
-def cmd_self_test(args) -> int:
+def cmd_self_test(args: argparse.Namespace) -> int:
     from ..selftest import run_self_test
     return run_self_test()
 
 
-COMMANDS = {"send": cmd_send, "receive": cmd_receive, "info": cmd_info, "key": cmd_key,
-            "remove": cmd_remove, "list": cmd_list, "clean": cmd_clean, "gui": cmd_gui,
-            "self-test": cmd_self_test}
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "send": cmd_send, "receive": cmd_receive, "info": cmd_info, "key": cmd_key, "remove": cmd_remove,
+    "list": cmd_list, "clean": cmd_clean, "gui": cmd_gui, "self-test": cmd_self_test}

@@ -3,13 +3,12 @@ animation plays (with Play/Pause), and a watched file is shared again each time 
 
 from __future__ import annotations
 
-import functools
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import filedialog, ttk
 
 from ..imaging import open_formats
-from ..ipc import ImgShareError
+from ..ipc import ChannelKind, ImgShareError
 from . import sharing
 from .clipboard import ClipboardError
 from .dropping import enable_file_drop
@@ -53,11 +52,13 @@ class SenderTab(ttk.Frame):
         self.watch_check = ttk.Checkbutton(buttons, text="Watch file", variable=self.watch_var,
                                            command=self._watch_toggled)
         self.qt_var = tk.BooleanVar(self, False)  # Qt mode: an unmodified QSharedMemory program reads it
-        self.qt_check = ttk.Checkbutton(buttons, text="Qt compatible", variable=self.qt_var)
+        self.qt_check = ttk.Checkbutton(buttons, text="Qt compatible", variable=self.qt_var,
+                                        command=self._qt_toggled)
         for button in (self.open_button, self.paste_button, self.share_button, self.stop_button,
                        self.play_button, self.watch_check, self.qt_check):
             button.pack(side="left", padx=(0, 6))
         self.inbox = Inbox(self, poll_ms=40)  # the player's and the watcher's news
+        self.session.connect(**self._session_callbacks())
         self.progress = ttk.Progressbar(buttons, mode="indeterminate", length=160)
         self.view = ImageView(self, placeholder="Open an image (Ctrl+O), drop an image file here,\n"
                                                 "or paste one (Ctrl+V)")
@@ -94,8 +95,8 @@ class SenderTab(ttk.Frame):
             return
         key = self.key_field.key
         self.status.say(f"Sharing {self.loaded.source_name} under key {key!r}...")
-        self.worker.submit(self.session.share, key, self.loaded, *self._player_callbacks(),
-                           self.qt_var.get(), done=self._show_shared, failed=self._share_failed)
+        self.worker.submit(self.session.share_loaded, key, self.loaded, self.qt_var.get(),
+                           self.watch_var.get(), done=self._show_shared, failed=self._share_failed)
 
     def stop(self) -> None:
         self.inbox.discard("frame")
@@ -117,30 +118,33 @@ class SenderTab(ttk.Frame):
         self.view.close()
         self.session.close()
 
-    def _player_callbacks(self):
+    def _session_callbacks(self) -> dict[str, Callable]:
         inbox = self.inbox
-        return (lambda index, sequence: inbox.post("frame", self._show_frame, index, sequence, latest=True),
-                lambda exc: inbox.post("player", self._player_failed, exc))
+        return {"on_frame": lambda index, sequence: inbox.post("frame", self._show_frame, index, sequence,
+                                                               latest=True),
+                "on_player_error": lambda exc: inbox.post("player", self._player_failed, exc),
+                "on_new_version": lambda shared, new: inbox.post("watch", self._show_new_version, shared, new),
+                "on_skipped": lambda exc: inbox.post("watch", self._show_skipped, exc)}
 
     def _watch_toggled(self) -> None:
+        """The box shows what the session does: ticking watches the shared file (if it is one)."""
         if not self.watch_var.get():
-            self.worker.submit(self.session.unwatch)
-            self.status.say("Stopped watching the file")
+            self.worker.submit(self.session.unwatch,
+                               done=lambda _: self.status.say("Stopped watching the file"))
         elif self.shared is not None:
-            self._start_watching()
+            self.worker.submit(self.session.watch, done=self._show_watching, failed=self._failed)
+        else:
+            self.status.say("The file will be watched once it is shared")
 
-    def _start_watching(self) -> None:
-        loaded = self.loaded
-        if loaded is None or loaded.path is None:
-            self.watch_var.set(False)
-            self.status.error("Only an opened file can be watched; open one with Open image... (Ctrl+O)")
+    def _qt_toggled(self) -> None:
+        """While sharing, share the same image again in the chosen format (the new share first)."""
+        if self.shared is None:
             return
-        inbox, on_frame, on_error = self.inbox, *self._player_callbacks()
-        watch = functools.partial(self.session.watch, on_frame=on_frame, on_error=on_error)
-        self.worker.submit(watch, loaded.path,
-                           lambda shared, new: inbox.post("watch", self._show_new_version, shared, new),
-                           lambda exc: inbox.post("watch", self._show_skipped, loaded.source_name, exc),
-                           done=lambda _: self.status.say(f"Watching {loaded.path} for changes"))
+        self.qt_check.configure(state="disabled")
+        qt = self.qt_var.get()
+        self.status.say(f"Sharing again in {'Qt' if qt else 'imgshare'}'s format...")
+        self.worker.submit(self.session.switch_kind, ChannelKind.of(qt), done=self._show_switched,
+                           failed=self._switch_failed)
 
     # -- results, on the Tk thread -----------------------------------------------------------------
     def _show_loaded(self, loaded: sharing.Loaded, then_share: bool = False) -> None:
@@ -158,10 +162,10 @@ class SenderTab(ttk.Frame):
         self.share_panel.show(sharing.shared_rows(shared))
         self.stop_button.configure(state="normal")
         self.play_button.configure(state="normal" if shared.frames > 1 else "disabled", text="Pause")
-        if self.watch_var.get():
-            self._start_watching()
+        asked = self.watch_var.get()
+        self.watch_var.set(shared.watch is sharing.Watch.ON)
         self.status.say(f"Shared {shared.source_name} ({shared.size[0]}x{shared.size[1]} {shared.mode}) "
-                        f"under key {shared.key!r}, sequence {shared.sequence}")
+                        f"under key {shared.key!r}, sequence {shared.sequence}{_watch_note(shared, asked)}")
         if self.on_shared:
             self.on_shared(shared)
 
@@ -196,9 +200,32 @@ class SenderTab(ttk.Frame):
         self.status.say(f"Shared a new version of {shared.source_name} ({shared.size[0]}x{shared.size[1]} "
                         f"{shared.mode}), sequence {shared.sequence}")
 
-    def _show_skipped(self, name: str, exc: BaseException) -> None:
-        kept = f"; still sharing the previous version (sequence {self.shared.sequence})" if self.shared else ""
-        self.status.error(f"Skipped a half-written or broken version of {name} ({exc}){kept}")
+    def _show_skipped(self, exc: BaseException) -> None:
+        if self.shared is None:
+            return  # stopped meanwhile
+        self.status.error(f"Skipped a half-written or broken version of {self.shared.source_name} ({exc}); "
+                          f"still sharing the previous version (sequence {self.shared.sequence})")
+
+    def _show_watching(self, path: str | None) -> None:
+        self.watch_var.set(path is not None)
+        if path is None:
+            self.status.error("Only an opened file can be watched; open one with Open image... (Ctrl+O)")
+        else:
+            self.status.say(f"Watching {path} for changes")
+
+    def _show_switched(self, shared: sharing.Shared | None) -> None:
+        self.qt_check.configure(state="normal")
+        if shared is None:  # stopped meanwhile: the box applies to the next Share
+            return
+        self.shared = shared
+        self.share_panel.show(sharing.shared_rows(shared))
+        self.status.say(f"Now sharing {shared.source_name} under key {shared.key!r} in "
+                        f"{'Qt' if shared.kind is ChannelKind.QT else 'imgshare'}'s format")
+
+    def _switch_failed(self, exc: BaseException) -> None:
+        self.qt_check.configure(state="normal")
+        self.qt_var.set(self.shared is not None and self.shared.kind is ChannelKind.QT)
+        self._failed(exc)
 
     def _share_failed(self, exc: BaseException) -> None:
         self._failed(exc)
@@ -213,3 +240,14 @@ class SenderTab(ttk.Frame):
 
     def _busy(self, busy: bool) -> None:
         show_busy(self.progress, busy)
+
+
+def _watch_note(shared: sharing.Shared, asked: bool) -> str:
+    """What became of watching when something was shared, for the status bar."""
+    if shared.watch is sharing.Watch.ON:
+        return f"; watching {shared.source_name} for changes"
+    if shared.watch is sharing.Watch.ENDED:
+        return (f"; stopped watching {shared.stopped_watching} (only the shared file is watched, "
+                "and this image came from no file)" if asked else
+                f"; stopped watching {shared.stopped_watching}")
+    return "; not watched: only an opened file can be watched" if asked else ""
