@@ -35,7 +35,7 @@ class FileWatcher(Generic[Decoded]):
         self._poll = poll
         self._stop = threading.Event()
         self._taken = self._stamp() if skip_current else None
-        self._thread = threading.Thread(target=self._run, name="imgshare-watch", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="imgshare-file-watch", daemon=True)
 
     def start(self) -> FileWatcher[Decoded]:
         self._thread.start()

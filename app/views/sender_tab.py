@@ -245,7 +245,7 @@ class SenderTab(ttk.Frame):
 def _watch_note(shared: sharing.Shared, asked: bool) -> str:
     """What became of watching when something was shared, for the status bar."""
     if shared.watch is sharing.Watch.ON:
-        return f"; watching {shared.source_name} for changes"
+        return f"; watching {shared.watching} for changes"
     if shared.watch is sharing.Watch.ENDED:
         return (f"; stopped watching {shared.stopped_watching} (only the shared file is watched, "
                 "and this image came from no file)" if asked else

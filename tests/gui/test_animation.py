@@ -76,7 +76,7 @@ def test_watch_shares_new_versions_and_skips_a_half_written_one(make_app, key, t
     app = make_app(key=key)
     app.sender.watch_check.invoke()
     open_and_share(app, path)
-    pump_until(app, lambda: app.status.text == f"Watching {path} for changes.", 5, "watching")
+    pump_until(app, lambda: app.status.text.endswith(f"; watching {path} for changes."), 5, "watching")
     assert sequence(key) == 1
 
     new = tmp_path / "new.png"
