@@ -34,7 +34,7 @@ def run(argv: list[str]) -> int:
         print(f"imgshare: error: {_sentence(exc, args)}", file=sys.stderr)
         return exit_code_for(exc)
     except Stopped as stopped:
-        print(f"imgshare: interrupted ({_signal_name(stopped.signum)}); nothing was done", file=sys.stderr)
+        print(f"imgshare: interrupted ({_signal_name(stopped.signum)}); {stopped.outcome}", file=sys.stderr)
         return stopped.exit_code
     except KeyboardInterrupt:
         print("imgshare: interrupted", file=sys.stderr)

@@ -57,7 +57,7 @@ def _receive_following(args: argparse.Namespace) -> int:
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     folder = FollowFolder.prepare(args.output, force=args.force) if args.output else None
-    stop = StopSignals()
+    stop = StopSignals("no image was received")
     expired = threading.Event()
     received = 0
     with Receiver(args.key) as receiver:
@@ -99,7 +99,7 @@ def _receive_following(args: argparse.Namespace) -> int:
     if expired.is_set() and received == 0:
         raise _waited_in_vain(args)
     if received == 0 and stop.signum is not None:
-        raise Stopped(stop.signum)  # interrupted before any image: as plain `receive --wait` (130)
+        raise Stopped(stop.signum, stop.outcome)  # interrupted before any image: as plain `receive --wait` (130)
     return OK
 
 

@@ -35,7 +35,7 @@ def _describe(shared: Shared, what: str) -> str:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    stop = StopSignals()  # installed first: a signal at any moment from here on is handled
+    stop = StopSignals("nothing was shared")  # installed first: a signal at any moment from here on is handled
     if args.persist and args.watch:
         raise UsageError("--persist and --watch cannot be combined: watching needs a running sender")
     if args.file == STDIN and args.watch:

@@ -16,9 +16,10 @@ class Stopped(BaseException):
     """A signal arrived while the command could still give up cleanly (a BaseException, like
     KeyboardInterrupt, so no `except Exception` on the way swallows it)."""
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int, outcome: str = "nothing was done"):
         super().__init__(signum)
         self.signum = signum
+        self.outcome = outcome  # what the user is left with, e.g. "nothing was shared"
 
     @property
     def exit_code(self) -> int:
@@ -28,7 +29,8 @@ class Stopped(BaseException):
 class StopSignals:
     """SIGINT, SIGTERM and SIGHUP become `stop` (an Event); inside `aborting()`, they raise Stopped."""
 
-    def __init__(self) -> None:
+    def __init__(self, outcome: str = "nothing was done") -> None:
+        self.outcome = outcome
         self.stop = threading.Event()
         self.signum: int | None = None
         self._aborting = False
@@ -39,14 +41,14 @@ class StopSignals:
         self.signum = signum
         self.stop.set()
         if self._aborting:
-            raise Stopped(signum)
+            raise Stopped(signum, self.outcome)
 
     @contextlib.contextmanager
     def aborting(self) -> Iterator[None]:
         """Within this block, a signal raises Stopped wherever the main thread is (a decode loop, a
         blocking read of standard input)."""
         if self.signum is not None:
-            raise Stopped(self.signum)
+            raise Stopped(self.signum, self.outcome)
         self._aborting = True
         try:
             yield
