@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..exit_codes import OK, UsageError
@@ -109,6 +109,6 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     return run_self_test()
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "send": cmd_send, "receive": cmd_receive, "info": cmd_info, "key": cmd_key, "remove": cmd_remove,
-    "list": cmd_list, "clean": cmd_clean, "gui": cmd_gui, "self-test": cmd_self_test}
+COMMANDS = {"send": cmd_send, "receive": cmd_receive, "info": cmd_info, "key": cmd_key,
+            "remove": cmd_remove, "list": cmd_list, "clean": cmd_clean, "gui": cmd_gui,
+            "self-test": cmd_self_test}
