@@ -48,7 +48,7 @@ def test_list_aligns_long_wide_and_escaped_entries(new_key, tmp_path):
     for name, row in rows.items():
         source_at = row.index(name + (".png" if name != "long" else "\\n"))
         assert width(row[:source_at]) == start, (name, row)
-    assert rows["long"].startswith("a-very-long-key-nam… ")  # cut, and says so
+    assert rows["long"].startswith("a-very-long-key-name-th… ")  # cut, and says so
     assert "long\\nline two\\x1b.png" in rows["long"]  # one line, control characters visible
     assert rows["wide"].startswith("日本語のキー-")
     user = pwd.getpwuid(os.getuid()).pw_name

@@ -46,7 +46,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 # Columns of `list`: (title, width in terminal cells, right-aligned).
-_COLUMNS = (("KEY", 20, False), ("SIZE", 11, True), ("MODE", 5, False), ("SEQ", 5, True),
+_COLUMNS = (("KEY", 24, False), ("SIZE", 11, True), ("MODE", 5, False), ("SEQ", 5, True),
             ("PID", 7, True), ("STATE", 11, False), ("AGE", 7, True))
 
 
