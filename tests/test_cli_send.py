@@ -158,3 +158,23 @@ def test_the_new_sender_is_refused_and_the_first_share_stays(key, tmp_path):
         proc.communicate(timeout=30)
     assert proc.returncode == 0
     wait_until(lambda: objects_of(key) == [], 10, "the share to be removed")
+
+
+def test_watch_works_in_qt_mode_as_on_the_sender_tab(key, tmp_path, monkeypatch):
+    from imgshare.ipc.qt import QtReceiver
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # Qt's key files: here, for this process and the sender
+    path = tmp_path / "watched.png"
+    Image.new("RGB", (20, 10), "red").save(path)
+    proc = start_cli("send", "--qt", "--watch", str(path), "--key", key)
+    try:
+        assert read_line_with(proc.stdout, "shared").rstrip().endswith(
+            f"watching for changes; serving until interrupted (Ctrl+C), pid {proc.pid}")
+        assert QtReceiver(key).receive()[0].convert("RGB").getpixel((0, 0)) == (255, 0, 0)
+        Image.new("RGB", (20, 10), "blue").save(path)
+        assert "again" in read_line_with(proc.stdout, "shared watched.png (20x10 RGB) again")
+        assert QtReceiver(key).receive()[0].convert("RGB").getpixel((0, 0)) == (0, 0, 255)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["watched.png"]  # Qt's key files removed too
