@@ -28,6 +28,10 @@ LOSSLESS_PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
 LOSSY_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".jp2", ".j2k", ".jpx", ".jpc"})
 
 
+class NotRegularFileError(ImageError):
+    """A pipe, socket or device was named as an image file: reading it could block forever."""
+
+
 class Fidelity(enum.Enum):
     """What a saved file keeps of the image."""
 
@@ -104,8 +108,8 @@ def _open_regular(path: str | os.PathLike, shown: str) -> BinaryIO:
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(path)
         if not stat.S_ISREG(mode):
-            raise ImageError(f"{shown}: not a regular file (a pipe, socket or device); "
-                             "to read from a pipe, give - as the file and feed it on standard input")
+            raise NotRegularFileError(f"{shown}: not a regular file (a pipe, socket or device); "
+                                      "imgshare opens image files only")
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)

@@ -48,7 +48,9 @@ def test_a_fifo_is_refused_at_once(key, tmp_path):
     result = run_cli("send", str(fifo), "--key", key, timeout=30)
     assert result.returncode == 1
     line = one_error_line(result.stderr)
-    assert "pipe.png: not a regular file" in line and "give - as the file" in line
+    assert line == ("imgshare: error: pipe.png: not a regular file (a pipe, socket or device); imgshare opens "
+                    "image files only; to share what a pipe carries, give - as the file and feed it on "
+                    "standard input")
     assert objects_of(key) == []
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..exit_codes import OK, UsageError
-from ..imaging import load_image, read_input
+from ..imaging import NotRegularFileError, load_image, read_input
 from ..ipc import ChannelKind, ImgShareError
 from ..playback import Frame, load_frames
 from ..serving import ServingEvents, ServingSession, Shared
@@ -25,9 +25,13 @@ def _load(args: argparse.Namespace, verbose: bool) -> list[Frame]:
               flush=True)
     source = read_input(sys.stdin.buffer) if args.file == STDIN else args.file
     name = STDIN_NAME if args.file == STDIN else None
-    if args.persist:  # a still snapshot: the first frame exactly as the file holds it
-        return [Frame(load_image(source, name=name), 0.0)]
-    return load_frames(source, name=name)
+    try:
+        if args.persist:  # a still snapshot: the first frame exactly as the file holds it
+            return [Frame(load_image(source, name=name), 0.0)]
+        return load_frames(source, name=name)
+    except NotRegularFileError as exc:
+        raise NotRegularFileError(f"{exc}; to share what a pipe carries, give - as the file and feed "
+                                  "it on standard input") from None
 
 
 def _describe(shared: Shared, what: str) -> str:
