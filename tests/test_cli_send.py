@@ -180,3 +180,18 @@ def test_watch_works_in_qt_mode_as_on_the_sender_tab(key, tmp_path, monkeypatch)
         proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["watched.png"]  # Qt's key files removed too
+
+
+def test_a_signal_while_reading_standard_input_aborts(key):
+    proc = start_cli("send", "-", "--key", key, "--verbose", stdin=subprocess.PIPE)
+    try:
+        read_line_with(proc.stderr, "imgshare: loading standard input")  # now blocked reading the pipe
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143 and out == ""
+    assert err.strip().splitlines()[-1] == "imgshare: interrupted (SIGTERM); nothing was shared"
+    assert objects_of(key) == []
