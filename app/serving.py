@@ -197,6 +197,7 @@ class ServingSession:
             raise ImgShareError("there is no image to share")
         old = self._sender
         fresh = old is None or old.key != key or old.kind is not kind
+        was_playing = self._player is not None
         if not fresh:
             self._stop_player_locked()  # the player shares through the same sender
         sender = open_sender(key, kind, lock_timeout=self.lock_timeout) if fresh else old
@@ -207,6 +208,8 @@ class ServingSession:
         except BaseException:
             if fresh:
                 sender.close()
+            elif was_playing:  # what was shared before plays on, untouched
+                self._play_locked(sender, self._frames, self._source_name)
             raise
         if fresh:
             self._stop_player_locked()
@@ -215,10 +218,13 @@ class ServingSession:
         self._sender = sender
         self._frames, self._source_name, self._path = tuple(frames), source_name, path
         if len(frames) > 1:
-            self._player = Player(sender, list(frames), source_name, on_frame=self.events.frame,
-                                  on_error=self.events.failed).start()
+            self._play_locked(sender, frames, source_name)
         return Shared(key, system_v_key(key, kind), sequence, image.size, image.mode, source_name,
                       datetime.datetime.now(), len(frames), kind)
+
+    def _play_locked(self, sender: ImageSender, frames: Sequence[Frame], source_name: str) -> None:
+        self._player = Player(sender, list(frames), source_name, on_frame=self.events.frame,
+                              on_error=self.events.failed).start()
 
     def _stop_player_locked(self) -> None:
         player, self._player = self._player, None

@@ -8,7 +8,7 @@ import threading
 import pytest
 from PIL import Image
 
-from imgshare.ipc import ChannelKind, ForeignSegmentError, NotSharedError, Receiver
+from imgshare.ipc import ChannelKind, ForeignSegmentError, NotSharedError, Receiver, TooLargeError
 from imgshare.playback import Frame
 from imgshare.serving import ServingEvents, ServingSession, Watch
 from imgshare.watching import FileWatcher
@@ -118,3 +118,20 @@ def test_stop_ends_the_player_before_removing_the_share(key):
     session.close()
     with pytest.raises(Exception, match="closing"):
         session.share(key, frames, "anim.gif")
+
+
+def test_a_failed_share_under_the_same_key_leaves_the_animation_playing(key):
+    frames = [Frame(make_image("RGB", (20, 20), seed=n), 0.01) for n in range(3)]
+    played: list[int] = []
+    session = ServingSession(events=ServingEvents(frame=lambda index, sequence: played.append(sequence)))
+    try:
+        session.share(key, frames, "anim.gif")
+        too_big = Image.new("1", (70000, 1))  # wider than imgshare carries
+        with pytest.raises(TooLargeError):
+            session.share(key, still(too_big), "wide.png")
+        assert session.playing
+        count = len(played)
+        wait_until(lambda: len(played) > count + 3, 10, "the animation to play on")
+    finally:
+        session.close()
+    assert objects_of(key) == []
