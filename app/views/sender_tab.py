@@ -139,6 +139,7 @@ class SenderTab(ttk.Frame):
     def _qt_toggled(self) -> None:
         """While sharing, share the same image again in the chosen format (the new share first)."""
         if self.shared is None:
+            self.status.say(f"The next Share uses {'Qt' if self.qt_var.get() else 'imgshare'}'s format")
             return
         self.qt_check.configure(state="disabled")
         qt = self.qt_var.get()
@@ -168,6 +169,8 @@ class SenderTab(ttk.Frame):
                         f"under key {shared.key!r}, sequence {shared.sequence}{_watch_note(shared, asked)}")
         if self.on_shared:
             self.on_shared(shared)
+        if self.qt_var.get() != (shared.kind is ChannelKind.QT):
+            self._qt_toggled()  # the box was toggled while this share was on its way: follow it
 
     def _show_stopped(self, key: str | None) -> None:
         self.shared = None

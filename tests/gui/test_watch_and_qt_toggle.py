@@ -140,3 +140,27 @@ def test_a_new_key_that_fails_leaves_the_old_share_and_panel(make_app, new_key, 
         assert tab.share_panel.value("Key").startswith(f"{old} (")
         image, _ = Receiver(old).receive()
         assert digest(image) == digest(kept)
+
+
+def test_toggling_qt_while_the_first_share_is_on_its_way_is_followed(make_app, qt_tmp):
+    from imgshare.ipc.qt import QtReceiver
+    key = qt_tmp.key
+    path = qt_tmp.tmp / "quick.png"
+    sent = make_image("RGB", (33, 22), seed=6)
+    sent.save(path)
+    app = make_app(key=key)
+    tab = app.sender
+    tab.ask_open_path = lambda parent: str(path)
+    status_after(app, tab.open_button.invoke)
+    tab.share_button.invoke()  # submitted in imgshare's format; its result comes back through the loop
+    tab.qt_check.invoke()      # ticked before that result is shown
+    pump_until(app, lambda: app.status.text == f"Now sharing quick.png under key {key!r} in Qt's format.",
+               10, "the share to follow the box")
+    assert tab.qt_var.get() and tab.session.kind.value == "qt"
+    got, _ = QtReceiver(key).receive()
+    assert digest(got.convert("RGB")) == digest(sent)
+    with pytest.raises(NotSharedError):
+        Receiver(key).receive()
+    status_after(app, tab.stop_button.invoke)
+    pump_until(app, lambda: not tab.session.sharing, what="sharing to stop")
+    qt_tmp.assert_clean()
