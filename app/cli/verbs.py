@@ -77,7 +77,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for s in shares:
         i = s.info
         if i is None:
-            print(_row(("?", "", "", "", "", "damaged", ""),
+            print(_row(("?", "", "", "", "", s.state, ""),
                        f"(segment {s.shmid}, System V key {s.sysv_key:#010x}: {s.problem})"))
             continue
         print(_row((i.key, f"{i.width}x{i.height}", i.mode, str(i.sequence), str(i.sender_pid), s.state,
@@ -92,6 +92,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     for s in removed:
         if s.info is not None:
             print(f"{verb} stale share {s.info.key!r} (segment {s.shmid}, sender pid {s.info.sender_pid})")
+        else:
+            print(f"{verb} a stale share with nothing in it (segment {s.shmid}: {s.problem})")
     if not removed:
         print("no stale shares")
     return OK
