@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 import tkinter as tk
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ def tk_root(request: pytest.FixtureRequest) -> Iterator[tk.Tk]:
     root.geometry("900x640+0+0")
     yield root
     root.destroy()
+    gc.collect()  # Tk variables die here, on the Tk thread, not in some worker thread's collection
     assert not errors, f"Tk callbacks raised: {errors!r}"
 
 
