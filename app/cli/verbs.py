@@ -6,6 +6,7 @@ import json
 
 from ..exit_codes import OK, UsageError
 from ..ipc import clean, list_shares, remove_share, sysv_key
+from .compare import cmd_compare
 from .output import print_info
 from .receive import cmd_receive, receiver_for
 from .send import cmd_send
@@ -80,4 +81,4 @@ def cmd_self_test(args) -> int:
 
 COMMANDS = {"send": cmd_send, "receive": cmd_receive, "info": cmd_info, "key": cmd_key,
             "remove": cmd_remove, "list": cmd_list, "clean": cmd_clean, "gui": cmd_gui,
-            "self-test": cmd_self_test}
+            "self-test": cmd_self_test, "compare": cmd_compare}
