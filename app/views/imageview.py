@@ -46,7 +46,7 @@ class ImageView(ttk.Frame):
                                 background=_BACKGROUND, takefocus=True)
         self.xbar = ttk.Scrollbar(self, orient="horizontal", command=self._scrolled(self.canvas.xview))
         self.ybar = ttk.Scrollbar(self, orient="vertical", command=self._scrolled(self.canvas.yview))
-        self.canvas.configure(xscrollcommand=self.xbar.set, yscrollcommand=self.ybar.set)
+        self.canvas.configure(xscrollcommand=self._view_moved(self.xbar), yscrollcommand=self._view_moved(self.ybar))
         self.canvas.grid(row=0, column=0, sticky="nsew")
         self.rowconfigure(0, weight=1, minsize=minimum[1])
         self.columnconfigure(0, weight=1, minsize=minimum[0])
@@ -66,6 +66,7 @@ class ImageView(ttk.Frame):
         self._reduced: tuple[Image.Image, Image.Image] | None = None  # touched by the worker only
         self._prepared: tuple[tuple[Any, ...], Image.Image] | None = None  # touched by the worker only
         self._stale = False  # something changed while a render was under way: render again after it
+        self._drawn_origin: tuple[float, float] | None = None  # the zoomed view's top left when last rendered
         self.rendered = 0  # renders put on screen, for frame-rate meters and benchmarks
         self.on_rendered: Callable[[], None] | None = None  # called after each render is put on screen
         self.on_zoom_changed: Callable[[str], None] | None = None  # called with zoom_text when it changes
@@ -379,6 +380,16 @@ class ImageView(ttk.Frame):
         self._schedule(0)
         self._set_hover(self.pixel_at(event.x, event.y))
 
+    def _view_moved(self, bar: ttk.Scrollbar) -> Callable[[float, float], None]:
+        """Tk's scroll command: move the bar, and draw the newly visible part however the view moved
+        (scroll bar, wheel, drag, or a caller's xview_moveto)."""
+        def moved(first: float, last: float) -> None:
+            bar.set(first, last)
+            if self._scale is not None and self._pending is None and \
+                    (self.canvas.canvasx(0), self.canvas.canvasy(0)) != self._drawn_origin:
+                self._schedule(0)
+        return moved
+
     def _scrolled(self, view: Callable[..., Any]) -> Callable[..., None]:
         def scroll(*args: Any) -> None:
             view(*args)
@@ -411,6 +422,7 @@ class ImageView(ttk.Frame):
             self.ybar.grid(row=0, column=1, sticky="ns")
             self._set_region()
             left, top = int(self.canvas.canvasx(0)), int(self.canvas.canvasy(0))
+            self._drawn_origin = (left, top)
             region = (left, top, left + box[0], top + box[1])
             at = (max(0, left), max(0, top))
             self._worker.submit(self._zoomed, inputs, self._scale, region,
