@@ -13,9 +13,11 @@ from .flowrow import FlowRow
 from .imageactions import USER_ERRORS
 from .imageview import ImageView
 from .infopanel import InfoPanel
+from .inspector import InspectorPanel
 from .keyfield import KeyField
 from .receiver_follow import FollowController, FollowHooks
 from .receiver_shares import SharesController, SharesHooks
+from .scrollcolumn import ScrollColumn
 from .status import StatusBar, show_busy
 from .theme import units
 from .tooltip import add_tooltip
@@ -87,11 +89,13 @@ class ReceiverTab(ttk.Frame):
             add_tooltip(widget, TIPS[name])
         self.view = ImageView(self, placeholder="Press Receive (Ctrl+R) to show\nthe image shared under the key")
         self.view.grid(row=2, column=0, sticky="nsew")
-        self.side = ttk.Frame(self, padding=(u.pad * 2, 0, 0, 0))  # the header panel and tools below it
-        self.side.grid(row=2, column=1, sticky="ns")
-        self.panel = InfoPanel(self.side, "What the header says", ["Size", "Mode", "Source", "Sequence",
-                                                                   "Sender", "Age", "Frame rate", "Key"])
+        self.side = ScrollColumn(self)  # the header panel and the inspecting tools below it
+        self.side.grid(row=2, column=1, sticky="ns", padx=(u.pad * 2, 0))
+        self.panel = InfoPanel(self.side.inner, "What the header says", ["Size", "Mode", "Source", "Sequence",
+                                                                         "Sender", "Age", "Frame rate", "Key"])
         self.panel.pack(fill="x")
+        self.inspector = InspectorPanel(self.side.inner, self.view)
+        self.inspector.pack(fill="x", pady=(u.pad * 2, 0))
         self.rowconfigure(2, weight=1)
         self.columnconfigure(0, weight=1)
         self._age_after = self.after(AGE_MS, self._tick_age)
@@ -182,7 +186,7 @@ class ReceiverTab(ttk.Frame):
     # -- results, on the Tk thread -----------------------------------------------------------------
     def _show(self, got: receiving.Got) -> None:
         self.got, self._state = got, None
-        self.view.show(got.base)
+        self.view.show(got.base, source=got.image)
         self.panel.show(receiving.info_rows(got.info))
         self.save_button.configure(state="normal")
         self.copy_button.configure(state="normal")
@@ -196,7 +200,7 @@ class ReceiverTab(ttk.Frame):
         """A followed frame: shown in place (zoom and scroll kept), its header beside it."""
         first = self.got is None
         self.got, self._state = got, None
-        self.view.show(got.base, keep_place=True)
+        self.view.show(got.base, keep_place=True, source=got.image)
         self.panel.show([row for row in receiving.info_rows(got.info) if row[0] != "Age"])  # ticked apart
         if first:
             self.save_button.configure(state="normal")

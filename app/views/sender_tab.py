@@ -17,7 +17,9 @@ from .flowrow import FlowRow
 from .imageview import ImageView
 from .inbox import Inbox
 from .infopanel import InfoPanel
+from .inspector import InspectorPanel
 from .keyfield import KeyField
+from .scrollcolumn import ScrollColumn
 from .status import StatusBar, show_busy
 from .theme import units
 from .tooltip import add_tooltip
@@ -80,8 +82,9 @@ class SenderTab(ttk.Frame):
         self.view = ImageView(self, placeholder="Open an image (Ctrl+O), drop an image file here,\n"
                                                 "or paste one (Ctrl+V)")
         self.view.grid(row=2, column=0, sticky="nsew")
-        side = ttk.Frame(self, padding=(8, 0, 0, 0))
-        side.grid(row=2, column=1, sticky="ns")
+        column = ScrollColumn(self)
+        column.grid(row=2, column=1, sticky="ns", padx=(units(master).pad * 2, 0))
+        side = column.inner
         self.image_panel = InfoPanel(side, "Image", ["Source", "Size", "Mode", "File size"])
         self.image_panel.pack(fill="x")
         self.share_panel = InfoPanel(side, "Shared now", ["Key", "Sequence", "Frame", "Image", "Since"])
@@ -90,7 +93,7 @@ class SenderTab(ttk.Frame):
         self.rowconfigure(2, weight=1)
         self.columnconfigure(0, weight=1)
         self.drop_problem = enable_file_drop(self.view.canvas, self.open_paths)
-        self._dress(buttons)
+        self._dress(buttons, side)
 
     # -- actions (each starts one job; the job's result is rendered by a _show_* method) ----------
     def open(self) -> None:
@@ -128,8 +131,11 @@ class SenderTab(ttk.Frame):
             self.status.say(f"{'Paused' if playing else 'Playing'} {self.shared.source_name}"
                             if self.shared else "")
 
-    def _dress(self, buttons: FlowRow) -> None:
-        """Lay the packed controls out in a row that wraps when narrow, and give them tooltips."""
+    def _dress(self, buttons: FlowRow, side: ttk.Frame) -> None:
+        """Lay the packed controls out in a row that wraps when narrow, give them tooltips, and put the
+        pixel inspector under the panels."""
+        self.inspector = InspectorPanel(side, self.view)
+        self.inspector.pack(fill="x", pady=(units(self).pad * 2, 0))
         for widget in buttons.pack_slaves():
             widget.pack_forget()
             buttons.add(widget)
@@ -174,7 +180,7 @@ class SenderTab(ttk.Frame):
     # -- results, on the Tk thread -----------------------------------------------------------------
     def _show_loaded(self, loaded: sharing.Loaded, then_share: bool = False) -> None:
         self.loaded = loaded
-        self.view.show(loaded.base)
+        self.view.show(loaded.base, source=loaded.image)
         if self.on_loaded is not None:
             self.on_loaded(loaded)
         self.image_panel.show(sharing.loaded_rows(loaded))
@@ -219,7 +225,7 @@ class SenderTab(ttk.Frame):
         if self.shared is None:
             return  # stopped meanwhile
         self.loaded, self.shared = loaded, shared
-        self.view.show(loaded.base, keep_place=True)
+        self.view.show(loaded.base, keep_place=True, source=loaded.image)
         self.image_panel.show(sharing.loaded_rows(loaded))
         self.share_panel.show(sharing.shared_rows(shared))
         self.play_button.configure(state="normal" if shared.frames > 1 else "disabled", text="Pause")

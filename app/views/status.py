@@ -21,6 +21,8 @@ class StatusBar(ttk.Frame):
         pad = units(master).pad
         super().__init__(master, padding=(pad * 2, pad), style="Status.TFrame")
         self._label = ElidingLabel(self, "Ready.", anchor="w", style="Status.TLabel")
+        self.zoom_label = ttk.Label(self, text="", style="Status.TLabel")  # the shown image's zoom
+        self.zoom_label.pack(side="right", padx=(pad * 2, 0))
         self._label.pack(side="left", fill="x", expand=True)
         self.is_error = False
         self.history: list[tuple[float, bool, str]] = []  # what was said, for tests and debugging
@@ -28,6 +30,9 @@ class StatusBar(ttk.Frame):
     @property
     def text(self) -> str:
         return self._label.full_text
+
+    def show_zoom(self, text: str) -> None:
+        self.zoom_label.configure(text=text)
 
     def say(self, text: str) -> None:
         self._show(text, False)

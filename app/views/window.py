@@ -71,6 +71,7 @@ class App:
         self.menu = MenuBar(self)
         for tab in (self.sender, self.receiver):
             self._image_menu(tab.view, tab)
+            tab.view.on_zoom_changed = functools.partial(self._zoom_changed, tab)
         self._bind_shortcuts()
         self._size_window()
         root.protocol("WM_DELETE_WINDOW", self.close)
@@ -213,6 +214,12 @@ class App:
         self.root.clipboard_append(text)
         self.status.say(f"Copied the pixel value {text!r} to the clipboard")
 
+    def _zoom_changed(self, tab: SenderTab | ReceiverTab, text: str) -> None:
+        if tab is self.receiver:
+            self.receiver.one_to_one.set(not tab.view.fitted)  # the 1:1 box says whether it is zoomed
+        if tab is self.shown_tab():
+            self.status.show_zoom(text)
+
     def zoom(self, kind: Zoom) -> None:
         view = self.shown_tab().view
         {"in": view.zoom_in, "out": view.zoom_out, "fit": view.zoom_fit, "actual": view.zoom_actual}[kind]()
@@ -285,6 +292,7 @@ class App:
         """Keyboard focus on the shown tab's first button, so its shortcuts and Tab order work at once."""
         shown = self.shown_tab()
         (shown.receive_button if isinstance(shown, ReceiverTab) else shown.open_button).focus_set()
+        self.status.show_zoom(shown.view.zoom_text if shown.view.image is not None else "")
         self._update_title()
 
     def _paste(self) -> None:
