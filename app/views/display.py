@@ -130,12 +130,14 @@ def zoomed_size(size: tuple[int, int], scale: float) -> tuple[int, int]:
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
-def render_zoomed(base: Image.Image, scale: float, region: tuple[int, int, int, int]) -> Image.Image:
+def render_zoomed(base: Image.Image, scale: float, region: tuple[int, int, int, int],
+                  reduced: tuple[Image.Image, int] | None = None) -> Image.Image:
     """The part of base drawn at scale that lies in region (left, top, right, bottom, in zoomed pixels).
 
     Only that part is computed, so an 8K image at 3200% costs what the screen shows. Enlargements
     keep pixels square (nearest neighbour); from GRID_FROM up a grid separates them. The checkerboard
-    stays aligned to the screen.
+    stays aligned to the screen. reduced, (base.reduce(factor), factor), makes small zooms cheap: the
+    part is scaled from it instead of from base.
     """
     width, height = zoomed_size(base.size, scale)
     left, top = max(0, region[0]), max(0, region[1])
@@ -148,11 +150,34 @@ def render_zoomed(base: Image.Image, scale: float, region: tuple[int, int, int, 
     if scale >= 1.0:
         part = base.resize(size, Image.Resampling.NEAREST, box=box)
     else:
-        part = base.resize(size, Image.Resampling.BILINEAR, box=box, reducing_gap=2.0)
+        source, factor = reduced if reduced is not None else (base, 1)
+        part = _scaled_down(source, tuple(v / factor for v in box), size)  # type: ignore[arg-type]
     shown = flatten(part, origin=(left, top))
     if scale >= GRID_FROM:
         _draw_grid(shown, (left, top), (sx, sy), box)
     return shown
+
+
+def _scaled_down(source: Image.Image, box: tuple[float, float, float, float], size: tuple[int, int]) -> Image.Image:
+    """source's box scaled down to size. The box (plus the filter's reach) is cut out first: Pillow
+    resizes RGBA through a premultiplied copy of the whole image, which for an 8K image costs far more
+    than the few pixels the screen shows."""
+    reach = math.ceil(2 * max((box[2] - box[0]) / size[0], (box[3] - box[1]) / size[1])) + 1
+    left, top = max(0, math.floor(box[0]) - reach), max(0, math.floor(box[1]) - reach)
+    right = min(source.width, math.ceil(box[2]) + reach)
+    bottom = min(source.height, math.ceil(box[3]) + reach)
+    part = source.crop((left, top, right, bottom))
+    inner = (box[0] - left, box[1] - top, min(box[2] - left, part.width), min(box[3] - top, part.height))
+    return part.resize(size, Image.Resampling.BILINEAR, box=inner, reducing_gap=2.0)
+
+
+def reduction_for(scale: float) -> int:
+    """The power-of-two factor by which a base may be reduced before it is drawn at scale (a scale
+    below 1/2), keeping at least twice the pixels drawn so that scaling the rest stays smooth."""
+    factor = 1
+    while scale * factor * 4 <= 1.0:
+        factor *= 2
+    return factor
 
 
 def _draw_grid(image: Image.Image, origin: tuple[int, int], scale: tuple[float, float],

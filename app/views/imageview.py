@@ -19,7 +19,17 @@ from typing import Any
 
 from PIL import Image, ImageTk
 
-from .display import AUTO, DEEP_MODES, ValueMapping, display_base, fit_size, render_fit, render_zoomed, zoomed_size
+from .display import (
+    AUTO,
+    DEEP_MODES,
+    ValueMapping,
+    display_base,
+    fit_size,
+    reduction_for,
+    render_fit,
+    render_zoomed,
+    zoomed_size,
+)
 from .pixelinfo import PixelValue, read_pixel
 from .worker import Worker
 from .zoomsteps import MAX_SCALE, MIN_SCALE, step_in, step_out, zoom_text
@@ -65,6 +75,7 @@ class ImageView(ttk.Frame):
         self._pending: str | None = None
         self._reduced: tuple[Image.Image, Image.Image] | None = None  # touched by the worker only
         self._prepared: tuple[tuple[Any, ...], Image.Image] | None = None  # touched by the worker only
+        self._pyramid: dict[int, Image.Image] = {}  # base (at 0) and its reductions by 2, 4...: worker only
         self._stale = False  # something changed while a render was under way: render again after it
         self._drawn_origin: tuple[float, float] | None = None  # the zoomed view's top left when last rendered
         self.rendered = 0  # renders put on screen, for frame-rate meters and benchmarks
@@ -450,7 +461,19 @@ class ImageView(ttk.Frame):
         return shown
 
     def _zoomed(self, inputs: tuple[Any, ...], scale: float, region: tuple[int, int, int, int]) -> Image.Image:
-        return render_zoomed(self._prepare(inputs), scale, region)
+        """In the worker: the visible part, from a reduced copy of the base at small zooms (made once
+        per base and factor, so zooming out an 8K image does not rescale all of it each step)."""
+        base = self._prepare(inputs)
+        factor = reduction_for(scale)
+        if factor == 1:
+            return render_zoomed(base, scale, region)
+        if self._pyramid.get(0) is not base:
+            self._pyramid = {0: base}
+        if factor not in self._pyramid:
+            smaller = factor // 2
+            source = self._pyramid.get(smaller, base)  # halve the next level up, never all of base again
+            self._pyramid[factor] = source.reduce(2 if smaller in self._pyramid else factor)
+        return render_zoomed(base, scale, region, (self._pyramid[factor], factor))
 
     def _fit(self, inputs: tuple[Any, ...], box: tuple[int, int]) -> Image.Image:
         """In the worker: scale from a reduced copy of a huge base (made once per base)."""
