@@ -43,7 +43,7 @@ class ValueRangeControl(ttk.Frame):
         self.mapping_var = tk.StringVar(self, "")
         self.message_var = tk.StringVar(self, "")
         self.choice = tk.StringVar(self, "auto")
-        ttk.Label(self, text="Values:", style="Muted.TLabel").grid(row=0, column=0, sticky="w")
+        ttk.Label(self, text="Range:", style="Muted.TLabel").grid(row=0, column=0, sticky="w")
         ttk.Label(self, textvariable=self.range_var).grid(row=0, column=1, columnspan=3, sticky="w")
         self.auto_button = ttk.Radiobutton(self, text="Auto (min to max)", value="auto", variable=self.choice,
                                            command=self.use_auto)
@@ -62,8 +62,16 @@ class ValueRangeControl(ttk.Frame):
             entry.bind("<Return>", lambda _e: self.apply())
         ttk.Label(self, textvariable=self.mapping_var, style="Muted.TLabel", wraplength=char * 28).grid(
             row=4, column=0, columnspan=4, sticky="w")
-        ttk.Label(self, textvariable=self.message_var, wraplength=char * 28).grid(
-            row=5, column=0, columnspan=4, sticky="w")
+        self.message = ttk.Label(self, textvariable=self.message_var, wraplength=char * 28)
+        self.message.grid(row=5, column=0, columnspan=4, sticky="w")
+        self.message.grid_remove()  # shown only while there is something to say
+        self.message_var.trace_add("write", lambda *_: self._message_changed())
+
+    def _message_changed(self) -> None:
+        if self.message_var.get():
+            self.message.grid()
+        else:
+            self.message.grid_remove()
 
     def set_range(self, found: tuple[float, float] | None, integer: bool) -> None:
         """The image's own finite minimum and maximum (None when it has no finite value)."""
