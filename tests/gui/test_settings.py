@@ -3,8 +3,8 @@ folder, across two app instances; a broken file is ignored with a log line; the 
 
 from __future__ import annotations
 
-import json
 import itertools
+import json
 import logging
 import threading
 
