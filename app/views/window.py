@@ -69,6 +69,7 @@ class App:
         self.notebook.add(self.receiver, text="Receiver", underline=0)
         self.notebook.enable_traversal()  # Ctrl+Tab, Ctrl+Shift+Tab, Alt+S, Alt+R
         self.menu = MenuBar(self)
+        self.image_menus: dict[str, tk.Menu] = {}  # each tab's right-click menu, by the tab's name
         for tab in (self.sender, self.receiver):
             self._image_menu(tab.view, tab)
             tab.view.on_zoom_changed = functools.partial(self._zoom_changed, tab)
@@ -138,8 +139,8 @@ class App:
             text = getattr(view, "pixel_value_text", None)  # the inspector's, when the view has one
             return text() if callable(text) else None
 
-        image_menu(self, view.canvas, copy=lambda: self.copy_image(tab), save=lambda: self.save_as(tab),
-                   pixel_text=pixel)
+        self.image_menus[str(tab)] = image_menu(self, view.canvas, copy=lambda: self.copy_image(tab),
+                                                save=lambda: self.save_as(tab), pixel_text=pixel)
 
     def _bind_shortcuts(self) -> None:
         keys: dict[str, Callable[[], None]] = {
