@@ -117,7 +117,7 @@ def test_view_menu(make_app, key, tmp_path):
     run(app, "View", "Actual size (100%)")
     assert view.scale == 1.0 and app.status.zoom_label.cget("text") == "100%"
     run(app, "View", "Fit to window")
-    assert view.fitted and view.scale == fitted
+    assert view.fitted and abs(view.scale - fitted) < 0.1 * fitted  # the side column may have grown
     run(app, "View", "Receiver tab")
     assert app.notebook.select() == str(app.receiver)
     run(app, "View", "Sender tab")
