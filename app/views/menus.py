@@ -113,6 +113,8 @@ class MenuBar:
         menu.add_command(label="Save image as...", underline=0, accelerator="Ctrl+S",
                          command=lambda: app.on_tab(receiver, receiver.save))
         menu.add_command(label="Copy image", underline=0, command=lambda: app.on_tab(receiver, receiver.copy))
+        menu.add_command(label="Compare with file...", underline=1,
+                         command=lambda: app.on_tab(receiver, receiver.compare.choose))
         menu.add_separator()
         menu.add_command(label="Clean up stale shares", underline=0,
                          command=lambda: app.on_tab(receiver, receiver.shares.clean))

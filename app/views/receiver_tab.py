@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable
-from tkinter import ttk
+from tkinter import filedialog, ttk
 
+from ..imaging import open_formats
 from ..ipc import DEFAULT_LOCK_TIMEOUT
 from . import imageactions, receiving
+from .comparepanel import ComparePanel
 from .flowrow import FlowRow
 from .imageactions import USER_ERRORS
 from .imageview import ImageView
@@ -38,6 +40,8 @@ TIPS = {
     "one_to_one": "Show the image at its own size, one screen pixel per image pixel, with scroll bars",
     "clean": "Remove the shares whose sender has died (stale); live shares are never touched",
     "shares": "This user's shares; open the key list to pick one",
+    "compare": "Load the image you expect and check that the received one has exactly its pixels; "
+               "while following, every new frame is checked",
 }
 
 
@@ -94,6 +98,13 @@ class ReceiverTab(ttk.Frame):
         self.panel = InfoPanel(self.side.inner, "What the header says", ["Size", "Mode", "Source", "Sequence",
                                                                          "Sender", "Age", "Frame rate", "Key"])
         self.panel.pack(fill="x")
+        compare_box = ttk.LabelFrame(self.side.inner, text="Compare with expected", padding=(u.pad * 2, u.pad))
+        compare_box.pack(fill="x", pady=(u.pad * 2, 0))
+        self.compare = ComparePanel(compare_box, self.view, lambda: self.got.image if self.got else None)
+        self.compare.pack(fill="x")
+        self.compare.ask_open_path = self._ask_expected_path
+        self.compare.on_result = status.say
+        add_tooltip(self.compare.compare_button, TIPS["compare"])
         self.inspector = InspectorPanel(self.side.inner, self.view)
         self.inspector.pack(fill="x", pady=(u.pad * 2, 0))
         self.rowconfigure(2, weight=1)
@@ -158,6 +169,10 @@ class ReceiverTab(ttk.Frame):
         self._watcher.close()
         self.view.close()
 
+    def _ask_expected_path(self, parent: tk.Misc) -> str:
+        return filedialog.askopenfilename(parent=parent, title="Compare with file", filetypes=open_formats(),
+                                          initialdir=self.start_folder() or None)
+
     def _ask_save_path(self, parent: tk.Misc, suggested: str) -> str:
         return imageactions.ask_save_path(parent, suggested, self.start_folder())
 
@@ -193,6 +208,7 @@ class ReceiverTab(ttk.Frame):
         info = got.info
         self.status.say(f"Received {info.width}x{info.height} {info.mode} under key {info.key!r}, "
                         f"sequence {info.sequence}, from pid {info.sender_pid} ({info.state})")
+        self.compare.refresh()
         if self.on_received is not None:
             self.on_received(got)
 
@@ -202,6 +218,7 @@ class ReceiverTab(ttk.Frame):
         self.got, self._state = got, None
         self.view.show(got.base, keep_place=True, source=got.image)
         self.panel.show([row for row in receiving.info_rows(got.info) if row[0] != "Age"])  # ticked apart
+        self.compare.refresh()
         if first:
             self.save_button.configure(state="normal")
             self.copy_button.configure(state="normal")

@@ -21,7 +21,8 @@ EXPECTED = {
     "File": ["Open image...", "Paste image", "Open recent", "Save image as...", "Copy image", "Quit"],
     "View": ["Zoom in", "Zoom out", "Fit to window", "Actual size (100%)", "Sender tab", "Receiver tab", "Theme"],
     "Share": ["Share", "Stop sharing", "Pause / play animation", "Watch file", "Qt compatible"],
-    "Receive": ["Receive", "Follow", "Qt compatible", "Save image as...", "Copy image", "Clean up stale shares"],
+    "Receive": ["Receive", "Follow", "Qt compatible", "Save image as...", "Copy image", "Compare with file...",
+                "Clean up stale shares"],
     "Help": ["Keyboard shortcuts", "Documentation", "About imgshare"],
 }
 # accelerator text -> the event sequence the window must bind for it
@@ -172,6 +173,9 @@ def test_receive_menu(make_app, key, tmp_path):
     assert said(app, "Receive", "Save image as...").startswith(f"Saved {out}") and out.exists()
     assert said(app, "Receive", "Copy image") == "Copied the image to the clipboard."
     assert clipboard_png().size == (60, 40)
+    app.receiver.compare.ask_open_path = lambda parent: str(path)
+    assert said(app, "Receive", "Compare with file...").startswith("Compared with r.png: ")
+    assert app.receiver.compare.result is not None and app.receiver.compare.result.exact
     assert said(app, "Receive", "Clean up stale shares") in ("No stale shares to clean up; nothing was removed.",) \
         or app.status.text.startswith("Cleaned up")
     run(app, "Receive", "Follow")
