@@ -21,11 +21,15 @@ DPIS = (96, 192)
 def tk_root(request: pytest.FixtureRequest) -> Iterator[tk.Tk]:
     """A real root whose Tk scaling is that of a 96- or 192-dpi screen; fails the test if a callback raised."""
     root = tk.Tk(className="imgshare")
+    # Tk keeps the X display open across roots and stores the scaling in it: put it back afterwards,
+    # or every later root in this process would be at 192 dpi too
+    before = root.tk.call("tk", "scaling")
     root.tk.call("tk", "scaling", request.param / 72.0)
     errors: list[BaseException] = []
     root.report_callback_exception = lambda kind, exc, trace: errors.append(exc)
     root.geometry("900x640+0+0")
     yield root
+    root.tk.call("tk", "scaling", before)
     root.destroy()
     gc.collect()  # Tk variables die here, on the Tk thread, not in some worker thread's collection
     assert not errors, f"Tk callbacks raised: {errors!r}"
