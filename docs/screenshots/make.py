@@ -41,6 +41,9 @@ def sample_image(path: Path) -> None:
     draw.ellipse((380, 160, 600, 380), fill=(255, 200, 0, 255), outline=(0, 0, 0, 255), width=4)
     draw.rectangle((0, 300, 200, 400), fill=(0, 0, 0, 0))
     image.save(path)
+    # the "expected" image of the compare panel: the same card with a small patch changed
+    draw.rectangle((470, 60, 530, 110), fill=(250, 250, 250, 255))
+    image.save(path.with_name("expected.png"))
 
 
 def pump(app: App, condition: object, timeout: float = 20.0) -> None:
@@ -74,7 +77,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--dark", action="store_true", help="the dark theme (default: light)")
-    parser.add_argument("--size", help="window size WxH in pixels (default: the window's own)")
+    parser.add_argument("--size", help="window size WxH in pixels (default: 1200x760)")
     parser.add_argument("--min", action="store_true", help="the window at its minimum size")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -92,7 +95,7 @@ def main() -> int:
             elif args.size:
                 root.geometry(f"{args.size}+0+0")
             else:
-                root.geometry("+0+0")
+                root.geometry("1200x760+0+0")
             pump(app, root.winfo_viewable)
             suffix = ("-dark" if args.dark else "") + ("-min" if args.min else "")
             app.sender.open_paths([str(picture)], then_share=True)
@@ -102,6 +105,12 @@ def main() -> int:
             app.notebook.select(app.receiver)
             app.receiver.receive()
             pump(app, lambda: app.receiver.got is not None)
+            compare = app.receiver.compare
+            compare.ask_open_path = lambda parent: str(picture.with_name("expected.png"))
+            compare.choose()
+            pump(app, lambda: compare.compared > 0)
+            compare.show_check.invoke()
+            app.receiver.view.pin((120, 70))
             settle(app)
             grab(app, args.out / f"receiver{suffix}.png")
         finally:
