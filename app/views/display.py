@@ -5,16 +5,16 @@ Nothing here modifies the image it is given: Save and Copy always use the receiv
 
 from __future__ import annotations
 
-import array
 import math
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageMath
 
 CHECKER = 8  # pixels per checkerboard square, as image viewers draw transparency
 _LIGHT, _DARK = (204, 204, 204), (153, 153, 153)
 GRID_FROM = 8.0  # a pixel grid is drawn from this zoom factor (800%) up, as pixel editors do
 _GRID = (110, 110, 110)
+_FLT_MAX = 3.4028234663852886e38  # the largest float32
 DEEP_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I", "F"})  # more than 8 bits a value
 
 
@@ -43,9 +43,22 @@ def value_range(image: Image.Image) -> tuple[float, float] | None:
         return float(lo), float(hi)
     if image.mode != "F":
         return None
-    # inf or nan at an end: look at the finite values only (rare, so a slower pass is fine)
-    finite = [v for v in array.array("f", image.tobytes("raw", "F")) if math.isfinite(v)]
-    return (min(finite), max(finite)) if finite else None
+    return _finite_extrema(image)
+
+
+def _finite_extrema(image: Image.Image) -> tuple[float, float] | None:
+    """The extremes of an F image's finite values, with Pillow's image arithmetic (no Python loop over
+    the pixels): non-finite values are first clamped to +-FLT_MAX (NaN to +FLT_MAX), then left out by
+    moving them to the far end for each extreme."""
+    top = _FLT_MAX
+    clamped = ImageMath.lambda_eval(lambda v: v["max"](v["min"](v["a"], top), -top), a=image)
+    finite = ImageMath.lambda_eval(lambda v: (v["c"] < top) * (v["c"] > -top), c=clamped)
+    low = ImageMath.lambda_eval(lambda v: v["c"] * v["f"] + (1 - v["f"]) * top, c=clamped, f=finite)
+    high = ImageMath.lambda_eval(lambda v: v["c"] * v["f"] - (1 - v["f"]) * top, c=clamped, f=finite)
+    assert isinstance(low, Image.Image) and isinstance(high, Image.Image)
+    lo, hi = low.getextrema()[0], high.getextrema()[1]
+    assert isinstance(lo, float) and isinstance(hi, float)
+    return (lo, hi) if lo < top else None
 
 
 def display_window(image: Image.Image, mapping: ValueMapping = AUTO) -> tuple[float, float] | None:
