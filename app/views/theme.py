@@ -191,6 +191,17 @@ def _classic_widgets(root: tk.Tk, p: Palette) -> None:
             widget.configure(background=p.background, foreground=p.foreground, activebackground=p.accent,
                              activeforeground=p.accent_foreground, selectcolor=p.foreground,
                              disabledforeground=p.disabled, relief="flat", borderwidth=1)
+        elif isinstance(widget, ttk.Combobox):
+            _recolour_popdown(widget, p)
+
+
+def _recolour_popdown(box: ttk.Combobox, p: Palette) -> None:
+    """A combobox's list is a classic listbox that ttk makes on first use: recolour it if it exists."""
+    popdown = str(box.tk.call("ttk::combobox::PopdownWindow", str(box)))
+    listbox = f"{popdown}.f.l"
+    if box.tk.call("winfo", "exists", listbox):
+        box.tk.call(listbox, "configure", "-background", p.field, "-foreground", p.foreground,
+                    "-selectbackground", p.accent, "-selectforeground", p.accent_foreground)
 
 
 def _indicator_images(root: tk.Tk, p: Palette, size: int, gap: int) -> dict[str, ImageTk.PhotoImage]:

@@ -373,7 +373,11 @@ def run_gui(key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool 
         print(f"imgshare: error: cannot open the window ({exc}); run it in a desktop session, "
               "or use the command-line verbs (imgshare --help)", file=sys.stderr)
         return 1
-    app = build_app(root, key=key, send_file=send_file, receive=receive, follow=follow)
+    try:
+        app = build_app(root, key=key, send_file=send_file, receive=receive, follow=follow)
+    except KeyboardInterrupt:  # Ctrl+C while the window was being built: stop quietly, as Ctrl+C later does
+        root.destroy()
+        return 130
     install_signal_handlers(app)
     try:
         root.mainloop()

@@ -51,6 +51,9 @@ def test_the_theme_is_not_tks_default_grey_and_switches_to_dark(make_app, key, d
     shot = screenshot(app, dpi_screen)
     assert share_of(shot, rgb(theme.DARK.background)) > 0.2 and share_of(shot, TK_DEFAULT_GREY) < 0.01
     assert str(app.menu.bar.cget("background")) == theme.DARK.background  # the menus follow
+    box = app.receiver.key_field.entry
+    listbox = str(box.tk.call("ttk::combobox::PopdownWindow", str(box))) + ".f.l"
+    assert str(box.tk.call(listbox, "cget", "-background")) == theme.DARK.field  # and the key lists
     assert app.menu.theme_var.get() == "dark"
     again = make_app(key=key, screen=dpi_screen)  # the choice is remembered
     assert theme.is_dark(again.root)
