@@ -122,10 +122,11 @@ def _configure(style: ttk.Style, p: Palette, u: Units, images: dict[str, ImageTk
     style.map(".", foreground=[("disabled", p.disabled)], background=[("disabled", p.background)])
     style.configure("TButton", background=p.button, lightcolor=p.button, darkcolor=p.button,
                     bordercolor=p.border, relief="flat", padding=(u.pad * 3, u.pad), anchor="center")
+    faint = _mix(p.button, p.background, 0.6)  # a disabled button still looks like a button, only paler
     style.map("TButton",
-              background=[("disabled", p.background), ("pressed", p.button_pressed), ("active", p.button_hover)],
-              lightcolor=[("disabled", p.background), ("pressed", p.button_pressed), ("active", p.button_hover)],
-              darkcolor=[("disabled", p.background), ("pressed", p.button_pressed), ("active", p.button_hover)],
+              background=[("disabled", faint), ("pressed", p.button_pressed), ("active", p.button_hover)],
+              lightcolor=[("disabled", faint), ("pressed", p.button_pressed), ("active", p.button_hover)],
+              darkcolor=[("disabled", faint), ("pressed", p.button_pressed), ("active", p.button_hover)],
               bordercolor=[("focus", p.accent)])
     style.configure("Accent.TButton", background=p.accent, lightcolor=p.accent, darkcolor=p.accent,
                     foreground=p.accent_foreground, bordercolor=p.accent)
@@ -146,7 +147,7 @@ def _configure(style: ttk.Style, p: Palette, u: Units, images: dict[str, ImageTk
     style.map("TCheckbutton", background=[("active", p.background)])
     style.configure("TEntry", padding=(u.pad, u.pad // 2), **flat)
     style.map("TEntry", bordercolor=[("focus", p.accent)], lightcolor=[("focus", p.accent)])
-    style.configure("TCombobox", padding=(u.pad, u.pad // 2), arrowsize=round(u.line * 0.6),
+    style.configure("TCombobox", padding=(u.pad, u.pad // 2), arrowsize=u.line,
                     background=p.button, arrowcolor=p.foreground, **flat)
     style.map("TCombobox", bordercolor=[("focus", p.accent)], lightcolor=[("focus", p.accent)],
               fieldbackground=[("readonly", p.field)], background=[("active", p.button_hover)])
