@@ -33,7 +33,7 @@ from .worker import Worker
 log = logging.getLogger(__name__)
 
 HEARTBEAT_MS = 200  # Python runs signal handlers only when Tk calls back into it: make sure it does
-MIN_CHARS, MIN_LINES = 80, 26  # the smallest window, in font units (640x440 at 96 dpi)
+MIN_CHARS, MIN_LINES = 75, 26  # the smallest window, in font units (600x442 at 96 dpi; half a 192-dpi screen)
 DEFAULT_CHARS, DEFAULT_LINES = 136, 42  # the first window, in font units, unless the screen is smaller
 SCREEN_SHARE = 0.9  # the first window takes at most this much of the screen
 ICON = Path(__file__).resolve().parent.parent / "assets" / "imgshare.png"
