@@ -1,5 +1,5 @@
-"""Every menu entry does what it says (the menu bar and the image's right-click menu), and every
-accelerator a menu shows is a shortcut the window binds."""
+"""Every menu entry does what it says (the menu bar and the image's right-click menu), at 96 and 192 dpi,
+and every accelerator a menu shows is a shortcut the window binds."""
 
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ def clipboard_png() -> Image.Image:
     return Image.open(io.BytesIO(data))
 
 
-def test_the_menus_hold_what_the_tests_check(make_app, key):
-    app = make_app(key=key)
+def test_the_menus_hold_what_the_tests_check(make_app, key, dpi_screen):
+    app = make_app(key=key, screen=dpi_screen)
     assert {name: entries(app.menu.menus[name]) for name in EXPECTED} == EXPECTED
     assert entries(app.menu.menus["Theme"]) == ["Follow the desktop", "Light", "Dark"]
     shown = []
@@ -72,12 +72,12 @@ def test_the_menus_hold_what_the_tests_check(make_app, key):
     assert len(shown) >= 12
 
 
-def test_file_menu(make_app, key, tmp_path, monkeypatch):
+def test_file_menu(make_app, key, tmp_path, monkeypatch, dpi_screen):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     first, second = tmp_path / "first.png", tmp_path / "second.png"
     stripes((70, 50)).save(first)
     stripes((30, 20)).save(second)
-    app = make_app(key=key)
+    app = make_app(key=key, screen=dpi_screen)
     app.notebook.select(app.receiver)
     app.sender.ask_open_path = lambda parent: str(first)
     assert said(app, "File", "Open image...").startswith("Opened first.png (70x50 RGB)")
@@ -102,10 +102,10 @@ def test_file_menu(make_app, key, tmp_path, monkeypatch):
     assert app.closed
 
 
-def test_view_menu(make_app, key, tmp_path):
+def test_view_menu(make_app, key, tmp_path, dpi_screen):
     path = tmp_path / "v.png"
     stripes((400, 300)).save(path)
-    app = make_app(key=key, send_file=str(path))
+    app = make_app(key=key, send_file=str(path), screen=dpi_screen)
     pump_until(app, lambda: app.sender.shared, what="the share")
     view = app.sender.view
     pump_until(app, lambda: view.displayed_size and not view.rendering, what="the picture")
@@ -131,10 +131,10 @@ def test_view_menu(make_app, key, tmp_path):
     assert app.settings.theme.value == "system"
 
 
-def test_share_menu(make_app, key, tmp_path):
+def test_share_menu(make_app, key, tmp_path, dpi_screen):
     path = tmp_path / "anim.gif"
     gif(path, count=3)
-    app = make_app(key=key)
+    app = make_app(key=key, screen=dpi_screen)
     app.sender.open_paths([str(path)])
     pump_until(app, lambda: app.sender.loaded, what="the animation")
     app.notebook.select(app.receiver)
@@ -161,10 +161,10 @@ def test_share_menu(make_app, key, tmp_path):
     assert app.sender.shared is None
 
 
-def test_receive_menu(make_app, key, tmp_path):
+def test_receive_menu(make_app, key, tmp_path, dpi_screen):
     path = tmp_path / "r.png"
     stripes((60, 40)).save(path)
-    app = make_app(key=key, send_file=str(path))
+    app = make_app(key=key, send_file=str(path), screen=dpi_screen)
     pump_until(app, lambda: app.sender.shared, what="the share")
     assert said(app, "Receive", "Receive").startswith(f"Received 60x40 RGB under key {key!r}")
     assert app.notebook.select() == str(app.receiver)
@@ -190,8 +190,8 @@ def test_receive_menu(make_app, key, tmp_path):
     assert not app.receiver.qt_var.get() and app.receiver.follow_check.instate(["!disabled"])
 
 
-def test_help_menu(make_app, key):
-    app = make_app(key=key)
+def test_help_menu(make_app, key, dpi_screen):
+    app = make_app(key=key, screen=dpi_screen)
     run(app, "Help", "Keyboard shortcuts")
     (shortcuts,) = dialogs(app)
     assert ("Ctrl+O", "Open an image file") in shortcuts.rows and shortcuts.title() == "Keyboard shortcuts"
@@ -221,12 +221,12 @@ def test_help_menu(make_app, key):
     assert len(dialogs(app)) == 1
 
 
-def test_the_images_right_click_menu(make_app, key, tmp_path):
+def test_the_images_right_click_menu(make_app, key, tmp_path, dpi_screen):
     path = tmp_path / "c.png"
     image = Image.new("RGB", (50, 40), (10, 20, 30))
     image.putpixel((5, 6), (200, 100, 50))
     image.save(path)
-    app = make_app(key=key, send_file=str(path), receive=True)
+    app = make_app(key=key, send_file=str(path), screen=dpi_screen, receive=True)
     pump_until(app, lambda: app.receiver.got, what="the image")
     menu = app.image_menus[str(app.receiver)]
     assert entries(menu) == ["Copy image", "Save image as...", "Copy pixel value"]
