@@ -112,7 +112,11 @@ def make_app():
     apps = []
 
     def make(screen=None, size="1000x680", **options):
-        root = tk.Tk(className="imgshare", screenName=screen)
+        display = os.environ["DISPLAY"]
+        root = tk.Tk(className="imgshare", screenName=screen or display)
+        # Tk writes the display it opened into the process's environment (Tcl's env array is the C
+        # environ): put ours back, or later roots and child processes would open the other screen
+        os.environ["DISPLAY"] = display
         app = build_app(root, **options)
         root.geometry(f"{size}+0+0" if size else "+0+0")
         apps.append(app)
