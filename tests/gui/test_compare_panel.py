@@ -11,7 +11,7 @@ from tests.gui import viewsupport
 from tests.gui.support import pump_until
 from tests.gui.viewsupport import make_view, settle, show
 
-tk_root = viewsupport.tk_root  # the fixture: a root at 96 and at 192 dpi
+tk_root = viewsupport.tk_root  # the fixture: a root on the 96-dpi screen and on the 192-dpi one
 
 SIZE = (64, 48)
 CHANGED = {(3, 4): (40, 0, 0), (10, 10): (0, 0, 7), (63, 47): (1, 1, 1), (20, 30): (0, 2, 0), (5, 40): (9, 0, 0)}

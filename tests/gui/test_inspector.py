@@ -11,7 +11,7 @@ from tests.gui import viewsupport
 from tests.gui.support import pump_until
 from tests.gui.viewsupport import make_view, settle, show
 
-tk_root = viewsupport.tk_root  # the fixture: a root at 96 and at 192 dpi
+tk_root = viewsupport.tk_root  # the fixture: a root on the 96-dpi screen and on the 192-dpi one
 
 AT = (3, 2)  # the pixel each test image carries its value at
 

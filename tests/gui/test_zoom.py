@@ -12,7 +12,7 @@ from tests.gui import viewsupport
 from tests.gui.support import pump_until
 from tests.gui.viewsupport import make_view, settle, show, tick_gaps
 
-tk_root = viewsupport.tk_root  # the fixture: a root at 96 and at 192 dpi
+tk_root = viewsupport.tk_root  # the fixture: a root on the 96-dpi screen and on the 192-dpi one
 
 CONTROL, SHIFT = 0x4, 0x1
 MAX_GAP = 0.3  # seconds: generous for a loaded 2-core machine (bench/gui_zoom.py measures precisely)
@@ -56,7 +56,8 @@ def test_zoom_steps_from_fit_up_to_3200_percent_and_down_to_10(tk_root):
 
 def test_ctrl_wheel_zooms_around_the_cursor(tk_root):
     view = make_view(tk_root)
-    show(view, gradient((1200, 900)))
+    size = (view.canvas.winfo_width() * 2, view.canvas.winfo_height() * 2)  # larger than the view at 100%
+    show(view, gradient(size))
     view.zoom_actual()
     settle(view)
     cursor = (view.canvas.winfo_width() // 3, view.canvas.winfo_height() // 4)
@@ -77,7 +78,7 @@ def test_ctrl_wheel_zooms_around_the_cursor(tk_root):
     left, top = view.canvas.canvasx(0), view.canvas.canvasy(0)
     item = view.canvas.coords(view._item)
     drawn = view.tk.call(str(shot), "get", int(cursor[0] + left - item[0]), int(cursor[1] + top - item[1]))
-    assert tuple(int(v) for v in drawn) == gradient((1200, 900)).getpixel((x, y))
+    assert tuple(int(v) for v in drawn) == gradient(size).getpixel((x, y))
 
 
 def test_zoom_keys(tk_root):
@@ -97,7 +98,8 @@ def test_zoom_keys(tk_root):
 
 def test_drag_pans_and_a_click_pins(tk_root):
     view = make_view(tk_root)
-    show(view, gradient())
+    image = gradient((view.canvas.winfo_width() // 2, view.canvas.winfo_height() // 2))  # twice the view at 400%
+    show(view, image)
     view.zoom_to(4.0)
     settle(view)
     canvas = view.canvas
@@ -115,7 +117,7 @@ def test_drag_pans_and_a_click_pins(tk_root):
     expected = (int((50 + canvas.canvasx(0)) // view.scale), int((40 + canvas.canvasy(0)) // view.scale))
     assert view.pinned == expected
     assert view.pixel_value_text() == f"x {expected[0]}, y {expected[1]}, RGB: " + \
-        "  ".join(f"{n} {v}" for n, v in zip("RGB", gradient().getpixel(expected), strict=True))
+        "  ".join(f"{n} {v}" for n, v in zip("RGB", image.getpixel(expected), strict=True))
     canvas.event_generate("<Motion>", x=500, y=300)  # hovering elsewhere leaves the pinned pixel shown
     assert view.probe().x == expected[0]
     canvas.focus_force()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 import tkinter as tk
 from collections.abc import Callable, Iterator
@@ -14,22 +15,19 @@ from imgshare.views.display import display_base
 from imgshare.views.imageview import ImageView
 from tests.gui.support import pump_until
 
-DPIS = (96, 192)
 
-
-@pytest.fixture(params=DPIS, ids=[f"{dpi}dpi" for dpi in DPIS])
-def tk_root(request: pytest.FixtureRequest) -> Iterator[tk.Tk]:
-    """A real root whose Tk scaling is that of a 96- or 192-dpi screen; fails the test if a callback raised."""
-    root = tk.Tk(className="imgshare")
-    # Tk keeps the X display open across roots and stores the scaling in it: put it back afterwards,
-    # or every later root in this process would be at 192 dpi too
-    before = root.tk.call("tk", "scaling")
-    root.tk.call("tk", "scaling", request.param / 72.0)
+@pytest.fixture
+def tk_root(dpi_screen: str) -> Iterator[tk.Tk]:
+    """A real root on the 96-dpi screen or on the 192-dpi one (conftest's dpi_screen: a second Xvfb at
+    -dpi 192), 900x640 at 96 dpi and twice that at 192; fails the test if a callback raised."""
+    display = os.environ["DISPLAY"]
+    root = tk.Tk(className="imgshare", screenName=dpi_screen)
+    os.environ["DISPLAY"] = display  # Tk writes the display it opened into the environment: put ours back
     errors: list[BaseException] = []
     root.report_callback_exception = lambda kind, exc, trace: errors.append(exc)
-    root.geometry("900x640+0+0")
+    factor = root.winfo_fpixels("1i") / 96
+    root.geometry(f"{round(900 * factor)}x{round(640 * factor)}+0+0")
     yield root
-    root.tk.call("tk", "scaling", before)
     root.destroy()
     gc.collect()  # Tk variables die here, on the Tk thread, not in some worker thread's collection
     assert not errors, f"Tk callbacks raised: {errors!r}"
