@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PIL import Image
 
+from imgshare.ipc import Sender
 from imgshare.views.comparepanel import ComparePanel
 from imgshare.views.display import display_base
 from tests.gui import viewsupport
@@ -122,3 +123,33 @@ def test_a_size_mismatch_a_bad_file_and_nothing_received(tk_root, tmp_path):
     (tmp_path / "notes.txt").write_text("not an image")
     compare_with(panel, tmp_path / "notes.txt")
     assert panel.result_var.get() == "Cannot compare: notes.txt: not an image file Pillow can read"
+
+
+def test_the_receiver_tab_compares_each_followed_frame_and_says_the_count(make_app, key, dpi_screen, tmp_path):
+    """The whole window: receive, Compare with file..., then Follow while the sender changes pixels."""
+    image = received_image()
+    image.save(tmp_path / "expected.png")
+    app = make_app(key=key, screen=dpi_screen)
+    tab = app.receiver
+    app.notebook.select(tab)
+    with Sender(key) as sender:
+        sender.share(image)
+        tab.receive_button.invoke()
+        pump_until(app, lambda: tab.got is not None, what="the image")
+        compare_with(tab.compare, tmp_path / "expected.png")
+        assert tab.compare.result_var.get() == "Pixel-exact: 64x48 RGB"
+        assert app.status.text.startswith("Compared with expected.png: pixel-exact")
+        tab.follow_check.invoke()
+        for n, frame in enumerate([changed_copy(image), image, changed_copy(changed_copy(image))], start=2):
+            before = tab.compare.compared
+            sender.share(frame)
+            pump_until(app, lambda n=n, before=before: tab.got.info.sequence == n and tab.compare.compared > before
+                       and tab.compare.outcome.received is tab.got.image, what=f"frame {n} compared")
+            said = [text for _, _, text in app.status.history if text.startswith("Compared with")][-1]
+            if n == 3:
+                assert tab.compare.result.exact
+                assert said.startswith("Compared with expected.png: pixel-exact: 64x48 RGB")
+            else:
+                assert tab.compare.result.differing == 5
+                assert said.startswith("Compared with expected.png: differs: 5 of 3072 pixels")
+        tab.follow_check.invoke()
