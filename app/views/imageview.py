@@ -1,9 +1,9 @@
 """A canvas that shows an image scaled to fit (redrawn on resize) or zoomed from 10% to 6400%, panned by
 dragging or scrolling, with the pixel under the cursor (or a pinned one) reported to listeners.
 
-Only the visible part of the image is drawn, in the view's own worker, so zooming an 8K image never
-waits behind a tab's IPC work and never renders what is off screen; only the finished PhotoImage is
-made on the Tk thread, and the view keeps it referenced. Coordinates: in a zoomed view the canvas's
+Only the visible part of the image is drawn, in the view's own worker (viewrender.py), so zooming an
+8K image never waits behind a tab's IPC work and never renders what is off screen; only the finished
+PhotoImage is made on the Tk thread, and the view keeps it referenced. Coordinates: in a zoomed view the canvas's
 scroll region is the image at the zoom level (x from 0 to width * scale), centred when smaller than
 the window; in fit mode the scroll region is the window and the image is centred in it.
 """
@@ -19,30 +19,20 @@ from typing import Any
 
 from PIL import Image, ImageTk
 
-from .display import (
-    AUTO,
-    DEEP_MODES,
-    ValueMapping,
-    display_base,
-    fit_size,
-    reduction_for,
-    render_fit,
-    render_zoomed,
-    zoomed_size,
-)
+from .display import AUTO, ValueMapping, fit_size
 from .pixelinfo import PixelValue, read_pixel
+from .viewgeometry import Placement
+from .viewrender import Inputs, Overlay, Renderer
 from .worker import Worker
 from .zoomsteps import MAX_SCALE, MIN_SCALE, step_in, step_out, zoom_text
 
 RESIZE_DEBOUNCE_MS = 40
 RENDER_POLL_MS = 4  # followed frames come back from the render thread without a long wait
-_FIT_SOURCE_MAX = (2560, 1600)  # fit renders start from a copy reduced to about this size
 _CONTROL, _SHIFT = 0x4, 0x1  # event.state bits
 SCROLL_LINES = 3  # a wheel notch scrolls this many lines of the default font
 DRAG_THRESHOLD = 0.04  # inches the pointer moves before a press is a drag, not a click
 _BACKGROUND = "#3c3f41"  # the canvas behind images: neutral dark grey in every theme
 
-Overlay = Callable[[Image.Image], Image.Image]  # display base -> what is shown instead (compare)
 PixelListener = Callable[[PixelValue | None, bool], None]  # (value or None, pinned)
 
 
@@ -73,9 +63,7 @@ class ImageView(ttk.Frame):
         self._photo_mode = ""
         self._generation = 0
         self._pending: str | None = None
-        self._reduced: tuple[Image.Image, Image.Image] | None = None  # touched by the worker only
-        self._prepared: tuple[tuple[Any, ...], Image.Image] | None = None  # touched by the worker only
-        self._pyramid: dict[int, Image.Image] = {}  # base (at 0) and its reductions by 2, 4...: worker only
+        self._renderer = Renderer()  # used in the worker thread only
         self._stale = False  # something changed while a render was under way: render again after it
         self._drawn_origin: tuple[float, float] | None = None  # the zoomed view's top left when last rendered
         self.rendered = 0  # renders put on screen, for frame-rate meters and benchmarks
@@ -236,42 +224,28 @@ class ImageView(ttk.Frame):
     def _box(self) -> tuple[int, int]:
         return max(1, self.canvas.winfo_width()), max(1, self.canvas.winfo_height())
 
-    def _zoom_factors(self) -> tuple[float, float]:
-        """Zoomed pixels per image pixel along x and y (the zoomed size is rounded to whole pixels)."""
-        assert self._base is not None and self._scale is not None
-        width, height = zoomed_size(self._base.size, self._scale)
-        return width / self._base.width, height / self._base.height
+    def _placement(self) -> Placement:
+        assert self._base is not None
+        return Placement(self._base.size, self._box(), self._scale)
 
-    def _region(self) -> tuple[int, int, int, int]:
-        """The zoomed scroll region: the zoomed image, centred in the window where it is smaller."""
-        assert self._base is not None and self._scale is not None
-        width, height = zoomed_size(self._base.size, self._scale)
-        box = self._box()
-        x0, y0 = min(0, (width - box[0]) // 2), min(0, (height - box[1]) // 2)
-        return x0, y0, x0 + max(width, box[0]), y0 + max(height, box[1])
+    def _zoom_factors(self) -> tuple[float, float]:
+        """Zoomed pixels per image pixel along x and y."""
+        return self._placement().factors
 
     def _set_region(self) -> None:
-        self.canvas.configure(scrollregion=self._region())
+        self.canvas.configure(scrollregion=self._placement().region())
 
     def _move_to(self, left: float, top: float) -> None:
         """Scroll so that zoomed point (left, top) is at the window's top left (Tk keeps it in range)."""
-        x0, y0, x1, y1 = self._region()
+        x0, y0, x1, y1 = self._placement().region()
         self.canvas.xview_moveto((left - x0) / (x1 - x0))
         self.canvas.yview_moveto((top - y0) / (y1 - y0))
 
     def image_point(self, wx: float, wy: float) -> tuple[float, float] | None:
         """The image coordinates (fractional) under window point (wx, wy), None with no image."""
-        base = self._base
-        if base is None:
+        if self._base is None:
             return None
-        cx, cy = self.canvas.canvasx(wx), self.canvas.canvasy(wy)
-        if self._scale is not None:
-            sx, sy = self._zoom_factors()
-            return cx / sx, cy / sy
-        box = self._box()
-        shown = fit_size(base.size, box)
-        left, top = (box[0] - shown[0]) // 2, (box[1] - shown[1]) // 2
-        return (cx - left) * base.width / shown[0], (cy - top) * base.height / shown[1]
+        return self._placement().to_image(self.canvas.canvasx(wx), self.canvas.canvasy(wy))
 
     def pixel_at(self, wx: float, wy: float) -> tuple[int, int] | None:
         """The image pixel under window point (wx, wy), None outside the image."""
@@ -284,17 +258,9 @@ class ImageView(ttk.Frame):
 
     def window_point(self, x: float, y: float) -> tuple[float, float] | None:
         """Where image point (x, y) is in the window (the inverse of image_point)."""
-        base = self._base
-        if base is None:
+        if self._base is None:
             return None
-        if self._scale is not None:
-            sx, sy = self._zoom_factors()
-            cx, cy = x * sx, y * sy
-        else:
-            box = self._box()
-            shown = fit_size(base.size, box)
-            left, top = (box[0] - shown[0]) // 2, (box[1] - shown[1]) // 2
-            cx, cy = left + x * shown[0] / base.width, top + y * shown[1] / base.height
+        cx, cy = self._placement().to_canvas(x, y)
         return cx - self.canvas.canvasx(0), cy - self.canvas.canvasy(0)
 
     # -- the inspected pixel -----------------------------------------------------------------------
@@ -427,7 +393,7 @@ class ImageView(ttk.Frame):
         self._stale = False
         self._generation += 1
         generation = self._generation
-        inputs = (base, self._source, self.mapping, self._overlay)
+        inputs = Inputs(base, self._source, self.mapping, self._overlay)
         if self._scale is not None:
             self.xbar.grid(row=1, column=0, sticky="ew")
             self.ybar.grid(row=0, column=1, sticky="ns")
@@ -436,7 +402,7 @@ class ImageView(ttk.Frame):
             self._drawn_origin = (left, top)
             region = (left, top, left + box[0], top + box[1])
             at = (max(0, left), max(0, top))
-            self._worker.submit(self._zoomed, inputs, self._scale, region,
+            self._worker.submit(self._renderer.zoomed, inputs, self._scale, region,
                                 done=lambda image: self._put(generation, image, at))
         else:
             self.xbar.grid_remove()
@@ -444,45 +410,8 @@ class ImageView(ttk.Frame):
             self.canvas.configure(scrollregion=(0, 0, box[0], box[1]))
             self.canvas.xview_moveto(0)
             self.canvas.yview_moveto(0)
-            self._worker.submit(self._fit, inputs, box, done=lambda image: self._put(generation, image, None))
+            self._worker.submit(self._renderer.fit, inputs, box, done=lambda image: self._put(generation, image, None))
         self._announce_zoom()
-
-    def _prepare(self, inputs: tuple[Any, ...]) -> Image.Image:
-        """In the worker: the display base with the value mapping and the overlay applied (cached)."""
-        if self._prepared is not None and all(a is b for a, b in zip(self._prepared[0], inputs, strict=True)):
-            return self._prepared[1]
-        base, source, mapping, overlay = inputs
-        shown = base
-        if source is not None and not mapping.auto and source.mode in DEEP_MODES:
-            shown = display_base(source, mapping)
-        if overlay is not None:
-            shown = overlay(shown)
-        self._prepared = (inputs, shown)
-        return shown
-
-    def _zoomed(self, inputs: tuple[Any, ...], scale: float, region: tuple[int, int, int, int]) -> Image.Image:
-        """In the worker: the visible part, from a reduced copy of the base at small zooms (made once
-        per base and factor, so zooming out an 8K image does not rescale all of it each step)."""
-        base = self._prepare(inputs)
-        factor = reduction_for(scale)
-        if factor == 1:
-            return render_zoomed(base, scale, region)
-        if self._pyramid.get(0) is not base:
-            self._pyramid = {0: base}
-        if factor not in self._pyramid:
-            smaller = factor // 2
-            source = self._pyramid.get(smaller, base)  # halve the next level up, never all of base again
-            self._pyramid[factor] = source.reduce(2 if smaller in self._pyramid else factor)
-        return render_zoomed(base, scale, region, (self._pyramid[factor], factor))
-
-    def _fit(self, inputs: tuple[Any, ...], box: tuple[int, int]) -> Image.Image:
-        """In the worker: scale from a reduced copy of a huge base (made once per base)."""
-        base = self._prepare(inputs)
-        if self._reduced is None or self._reduced[0] is not base:
-            factor = max(1, min(base.width // _FIT_SOURCE_MAX[0], base.height // _FIT_SOURCE_MAX[1]))
-            self._reduced = (base, base.reduce(factor) if factor > 1 else base)
-        source = self._reduced[1] if max(box) * 2 <= max(self._reduced[1].size) else base
-        return render_fit(source, box)
 
     def _put(self, generation: int, image: Image.Image, at: tuple[int, int] | None) -> None:
         try:

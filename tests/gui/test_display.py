@@ -15,6 +15,7 @@ from imgshare.views.display import (
     render_zoomed,
     value_range,
 )
+from imgshare.views.viewgeometry import Placement
 
 
 def values(image):
@@ -107,3 +108,13 @@ def test_zoomed_renders_keep_pixels_square_and_draw_a_grid_from_800_percent():
     assert big.size == (1000, 600) and big.getpixel((5, 5)) == (9, 8, 7)
     small = render_zoomed(Image.new("RGB", (7680, 4320), (9, 8, 7)), 0.1, (0, 0, 2000, 2000))
     assert small.size == (768, 432)  # clipped to the zoomed image
+
+
+def test_placement_maps_canvas_and_image_points_both_ways():
+    fitted = Placement((300, 200), (900, 700), None)  # 3x, centred: 100 px above and below
+    assert fitted.to_canvas(0, 0) == (0, 50) and fitted.to_image(450, 350) == (150, 100)
+    zoomed = Placement((300, 200), (900, 700), 4.0)
+    assert zoomed.region() == (0, 0, 1200, 800) and zoomed.to_image(402, 6) == (100.5, 1.5)
+    small = Placement((300, 200), (900, 700), 0.5)  # smaller than the window: centred in it
+    assert small.region() == (-375, -300, 525, 400)
+    assert small.to_canvas(*small.to_image(123.0, 45.0)) == (123.0, 45.0)
