@@ -39,7 +39,8 @@ def receive(key: str, lock_timeout: float, qt: bool = False) -> Got:
 def sender_state(key: str, info: ShareInfo, lock_timeout: float, qt: bool = False) -> str:
     """The shown image's sender as it is now: 'alive', 'sender gone', 'persisted' or a newer share."""
     try:
-        now = receiver_for(key, qt).info(timeout=lock_timeout)
+        with receiver_for(key, qt) as receiver:
+            now = receiver.info(timeout=lock_timeout)
     except NotSharedError:
         return "sender gone (share removed)"
     if now.identity != info.identity:
