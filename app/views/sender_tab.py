@@ -63,7 +63,7 @@ class SenderTab(ttk.Frame):
         self.key_field = KeyField(self, key, recent=recent_keys)
         self.key_field.grid(row=0, column=0, columnspan=2, sticky="ew")
         buttons = FlowRow(self, gap=units(master).pad * 2, line_gap=units(master).pad)
-        buttons.grid(row=1, column=0, columnspan=2, sticky="ew", pady=6)
+        buttons.grid(row=1, column=0, columnspan=2, sticky="ew", pady=units(master).pad * 2)
         self.open_button = ttk.Button(buttons, text="Open image...", command=self.open)
         self.paste_button = ttk.Button(buttons, text="Paste", command=self.paste)
         self.share_button = ttk.Button(buttons, text="Share", command=self.share, state="disabled")
