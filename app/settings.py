@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +103,15 @@ def _from_dict(data: object, path: Path) -> Settings:
 def _to_dict(settings: Settings) -> dict[str, object]:
     return {"recent_keys": settings.recent_keys, "recent_files": settings.recent_files,
             "last_folder": settings.last_folder, "theme": settings.theme.value}
+
+
+def update(change: Callable[[Settings], None], path: Path | None = None) -> Settings:
+    """Load the settings as saved now (another window may have saved since), change them, save them;
+    returns them."""
+    settings = load(path)
+    change(settings)
+    save(settings, path)
+    return settings
 
 
 def save(settings: Settings, path: Path | None = None) -> bool:

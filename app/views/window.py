@@ -5,7 +5,6 @@ SIGTERM and SIGINT."""
 from __future__ import annotations
 
 import functools
-import logging
 import signal
 import sys
 import tkinter as tk
@@ -19,7 +18,7 @@ from .. import settings as settings_file
 from ..crashlog import write_crash_log
 from ..ipc import DEFAULT_KEY
 from ..settings import Settings, ThemeChoice
-from . import desktop_theme, helpdialogs, imageactions, theme
+from . import chrome, desktop_theme, helpdialogs, imageactions, theme
 from .imageview import ImageView
 from .menus import MenuBar, image_menu
 from .receiver_tab import ReceiverTab
@@ -30,14 +29,7 @@ from .status import StatusBar
 from .title import window_title
 from .worker import Worker
 
-log = logging.getLogger(__name__)
-
 HEARTBEAT_MS = 200  # Python runs signal handlers only when Tk calls back into it: make sure it does
-MIN_CHARS, MIN_LINES = 75, 26  # the smallest window, in font units (600x442 at 96 dpi; half a 192-dpi screen)
-DEFAULT_CHARS, DEFAULT_LINES = 136, 42  # the first window, in font units, unless the screen is smaller
-SCREEN_SHARE = 0.9  # the first window takes at most this much of the screen
-ICON = Path(__file__).resolve().parent.parent / "assets" / "imgshare.png"
-ICON_SIZES = (256, 48, 32, 16)
 Zoom = Literal["in", "out", "fit", "actual"]
 
 
@@ -52,7 +44,7 @@ class App:
         root.report_callback_exception = self.report_callback_exception
         self._theme_worker = Worker(root, "theme")
         self._start_theme()
-        self._set_icon()
+        self._icons = chrome.set_icon(root)
         root.title("imgshare")
         self.ask_save_path: Callable[[tk.Misc, str, str], str] = imageactions.ask_save_path
         self.status = StatusBar(root)
@@ -74,7 +66,7 @@ class App:
             self._image_menu(tab.view, tab)
             tab.view.on_zoom_changed = functools.partial(self._zoom_changed, tab)
         self._bind_shortcuts()
-        self._size_window()
+        self.min_size = chrome.size_window(root)
         root.protocol("WM_DELETE_WINDOW", self.close)
         self._heartbeat = root.after(HEARTBEAT_MS, self._beat)
         if self.sender.drop_problem:
@@ -102,30 +94,6 @@ class App:
     def _desktop_answered(self, dark: bool) -> None:
         if self.settings.theme is ThemeChoice.SYSTEM and dark != theme.is_dark(self.root):
             theme.apply(self.root, dark)
-
-    def _set_icon(self) -> None:
-        """The window icon in a few sizes (a missing icon file only costs the icon, with a log line)."""
-        try:
-            from PIL import Image, ImageTk
-            with Image.open(ICON) as opened:
-                big = opened.convert("RGBA")
-            self._icons = [ImageTk.PhotoImage(big.resize((size, size), Image.Resampling.LANCZOS), master=self.root)
-                           for size in ICON_SIZES]
-            self.root.iconphoto(True, *self._icons)  # type: ignore[arg-type]  # Pillow's PhotoImage is one
-        except (OSError, tk.TclError) as exc:
-            log.warning("no window icon: %s", exc)
-
-    def _size_window(self) -> None:
-        """Minimum and first size in font units (so 192 dpi doubles them), within the screen."""
-        u = theme.units(self.root)
-        screen = self.root.winfo_screenwidth(), self.root.winfo_screenheight()
-        self.root.update_idletasks()
-        least = (max(u.chars(MIN_CHARS), self.root.winfo_reqwidth()), max(u.line * MIN_LINES, 0))
-        self.min_size = (min(least[0], screen[0]), min(least[1], screen[1]))
-        self.root.minsize(*self.min_size)
-        width = min(int(screen[0] * SCREEN_SHARE), max(u.chars(DEFAULT_CHARS), self.min_size[0]))
-        height = min(int(screen[1] * SCREEN_SHARE), max(u.line * DEFAULT_LINES, self.min_size[1]))
-        self.root.geometry(f"{width}x{height}")
 
     def _connect_tabs(self) -> None:
         for tab in (self.sender, self.receiver):
@@ -260,9 +228,7 @@ class App:
 
     def _remember(self, change: Callable[[Settings], None]) -> None:
         """Apply change to the settings as saved now (another window may have saved since), save them."""
-        fresh = settings_file.load()
-        change(fresh)
-        settings_file.save(fresh)
+        fresh = settings_file.update(change)
         self.settings.__dict__.update(fresh.__dict__)  # the tabs hold bound methods of this object
 
     def _loaded(self, loaded: Loaded) -> None:
