@@ -121,6 +121,8 @@ class ReceiverTab(ttk.Frame):
             say=status.say, error=status.error,
             recent_keys=recent_keys))
         self.key_field.entry.bind("<<ComboboxSelected>>", lambda _e: self.shares.picked())
+        # the list and its count at once when the tab comes on screen, not at the next refresh
+        self.bind("<Map>", lambda e: self.shares.refresh() if e.widget is self else None, add="+")
         for sequence in ("<Return>", "<KP_Enter>"):
             self.key_field.entry.bind(sequence, lambda _e: self._enter())
         self.key_field.var.trace_add("write", lambda *_: self.follow.key_changed())
