@@ -66,12 +66,20 @@ class ComparePanel(ttk.Frame):
         self.result_var = tk.StringVar(self, "")
         self.result_label = ttk.Label(self, textvariable=self.result_var, wraplength=wrap)
         self.result_label.grid(row=2, column=0, columnspan=2, sticky="w")
+        self.result_label.grid_remove()  # takes room only when there is a result
+        self.result_var.trace_add("write", lambda *_: self._result_changed())
         self.show_var = tk.BooleanVar(self, False)
         self.show_check = ttk.Checkbutton(self, text="Show differing pixels", variable=self.show_var,
                                           command=self._apply_overlay, state="disabled")
         self.show_check.grid(row=3, column=0, columnspan=2, sticky="w")
         self._worker = Worker(self, "compare")
         self.bind("<Destroy>", lambda e: self._worker.close() if e.widget is self else None)
+
+    def _result_changed(self) -> None:
+        if self.result_var.get():
+            self.result_label.grid()
+        else:
+            self.result_label.grid_remove()
 
     @property
     def result(self) -> Comparison | None:

@@ -52,8 +52,11 @@ class ImageView(ttk.Frame):
         self.columnconfigure(0, weight=1, minsize=minimum[0])
         self._item = self.canvas.create_image(0, 0, anchor="nw")
         self._text = self.canvas.create_text(0, 0, text=placeholder, fill="#dddddd", justify="center")
-        self._marks = (self.canvas.create_rectangle(0, 0, 0, 0, outline="black", width=3, state="hidden"),
-                       self.canvas.create_rectangle(0, 0, 0, 0, outline="#ffd200", width=1, state="hidden"))
+        self._line = max(1, round(self.winfo_fpixels("0.75p")))  # one pixel at 96 dpi, two at 192
+        self._marks = (self.canvas.create_rectangle(0, 0, 0, 0, outline="black", width=3 * self._line,
+                                                    state="hidden"),
+                       self.canvas.create_rectangle(0, 0, 0, 0, outline="#ffd200", width=self._line,
+                                                    state="hidden"))
         self._scale: float | None = None  # None: fit the window
         self._base: Image.Image | None = None
         self._source: Image.Image | None = None
@@ -308,7 +311,7 @@ class ImageView(ttk.Frame):
         assert end is not None
         left, top = self.canvas.canvasx(corner[0]), self.canvas.canvasy(corner[1])
         right, bottom = self.canvas.canvasx(end[0]), self.canvas.canvasy(end[1])
-        for pad, mark in zip((2, 1), self._marks, strict=True):
+        for pad, mark in zip((2 * self._line, self._line), self._marks, strict=True):
             self.canvas.coords(mark, left - pad, top - pad, max(right, left + 1) + pad, max(bottom, top + 1) + pad)
             self.canvas.itemconfigure(mark, state="normal")
             self.canvas.tag_raise(mark)
