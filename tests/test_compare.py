@@ -108,3 +108,21 @@ def test_overlay_highlights_the_differing_pixels():
     mask.putpixel((1, 2), 255)
     shown = difference_overlay(base, mask)
     assert shown.getpixel((1, 2)) == (255, 0, 200) and max(shown.getpixel((0, 0))) < 100  # dimmed
+
+
+def test_big_images_are_compared_strip_by_strip_with_the_same_result():
+    expected = Image.new("RGBA", (1500, 1000), (10, 20, 30, 255))  # 1.5 M pixels: more than one strip
+    received = expected.copy()
+    received.putpixel((0, 0), (11, 20, 30, 255))
+    received.putpixel((1499, 999), (10, 20, 30, 0))
+    received.putpixel((700, 666), (10, 90, 30, 255))
+    found, mask = compare(received, expected)
+    assert found.differing == 3 and dict(found.largest) == {"R": 1, "G": 70, "B": 0, "A": 255}
+    assert [c for c, _ in found.largest] == ["R", "G", "B", "A"]
+    assert mask.getbbox() == (0, 0, 1500, 1000) and mask.histogram()[255] == 3
+    deep = Image.new("F", (1500, 1000), 1.0)
+    other = deep.copy()
+    other.putpixel((3, 999), 9.0)
+    found, _ = compare(other, deep)
+    assert found.differing == 1 and dict(found.largest) == {"value": 8.0}
+    assert compare(deep.copy(), deep)[0].exact

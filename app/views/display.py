@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageMath
 
+from ..strips import strips
+
 CHECKER = 8  # pixels per checkerboard square, as image viewers draw transparency
 _LIGHT, _DARK = (204, 204, 204), (153, 153, 153)
 GRID_FROM = 8.0  # a pixel grid is drawn from this zoom factor (800%) up, as pixel editors do
@@ -35,15 +37,22 @@ AUTO = ValueMapping()
 
 def value_range(image: Image.Image) -> tuple[float, float] | None:
     """The finite minimum and maximum of a one-band image (None when no value is finite)."""
-    if image.mode.startswith("I;16"):
-        image = image.convert("I")
-    lo, hi = image.getextrema()
-    assert isinstance(lo, (int, float)) and isinstance(hi, (int, float))  # one band: two numbers
-    if math.isfinite(lo) and math.isfinite(hi):
-        return float(lo), float(hi)
-    if image.mode != "F":
-        return None
-    return _finite_extrema(image)
+    found: tuple[float, float] | None = None
+    for box in strips(image.size):  # getextrema holds Python's lock: a strip at a time
+        strip = image.crop(box)
+        if strip.mode.startswith("I;16"):
+            strip = strip.convert("I")
+        lo, hi = strip.getextrema()
+        assert isinstance(lo, (int, float)) and isinstance(hi, (int, float))  # one band: two numbers
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            if strip.mode != "F":
+                continue
+            finite = _finite_extrema(strip)
+            if finite is None:
+                continue
+            lo, hi = finite
+        found = (float(lo), float(hi)) if found is None else (min(found[0], lo), max(found[1], hi))
+    return found
 
 
 def _finite_extrema(image: Image.Image) -> tuple[float, float] | None:

@@ -118,3 +118,15 @@ def test_placement_maps_canvas_and_image_points_both_ways():
     small = Placement((300, 200), (900, 700), 0.5)  # smaller than the window: centred in it
     assert small.region() == (-375, -300, 525, 400)
     assert small.to_canvas(*small.to_image(123.0, 45.0)) == (123.0, 45.0)
+
+
+def test_value_range_of_a_big_image_spans_its_strips():
+    image = Image.new("F", (1500, 1000), 0.5)  # more than one strip
+    image.putpixel((0, 0), float("nan"))
+    image.putpixel((10, 2), -3.0)
+    image.putpixel((1499, 999), 7.0)
+    image.putpixel((5, 999), float("inf"))
+    assert value_range(image) == (-3.0, 7.0)
+    deep = Image.new("I", (1500, 1000), 100)
+    deep.putpixel((7, 998), 65000)
+    assert value_range(deep.convert("I;16")) == (100.0, 65000.0)
