@@ -10,10 +10,11 @@ from imgshare.views.comparepanel import ComparePanel
 from imgshare.views.display import display_base
 from tests.gui import viewsupport
 from tests.gui.support import pump_until
-from tests.gui.viewsupport import make_view, settle, show
+from tests.gui.viewsupport import make_view, settle, show, tick_gaps
 
 tk_root = viewsupport.tk_root  # the fixture: a root on the 96-dpi screen and on the 192-dpi one
 
+MAX_GAP = 0.3  # seconds: generous for a loaded 2-core machine (as tests/gui/test_big_image.py)
 SIZE = (64, 48)
 CHANGED = {(3, 4): (40, 0, 0), (10, 10): (0, 0, 7), (63, 47): (1, 1, 1), (20, 30): (0, 2, 0), (5, 40): (9, 0, 0)}
 
@@ -153,3 +154,23 @@ def test_the_receiver_tab_compares_each_followed_frame_and_says_the_count(make_a
                 assert tab.compare.result.differing == 5
                 assert said.startswith("Compared with expected.png: differs: 5 of 3072 pixels")
         tab.follow_check.invoke()
+
+
+def test_comparing_an_8k_image_keeps_the_loop_running(tk_root, tmp_path):
+    grey = Image.linear_gradient("L").resize((7680, 4320))
+    image = Image.merge("RGBA", (grey, grey, Image.new("L", grey.size, 50), Image.new("L", grey.size, 255)))
+    expected = image.copy()
+    expected.putpixel((7000, 4000), (0, 0, 0, 0))
+    expected.save(tmp_path / "expected.tif")
+    view, panel, said = panel_with(tk_root, {"image": image})
+    ticks, stop = tick_gaps(tk_root)
+    pump_until(tk_root, lambda: len(ticks) > 3)
+    start = len(ticks)
+    compare_with(panel, tmp_path / "expected.tif")
+    panel.show_check.invoke()
+    settle(view, timeout=60)
+    stop()
+    gaps = [b - a for a, b in zip(ticks[start:], ticks[start + 1:], strict=False)]
+    print(f"8K compare: {len(gaps)} ticks, longest gap {max(gaps):.3f} s")
+    assert panel.result.differing == 1
+    assert len(gaps) > 10 and max(gaps) < MAX_GAP, f"the Tk loop stalled for {max(gaps):.3f} s"
