@@ -39,9 +39,6 @@ class KeyField(ttk.Frame):
         self.var = tk.StringVar(self, key)
         self._recent = recent
         ttk.Label(self, text="Key:").pack(side="left")
-        style = ttk.Style(self)
-        # The list's lines are longer than a key: let it open wider than the field (x, y, width, height).
-        style.configure("Keys.TCombobox", postoffset=(0, 0, units(self).chars(40), 0))
         self.entry = ttk.Combobox(self, textvariable=self.var, width=ENTRY_CHARS, style="Keys.TCombobox",
                                   postcommand=postcommand or self._offer_recent)
         self.entry.pack(side="left", padx=(units(self).pad, units(self).pad * 2))

@@ -151,6 +151,8 @@ def _configure(style: ttk.Style, p: Palette, u: Units, images: dict[str, ImageTk
                     background=p.button, arrowcolor=p.foreground, **flat)
     style.map("TCombobox", bordercolor=[("focus", p.accent)], lightcolor=[("focus", p.accent)],
               fieldbackground=[("readonly", p.field)], background=[("active", p.button_hover)])
+    # The key lists' lines are longer than a key: they open wider than the field (x, y, width, height).
+    style.configure("Keys.TCombobox", postoffset=(0, 0, u.chars(40), 0))
     style.configure("TNotebook", background=p.background, tabmargins=(u.pad, u.pad, u.pad, 0), **flat)
     style.configure("TNotebook.Tab", padding=(u.pad * 4, u.pad), background=p.trough, **flat)
     style.map("TNotebook.Tab", background=[("selected", p.background), ("active", p.button_hover)],
