@@ -21,6 +21,7 @@ CORRUPT = 4
 TIMED_OUT = 5
 PERMISSION = 6
 IN_USE = 7
+DIFFERS = 8  # imgshare compare: the images were compared and are not the same
 INTERRUPTED = 130  # 128 + SIGINT; another signal N gives 128 + N (143 for SIGTERM)
 
 
@@ -50,6 +51,7 @@ DESCRIPTIONS = {
     TIMED_OUT: "timed out (the lock stayed busy, or --wait expired)",
     PERMISSION: "permission denied (the share belongs to another user)",
     IN_USE: "the key is in use by another live sender",
+    DIFFERS: "compare: the shared image differs from the expected one (pixels, size, mode or palette)",
     INTERRUPTED: "interrupted by Ctrl+C before finishing (128+N for signal N: 143 for SIGTERM)",
 }
 

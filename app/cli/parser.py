@@ -117,5 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow", action="store_true",
                    help="with --receive: follow the key, showing each new image as it is shared")
 
+    from .compare import HELP, add_compare_arguments
+    add_compare_arguments(verb("compare", HELP), qt_option, _seconds)
+
     verb("self-test", "check this build: every mode through a real segment, Tk and Pillow", key=False)
     return parser

@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 from PIL import Image
@@ -18,6 +20,7 @@ from PIL import Image
 from ..imaging import LOSSLESS_PNG_MODES
 
 TIMEOUT = 10.0
+T = TypeVar("T")
 
 
 class ClipboardError(Exception):
@@ -53,7 +56,7 @@ def copy(image: Image.Image) -> str:
     return _guarded(_copy, image)
 
 
-def _guarded(func, *args):
+def _guarded(func: Callable[..., T], *args: Any) -> T:
     try:
         return func(*args)
     except subprocess.TimeoutExpired as exc:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tkinter as tk
 from collections.abc import Callable
+from typing import Any
 
 from .clipboard import uri_list_paths
 
 
-def enable_file_drop(widget, on_paths: Callable[[list[str]], None]) -> str:
+def enable_file_drop(widget: Any, on_paths: Callable[[list[str]], None]) -> str:
     """Make widget accept dropped files; returns "" when enabled, else one sentence saying why not."""
     try:
         from tkinterdnd2 import COPY, DND_FILES, TkinterDnD
@@ -19,7 +21,7 @@ def enable_file_drop(widget, on_paths: Callable[[list[str]], None]) -> str:
     except Exception as exc:  # tkdnd missing for this platform, or refused by Tk
         return f"drag and drop is unavailable here ({exc})"
 
-    def dropped(event):
+    def dropped(event: Any) -> str:
         on_paths(drop_paths(widget, event.data))
         return COPY
 
@@ -27,7 +29,7 @@ def enable_file_drop(widget, on_paths: Callable[[list[str]], None]) -> str:
     return ""
 
 
-def drop_paths(widget, data: str) -> list[str]:
+def drop_paths(widget: tk.Misc, data: str) -> list[str]:
     """The file paths in tkdnd's drop data (a Tcl list; some sources send file:// URIs)."""
     paths = []
     for item in widget.tk.splitlist(data):

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from ..following import FollowEvent, follow
-from ..ipc import ImgShareError, Receiver
+from ..ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, Receiver, ShareInfo
 from .display import display_base
 from .receiving import Got
 
@@ -21,11 +21,12 @@ from .receiving import Got
 class FollowSession:
     """Follows key from a thread; on_frame(Got), on_gone(ShareInfo), on_error(ImgShareError) run on it."""
 
-    def __init__(self, key: str, on_frame: Callable[[Got], None], on_gone: Callable, on_error: Callable,
-                 lock_timeout: float = 5.0, verify: bool = True):
+    def __init__(self, key: str, on_frame: Callable[[Got], None], on_gone: Callable[[ShareInfo], None],
+                 on_error: Callable[[ImgShareError], None], lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                 verify: bool = True):
         self.key = key
         self._receiver = Receiver(key)  # validates the key here, on the caller's thread
-        self._callbacks = {"frame": on_frame, "gone": on_gone, "error": on_error}
+        self._on_frame, self._on_gone, self._on_error = on_frame, on_gone, on_error
         self._lock_timeout = lock_timeout
         self._verify = verify
         self._stop = threading.Event()
@@ -58,37 +59,47 @@ class FollowSession:
             self._receiver.close()
 
     def _deliver(self, event: FollowEvent) -> None:
-        if event.kind == "frame":
+        if event.kind == "frame" and event.received is not None:
             image, info = event.received
-            self._callbacks["frame"](Got(image, info, display_base(image)))
-        elif event.kind == "gone":
-            self._callbacks["gone"](event.info)
+            self._on_frame(Got(image, info, display_base(image)))
+        elif event.kind == "gone" and event.info is not None:
+            self._on_gone(event.info)
         else:
-            self._callbacks["error"](event.error or ImgShareError("following failed"))
+            self._on_error(event.error or ImgShareError("following failed"))
 
 
 class RateMeter:
-    """Events per second over the last `window` seconds: `meter.tick()` per event, `meter.rate()`."""
+    """Events per second over the last `window` seconds: `meter.tick()` per event, `meter.rate()`.
+
+    Thread-safe: the follow thread ticks while the Tk thread reads and resets, so every method holds
+    one lock (trimming checks the oldest time and then drops it; another thread between the two would
+    make the drop fail).
+    """
 
     def __init__(self, window: float = 1.0, clock: Callable[[], float] = time.monotonic):
         self.window = window
         self.count = 0
         self._clock = clock
+        self._lock = threading.Lock()
         self._times: collections.deque[float] = collections.deque()
 
     def tick(self) -> None:
-        self.count += 1
-        self._times.append(self._clock())
-        self._trim()
+        with self._lock:
+            self.count += 1
+            self._times.append(self._clock())
+            self._trim()
 
     def rate(self) -> float:
-        self._trim()
-        return len(self._times) / self.window
+        with self._lock:
+            self._trim()
+            return len(self._times) / self.window
 
     def reset(self) -> None:
-        self._times.clear()
+        with self._lock:
+            self._times.clear()
 
     def _trim(self) -> None:
+        """Drop the times older than the window; the caller holds the lock."""
         cutoff = self._clock() - self.window
         while self._times and self._times[0] < cutoff:
             self._times.popleft()

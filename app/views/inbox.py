@@ -8,7 +8,9 @@ so a burst of frames costs one render (the newest), while "sender gone" or an er
 from __future__ import annotations
 
 import threading
+import tkinter as tk
 from collections.abc import Callable
+from typing import Any
 
 POLL_MS = 10
 
@@ -16,23 +18,20 @@ POLL_MS = 10
 class Inbox:
     """`inbox.post("frame", show, frame, latest=True)` from any thread; `inbox.close()` on the Tk thread."""
 
-    def __init__(self, widget, poll_ms: int = POLL_MS):
+    def __init__(self, widget: tk.Misc, poll_ms: int = POLL_MS):
         self._widget = widget
         self._poll_ms = poll_ms
         self._lock = threading.Lock()
-        self._messages: list[tuple[str, Callable, tuple]] = []
-        self.dropped = 0  # messages replaced by a newer one before the Tk thread got to them
+        self._messages: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = []
         self._closed = False
-        self._after_id = widget.after(poll_ms, self._poll)
+        self._after_id: str | None = widget.after(poll_ms, self._poll)
 
-    def post(self, tag: str, callback: Callable, *args, latest: bool = False) -> None:
+    def post(self, tag: str, callback: Callable[..., None], *args: Any, latest: bool = False) -> None:
         with self._lock:
             if self._closed:
                 return
             if latest:
-                kept = [m for m in self._messages if m[0] != tag]
-                self.dropped += len(self._messages) - len(kept)
-                self._messages = kept
+                self._messages = [m for m in self._messages if m[0] != tag]
             self._messages.append((tag, callback, args))
 
     def discard(self, tag: str) -> None:

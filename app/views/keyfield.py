@@ -1,11 +1,20 @@
-"""The key field both tabs use: an entry, and the System V integer the key maps to beside it."""
+"""The key field both tabs use: an entry with the recent keys in its list, and the System V integer
+the key maps to beside it (ending in "…" when the window is narrow; the whole in its tooltip)."""
 
 from __future__ import annotations
 
 import tkinter as tk
+from collections.abc import Callable
 from tkinter import ttk
 
 from ..ipc import ImgShareError, sysv_key
+from .elide import ElidingLabel
+from .theme import units
+from .tooltip import add_tooltip
+
+ENTRY_CHARS = 24
+KEY_TIP = ("The name both programs agree on; it maps to the System V key shown beside it. "
+           "The list offers the keys used recently.")
 
 
 def describe_key(text: str) -> str:
@@ -18,30 +27,25 @@ def describe_key(text: str) -> str:
 
 
 class KeyField(ttk.Frame):
-    """Label, entry and System V key; `field.key` is the entry's text, `field.var` its variable.
+    """Label, combobox and System V key; `field.key` is the entry's text, `field.var` its variable.
 
-    With a `postcommand` the entry is a ttk.Combobox (a key may still be typed); postcommand runs when
-    its list is about to open.
+    The combobox's list is made by `postcommand` when given (the Receiver lists its shares), else it
+    offers `recent()` keys; a key may always be typed.
     """
 
-    def __init__(self, master, key: str, postcommand=None):
+    def __init__(self, master: tk.Misc, key: str, postcommand: Callable[[], None] | None = None,
+                 recent: Callable[[], list[str]] = list):
         super().__init__(master)
         self.var = tk.StringVar(self, key)
+        self._recent = recent
         ttk.Label(self, text="Key:").pack(side="left")
-        if postcommand is None:
-            self.entry = ttk.Entry(self, textvariable=self.var, width=28)
-        else:
-            style = ttk.Style(self)
-            # The list's lines are longer than a key: let it open wider than the field (x, y, width, height).
-            style.configure("Keys.TCombobox", postoffset=(0, 0, 360, 0))
-            self.entry = ttk.Combobox(self, textvariable=self.var, width=28, postcommand=postcommand,
-                                      style="Keys.TCombobox")
-        self.entry.pack(side="left", padx=(4, 8))
-        self._sysv = tk.StringVar(self)
-        self.sysv_label = ttk.Label(self, textvariable=self._sysv, foreground="#555555")
-        self.sysv_label.pack(side="left")
-        self.var.trace_add("write", lambda *_: self._sysv.set(describe_key(self.var.get())))
-        self._sysv.set(describe_key(key))
+        self.entry = ttk.Combobox(self, textvariable=self.var, width=ENTRY_CHARS, style="Keys.TCombobox",
+                                  postcommand=postcommand or self._offer_recent)
+        self.entry.pack(side="left", padx=(units(self).pad, units(self).pad * 2))
+        add_tooltip(self.entry, KEY_TIP)
+        self.sysv_label = ElidingLabel(self, describe_key(key), style="Muted.TLabel")
+        self.sysv_label.pack(side="left", fill="x", expand=True)
+        self.var.trace_add("write", lambda *_: self.sysv_label.set(describe_key(self.var.get())))
 
     @property
     def key(self) -> str:
@@ -49,4 +53,7 @@ class KeyField(ttk.Frame):
 
     @property
     def sysv_text(self) -> str:
-        return self._sysv.get()
+        return self.sysv_label.full_text
+
+    def _offer_recent(self) -> None:
+        self.entry.configure(values=self._recent())

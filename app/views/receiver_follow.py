@@ -1,9 +1,17 @@
 """The Receiver tab's Follow toggle: show each new share as it comes, its frame rate and age, and
-"sender gone" when the sender stops or dies (following goes on and picks up the next sender)."""
+"sender gone" when the sender stops or dies (following goes on and picks up the next sender).
+
+The controller never touches the tab's widgets: the tab hands it a FollowHooks of typed callables,
+so renaming a widget is a type error here, not a failure at run time.
+"""
 
 from __future__ import annotations
 
-from ..ipc import ImgShareError, ShareInfo
+import tkinter as tk
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, ShareInfo
 from .followsession import FollowSession, RateMeter, follow_age_text, rate_text
 from .inbox import Inbox
 from .receiving import Got
@@ -11,12 +19,31 @@ from .receiving import Got
 TICK_MS = 250  # frame rate and age refresh
 RESTART_MS = 400  # after the key was edited, follow the new key once typing pauses
 
+Rows = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class FollowHooks:
+    """What following needs from the tab."""
+
+    widget: tk.Misc  # for after() and the inbox's polling
+    key: Callable[[], str]  # the key in the key field
+    wanted: Callable[[], bool]  # whether the Follow box is ticked
+    set_wanted: Callable[[bool], None]  # tick or untick it (without starting or stopping anything)
+    show_frame: Callable[[Got], None]  # a followed frame, shown in place
+    shown: Callable[[], Got | None]  # the image on screen now
+    show_rows: Callable[[Rows], None]  # header panel rows
+    on_rendered: Callable[[Callable[[], None] | None], None]  # set the view's after-each-render hook
+    say: Callable[[str], None]
+    error: Callable[[str], None]
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+
 
 class FollowController:
     """Owned by the ReceiverTab; runs on the Tk thread only (the session's thread posts to the inbox)."""
 
-    def __init__(self, tab):
-        self.tab = tab
+    def __init__(self, hooks: FollowHooks):
+        self.hooks = hooks
         self.session: FollowSession | None = None
         self.shown = RateMeter()  # frames put on screen
         self.received = RateMeter()  # frames the follow thread received (ticked on that thread)
@@ -33,10 +60,10 @@ class FollowController:
     def start(self) -> bool:
         """Follow the key in the key field (stopping any other follow); False if the key is unusable."""
         self.stop()
-        tab = self.tab
-        key = tab.key_field.key
-        inbox = Inbox(tab)
-        session = None
+        hooks = self.hooks
+        key = hooks.key()
+        inbox = Inbox(hooks.widget)
+        session: FollowSession | None = None
 
         def on_frame(got: Got) -> None:
             self.received.tick()
@@ -45,18 +72,18 @@ class FollowController:
         try:
             session = FollowSession(key, on_frame, lambda info: inbox.post("gone", self._gone, session, info),
                                     lambda exc: inbox.post("error", self._error, session, exc),
-                                    lock_timeout=tab.lock_timeout)
+                                    lock_timeout=hooks.lock_timeout)
         except ImgShareError as exc:
             inbox.close()
-            tab.status.error(f"{exc}; not following")
+            hooks.error(f"{exc}; not following")
             return False
         self.session, self._inbox, self.gone, self._frames = session, inbox, False, 0
         self.shown.reset()
         self.received.reset()
-        tab.view.on_rendered = self.shown.tick
+        hooks.on_rendered(self.shown.tick)
         session.start()
-        self._tick_after = tab.after(TICK_MS, self._tick)
-        tab.status.say(f"Following key {key!r}: each new image is shown as it is shared")
+        self._tick_after = hooks.widget.after(TICK_MS, self._tick)
+        hooks.say(f"Following key {key!r}: each new image is shown as it is shared")
         return True
 
     def stop(self) -> None:
@@ -65,20 +92,21 @@ class FollowController:
         if self.session is None:
             return
         self.session.stop()
-        self._inbox.close()
+        if self._inbox is not None:
+            self._inbox.close()
         self.session = self._inbox = None
-        self.tab.view.on_rendered = None
+        self.hooks.on_rendered(None)
         if self._tick_after is not None:
-            self.tab.after_cancel(self._tick_after)
+            self.hooks.widget.after_cancel(self._tick_after)
             self._tick_after = None
-        self.tab.panel.show([("Frame rate", "not following")])
+        self.hooks.show_rows([("Frame rate", "not following")])
 
     def key_changed(self) -> None:
         """The key was edited while following: stop now, follow the new key once typing pauses."""
-        if not self.tab.follow_var.get():
+        if not self.hooks.wanted():
             return
         self.stop()
-        self._restart_after = self.tab.after(RESTART_MS, self._restart)
+        self._restart_after = self.hooks.widget.after(RESTART_MS, self._restart)
 
     def close(self) -> None:
         self.stop()
@@ -90,39 +118,39 @@ class FollowController:
         was_gone, first = self.gone, self._frames == 0
         self.gone = False
         self._frames += 1
-        self.tab.show_followed(got)
+        self.hooks.show_frame(got)
         info = got.info
         if first or was_gone:
             again = "a new sender" if was_gone else "the sender"
-            self.tab.status.say(f"Following key {info.key!r}: {again} (pid {info.sender_pid}) shares "
-                                f"{info.width}x{info.height} {info.mode}, sequence {info.sequence}")
+            self.hooks.say(f"Following key {info.key!r}: {again} (pid {info.sender_pid}) shares "
+                           f"{info.width}x{info.height} {info.mode}, sequence {info.sequence}")
 
     def _gone(self, session: FollowSession, info: ShareInfo) -> None:
         if session is not self.session:
             return
         self.gone = True
-        self.tab.panel.show([("Sender", f"pid {info.sender_pid}, sender gone")])
-        self.tab.status.say(f"Sender gone: pid {info.sender_pid} no longer shares under key {info.key!r}; "
-                            "the last image stays on screen and following goes on")
+        self.hooks.show_rows([("Sender", f"pid {info.sender_pid}, sender gone")])
+        self.hooks.say(f"Sender gone: pid {info.sender_pid} no longer shares under key {info.key!r}; "
+                       "the last image stays on screen and following goes on")
 
     def _error(self, session: FollowSession, exc: ImgShareError) -> None:
         if session is self.session:
-            self.tab.status.error(f"{exc}; still following key {session.key!r}")
+            self.hooks.error(f"{exc}; still following key {session.key!r}")
 
     def _tick(self) -> None:
-        self._tick_after = self.tab.after(TICK_MS, self._tick)
-        self.tab.panel.show([("Frame rate", rate_text(self.shown.rate(), self.received.rate()))])
-        got = self.tab.got
+        self._tick_after = self.hooks.widget.after(TICK_MS, self._tick)
+        self.hooks.show_rows([("Frame rate", rate_text(self.shown.rate(), self.received.rate()))])
+        got = self.hooks.shown()
         if got is not None and self._frames:
-            self.tab.panel.show([("Age", follow_age_text(got.info.age))])
+            self.hooks.show_rows([("Age", follow_age_text(got.info.age))])
 
     def _restart(self) -> None:
         self._restart_after = None
-        if self.tab.follow_var.get() and not self.active:
+        if self.hooks.wanted() and not self.active:
             if not self.start():
-                self.tab.follow_var.set(False)
+                self.hooks.set_wanted(False)
 
     def _cancel_restart(self) -> None:
         if self._restart_after is not None:
-            self.tab.after_cancel(self._restart_after)
+            self.hooks.widget.after_cancel(self._restart_after)
             self._restart_after = None

@@ -1,58 +1,72 @@
 """The Receiver tab: receive (or follow) the image under a key, show it and its header, save it or copy
-it; the key field lists this user's shares."""
+it; the key field lists this user's shares and the keys used recently."""
 
 from __future__ import annotations
 
-import os
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import filedialog, ttk
 
-from ..ipc import ImgShareError
-from . import clipboard, receiving
-from .clipboard import ClipboardError
+from ..imaging import open_formats
+from ..ipc import DEFAULT_LOCK_TIMEOUT
+from . import imageactions, receiving
+from .comparepanel import ComparePanel
+from .flowrow import FlowRow
+from .imageactions import USER_ERRORS
 from .imageview import ImageView
 from .infopanel import InfoPanel
+from .inspector import InspectorPanel
 from .keyfield import KeyField
-from .receiver_follow import FollowController
-from .receiver_shares import SharesController
-from .status import show_busy
+from .receiver_follow import FollowController, FollowHooks
+from .receiver_shares import SharesController, SharesHooks
+from .scrollcolumn import ScrollColumn
+from .status import StatusBar, show_busy
+from .theme import units
+from .tooltip import add_tooltip
 from .worker import Worker
 
-USER_ERRORS = (ImgShareError, ClipboardError)
 WATCH_MS = 2000  # how often the sender's state is looked up again
 AGE_MS = 1000
+WATCH_LOCK_TIMEOUT = 0.5  # the periodic look-up gives up quickly and tries again next time
 
-
-def ask_save_path(parent, suggested: str) -> str:
-    return filedialog.asksaveasfilename(
-        parent=parent, title="Save image as", initialfile=suggested,
-        defaultextension=os.path.splitext(suggested)[1],
-        filetypes=[("PNG", "*.png"), ("TIFF (every mode)", "*.tif *.tiff"), ("All files", "*")])
+TIPS = {
+    "receive": "Read the image shared under the key now (Ctrl+R, or Enter in the key field)",
+    "follow": "Show each new image as soon as the sender shares it, and keep going when the sender "
+              "stops and another starts under the same key",
+    "qt": "Read images that Qt programs put in QSharedMemory under this key (QDataStream << QImage), "
+          "instead of imgshare's own format; Qt programs send no new-image signal, so Follow is off",
+    "save": "Write the received image to a file (Ctrl+S); PNG and TIFF keep its pixels exactly",
+    "copy": "Put the received image on the clipboard as PNG (Ctrl+Shift+C)",
+    "one_to_one": "Show the image at its own size, one screen pixel per image pixel, with scroll bars",
+    "clean": "Remove the shares whose sender has died (stale); live shares are never touched",
+    "shares": "This user's shares; open the key list to pick one",
+    "compare": "Load the image you expect and check that the received one has exactly its pixels; "
+               "while following, every new frame is checked",
+}
 
 
 class ReceiverTab(ttk.Frame):
     """Thin view over receiving.py; `ask_save_path` may be replaced (tests return a path)."""
 
-    def __init__(self, master, status, key: str):
-        super().__init__(master, padding=8)
+    def __init__(self, master: tk.Misc, status: StatusBar, key: str,
+                 recent_keys: Callable[[], list[str]] = list):
+        u = units(master)
+        super().__init__(master, padding=u.pad * 2)
         self.status = status
-        self.ask_save_path: Callable[[tk.Misc, str], str] = ask_save_path
-        self.lock_timeout = 5.0
+        self.ask_save_path: Callable[[tk.Misc, str], str] = self._ask_save_path
+        self.start_folder: Callable[[], str] = str  # the folder Save as… opens in (the window sets it)
+        self.on_saved: Callable[[str], None] | None = None  # a file was written (the window remembers it)
+        self.on_received: Callable[[receiving.Got], None] | None = None
+        self.lock_timeout = DEFAULT_LOCK_TIMEOUT
         self.got: receiving.Got | None = None
         self._state: str | None = None
         self.worker = Worker(self, "receiver", on_busy=self._busy)
         self._watcher = Worker(self, "watch")
-        self.key_field = KeyField(self, key, postcommand=lambda: self.shares.refresh())
-        self.key_field.grid(row=0, column=0, columnspan=2, sticky="w")
-        bar = ttk.Frame(self)
-        bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=6)
-        # Packed first so that a narrow window squeezes the progress bar, not the button.
-        self.clean_button = ttk.Button(bar, text="Clean up", command=lambda: self.shares.clean())
-        self.clean_button.pack(side="right")
-        self.shares_label = ttk.Label(bar, text="", foreground="#555555")
-        self.shares_label.pack(side="right", padx=8)
-        self.receive_button = ttk.Button(bar, text="Receive", command=self.receive)
+        self.key_field = KeyField(self, key, postcommand=lambda: self.shares.refresh(), recent=recent_keys)
+        self.key_field.grid(row=0, column=0, columnspan=2, sticky="ew")
+        bar = FlowRow(self, gap=u.pad * 2, line_gap=u.pad)
+        bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=u.pad * 2)
+        self.receive_button = ttk.Button(bar, text="Receive", command=self.receive, style="Accent.TButton")
         self.follow_var = tk.BooleanVar(self, False)
         self.follow_check = ttk.Checkbutton(bar, text="Follow", variable=self.follow_var,
                                             command=self._follow_toggled)
@@ -61,26 +75,56 @@ class ReceiverTab(ttk.Frame):
                                         command=self._qt_toggled)
         self.save_button = ttk.Button(bar, text="Save as...", command=self.save, state="disabled")
         self.copy_button = ttk.Button(bar, text="Copy", command=self.copy, state="disabled")
-        for button in (self.receive_button, self.follow_check, self.qt_check, self.save_button,
-                       self.copy_button):
-            button.pack(side="left", padx=(0, 6))
         self.one_to_one = tk.BooleanVar(self, False)
         self.one_to_one_check = ttk.Checkbutton(bar, text="1:1", variable=self.one_to_one,
                                                 command=lambda: self.view.set_one_to_one(self.one_to_one.get()))
-        self.one_to_one_check.pack(side="left", padx=(6, 0))
-        self.progress = ttk.Progressbar(bar, mode="indeterminate", length=160)
-        self.view = ImageView(self, placeholder="Press Receive (Ctrl+R) to show the image shared under the key")
+        self.progress = ttk.Progressbar(bar, mode="indeterminate", length=u.chars(12))
+        self.shares_label = ttk.Label(bar, text="", style="Muted.TLabel")
+        self.clean_button = ttk.Button(bar, text="Clean up", command=lambda: self.shares.clean())
+        for widget, gap in ((self.receive_button, 0), (self.follow_check, 0), (self.qt_check, 0),
+                            (self.save_button, u.pad * 2), (self.copy_button, 0), (self.one_to_one_check, 0),
+                            (self.shares_label, u.pad * 2), (self.clean_button, 0)):
+            bar.add(widget, before=gap)
+        bar.add(self.progress, before=u.pad * 2, hidden=True)
+        for name, widget in (("receive", self.receive_button), ("follow", self.follow_check),
+                             ("qt", self.qt_check), ("save", self.save_button), ("copy", self.copy_button),
+                             ("one_to_one", self.one_to_one_check), ("clean", self.clean_button),
+                             ("shares", self.shares_label)):
+            add_tooltip(widget, TIPS[name])
+        self.view = ImageView(self, placeholder="Press Receive (Ctrl+R) to show\nthe image shared under the key")
         self.view.grid(row=2, column=0, sticky="nsew")
-        self.panel = InfoPanel(self, "What the header says", ["Size", "Mode", "Source", "Sequence", "Sender",
-                                                               "Age", "Frame rate", "Key"])
-        self.panel.grid(row=2, column=1, sticky="n", padx=(8, 0))
+        self.side = ScrollColumn(self)  # the header panel and the inspecting tools below it
+        self.side.grid(row=2, column=1, sticky="ns", padx=(u.pad * 2, 0))
+        self.panel = InfoPanel(self.side.inner, "What the header says", ["Size", "Mode", "Source", "Sequence",
+                                                                         "Sender", "Age", "Frame rate", "Key"])
+        self.panel.pack(fill="x")
+        compare_box = ttk.LabelFrame(self.side.inner, text="Compare with expected", padding=(u.pad * 2, u.pad))
+        compare_box.pack(fill="x", pady=(u.pad * 2, 0))
+        self.compare = ComparePanel(compare_box, self.view, lambda: self.got.image if self.got else None)
+        self.compare.pack(fill="x")
+        self.compare.ask_open_path = self._ask_expected_path
+        self.compare.on_result = status.say
+        add_tooltip(self.compare.compare_button, TIPS["compare"])
+        self.inspector = InspectorPanel(self.side.inner, self.view)
+        self.inspector.pack(fill="x", pady=(u.pad * 2, 0))
         self.rowconfigure(2, weight=1)
         self.columnconfigure(0, weight=1)
         self._age_after = self.after(AGE_MS, self._tick_age)
         self._watch_after = self.after(WATCH_MS, self._watch)
-        self.follow = FollowController(self)
-        self.shares = SharesController(self)
+        self.follow = FollowController(FollowHooks(
+            widget=self, key=lambda: self.key_field.key, wanted=self.follow_var.get, set_wanted=self.follow_var.set,
+            show_frame=lambda got: self.show_followed(got), shown=lambda: self.got, show_rows=self.panel.show,
+            on_rendered=self._set_on_rendered, say=status.say, error=status.error, lock_timeout=self.lock_timeout))
+        self.shares = SharesController(SharesHooks(
+            widget=self, picked_index=self.key_field.entry.current, set_key=self.key_field.var.set,
+            use_key=self.key_picked, set_lines=self._set_key_lines, set_summary=self._set_summary,
+            say=status.say, error=status.error,
+            recent_keys=recent_keys))
         self.key_field.entry.bind("<<ComboboxSelected>>", lambda _e: self.shares.picked())
+        # the list and its count at once when the tab comes on screen, not at the next refresh
+        self.bind("<Map>", lambda e: self.shares.refresh() if e.widget is self else None, add="+")
+        for sequence in ("<Return>", "<KP_Enter>"):
+            self.key_field.entry.bind(sequence, lambda _e: self._enter())
         self.key_field.var.trace_add("write", lambda *_: self.follow.key_changed())
         self.panel.show([("Frame rate", "not following")])
 
@@ -91,22 +135,13 @@ class ReceiverTab(ttk.Frame):
         self.worker.submit(receiving.receive, key, self.lock_timeout, self.qt_var.get(), done=self._show,
                            failed=self._receive_failed)
 
-    def _qt_toggled(self) -> None:
-        """Qt mode reads what QSharedMemory programs share; they send no new-image signal to follow."""
-        qt = self.qt_var.get()
-        if qt and self.follow_var.get():
-            self.set_follow(False)
-        self.follow_check.configure(state="disabled" if qt else "normal")
-        self.status.say("Qt compatible: Receive reads images shared by Qt programs (QSharedMemory) under "
-                        "the key; Follow is not available" if qt else "Receiving imgshare shares")
-
     def set_follow(self, on: bool) -> None:
         """Turn Follow on or off, as the checkbutton does."""
         self.follow_var.set(on)
         self._follow_toggled()
 
     def key_picked(self) -> None:
-        """A share was picked from the key list: follow it if Follow is on, else receive it once."""
+        """A key was chosen (from the list, or Enter in the field): follow it if Follow is on, else receive it."""
         if self.follow_var.get():
             self.follow.start()
         else:
@@ -116,17 +151,16 @@ class ReceiverTab(ttk.Frame):
         if self.got is None:
             self.status.error("Receive an image first (Ctrl+R), then save it")
             return
-        path = self.ask_save_path(self, receiving.suggested_name(self.got.info, self.got.image.mode))
+        image = self.got.image
+        path = self.ask_save_path(self, receiving.suggested_name(self.got.info, image.mode))
         if path:
-            self.worker.submit(receiving.save, self.got.image, path,
-                               done=lambda p: self.status.say(f"Saved {p}"), failed=self._failed)
+            imageactions.save(self.worker, self.status, image, path, on_saved=self.on_saved)
 
     def copy(self) -> None:
         if self.got is None:
             self.status.error("Receive an image first (Ctrl+R), then copy it")
             return
-        self.worker.submit(clipboard.copy, self.got.image, failed=self._failed,
-                           done=lambda note: self.status.say(f"Copied the image to the clipboard{note}"))
+        imageactions.copy(self.worker, self.status, self.got.image)
 
     def close(self) -> None:
         for after_id in (self._age_after, self._watch_after):
@@ -137,26 +171,61 @@ class ReceiverTab(ttk.Frame):
         self._watcher.close()
         self.view.close()
 
+    def _ask_expected_path(self, parent: tk.Misc) -> str:
+        return filedialog.askopenfilename(parent=parent, title="Compare with file", filetypes=open_formats(),
+                                          initialdir=self.start_folder() or None)
+
+    def _ask_save_path(self, parent: tk.Misc, suggested: str) -> str:
+        return imageactions.ask_save_path(parent, suggested, self.start_folder())
+
+    def _set_key_lines(self, lines: list[str]) -> None:
+        self.key_field.entry.configure(values=lines)
+
+    def _set_summary(self, text: str) -> None:
+        self.shares_label.configure(text=text)
+
+    def _enter(self) -> str:
+        self.key_picked()
+        return "break"
+
+    def _set_on_rendered(self, hook: Callable[[], None] | None) -> None:
+        self.view.on_rendered = hook
+
+    def _qt_toggled(self) -> None:
+        """Qt mode reads what QSharedMemory programs share; they send no new-image signal to follow."""
+        qt = self.qt_var.get()
+        if qt and self.follow_var.get():
+            self.set_follow(False)
+        self.follow_check.configure(state="disabled" if qt else "normal")
+        self.status.say("Qt compatible: Receive reads images shared by Qt programs (QSharedMemory) under "
+                        "the key; Follow is not available" if qt else "Receiving imgshare shares")
+
     # -- results, on the Tk thread -----------------------------------------------------------------
     def _show(self, got: receiving.Got) -> None:
         self.got, self._state = got, None
-        self.view.show(got.base)
+        self.view.show(got.base, source=got.image)
         self.panel.show(receiving.info_rows(got.info))
         self.save_button.configure(state="normal")
         self.copy_button.configure(state="normal")
         info = got.info
         self.status.say(f"Received {info.width}x{info.height} {info.mode} under key {info.key!r}, "
                         f"sequence {info.sequence}, from pid {info.sender_pid} ({info.state})")
+        self.compare.refresh()
+        if self.on_received is not None:
+            self.on_received(got)
 
     def show_followed(self, got: receiving.Got) -> None:
         """A followed frame: shown in place (zoom and scroll kept), its header beside it."""
         first = self.got is None
         self.got, self._state = got, None
-        self.view.show(got.base, keep_place=True)
+        self.view.show(got.base, keep_place=True, source=got.image)
         self.panel.show([row for row in receiving.info_rows(got.info) if row[0] != "Age"])  # ticked apart
+        self.compare.refresh()
         if first:
             self.save_button.configure(state="normal")
             self.copy_button.configure(state="normal")
+            if self.on_received is not None:
+                self.on_received(got)
 
     def _follow_toggled(self) -> None:
         if not self.follow_var.get():
@@ -189,8 +258,9 @@ class ReceiverTab(ttk.Frame):
         got = self.got
         if got is None or self._watcher.busy or self.follow.active:
             return
-        self._watcher.submit(receiving.sender_state, got.info.key, got.info, 0.5, self.qt_var.get(),
-                             done=lambda state: self._show_state(got, state), failed=self._watch_failed)
+        self._watcher.submit(receiving.sender_state, got.info.key, got.info, WATCH_LOCK_TIMEOUT,
+                             self.qt_var.get(), done=lambda state: self._show_state(got, state),
+                             failed=self._watch_failed)
 
     def _watch_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, USER_ERRORS):  # a busy lock or the like: try again next time

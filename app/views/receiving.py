@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from ..imaging import LOSSLESS_PNG_MODES, save_image
-from ..ipc import NotSharedError, Receiver, ShareInfo
+from ..ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver
 from .display import display_base
 
 
@@ -21,12 +21,12 @@ class Got:
     base: Image.Image
 
 
-def receiver_for(key: str, qt: bool = False):
+LOSSY_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".webp": "WebP"}  # as Pillow writes them
+
+
+def receiver_for(key: str, qt: bool = False) -> ImageReceiver:
     """imgshare's own Receiver, or in Qt mode one that reads what QSharedMemory programs share."""
-    if qt:
-        from ..ipc.qt import QtReceiver
-        return QtReceiver(key)
-    return Receiver(key)
+    return open_receiver(key, ChannelKind.of(qt))
 
 
 def receive(key: str, lock_timeout: float, qt: bool = False) -> Got:
@@ -39,7 +39,8 @@ def receive(key: str, lock_timeout: float, qt: bool = False) -> Got:
 def sender_state(key: str, info: ShareInfo, lock_timeout: float, qt: bool = False) -> str:
     """The shown image's sender as it is now: 'alive', 'sender gone', 'persisted' or a newer share."""
     try:
-        now = receiver_for(key, qt).info(timeout=lock_timeout)
+        with receiver_for(key, qt) as receiver:
+            now = receiver.info(timeout=lock_timeout)
     except NotSharedError:
         return "sender gone (share removed)"
     if now.identity != info.identity:
@@ -69,6 +70,15 @@ def suggested_name(info: ShareInfo, mode: str) -> str:
 
 
 def save(image: Image.Image, path: str) -> str:
-    """Write image losslessly to path (ImageError with a sentence if it cannot); returns the path."""
+    """Write image to path (ImageError with a sentence if it cannot); returns the path."""
     save_image(image, path)
     return path
+
+
+def saved_text(path: str, image: Image.Image) -> str:
+    """The status sentence after a save; a lossy format says that the file's pixels are not exact."""
+    text = f"Saved {path} ({image.width}x{image.height} {image.mode})"
+    lossy = LOSSY_FORMATS.get(os.path.splitext(path)[1].lower())
+    if lossy:
+        text += f"; {lossy} is lossy, so the file's pixels differ from the image (save as PNG or TIFF for exact pixels)"
+    return text

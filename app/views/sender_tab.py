@@ -12,37 +12,57 @@ from ..ipc import ChannelKind, ImgShareError
 from . import sharing
 from .clipboard import ClipboardError
 from .dropping import enable_file_drop
+from .flowrow import FlowRow
 from .imageview import ImageView
 from .inbox import Inbox
 from .infopanel import InfoPanel
+from .inspector import InspectorPanel
 from .keyfield import KeyField
-from .status import show_busy
+from .scrollcolumn import ScrollColumn
+from .status import StatusBar, show_busy
+from .theme import units
+from .tooltip import add_tooltip
 from .worker import Worker
 
 USER_ERRORS = (ImgShareError, ClipboardError)
 
 
-def ask_open_path(parent) -> str:
-    return filedialog.askopenfilename(parent=parent, title="Open image", filetypes=open_formats())
+TIPS = {
+    "share_button": "Put the image in shared memory under the key, for any receiver to read (Ctrl+Enter)",
+    "stop_button": "Stop sharing: the shared memory under the key is removed",
+    "play_button": "Pause or play an animated image; each frame is shared as it is shown",
+    "watch_check": "Share the file again each time it is saved (another program edits it)",
+    "qt_check": "Share in the format Qt programs read with QSharedMemory (QDataStream << QImage) "
+                "under Qt's key for this name, instead of imgshare's own format",
+    "paste_button": "Take the image (or image file) on the clipboard (Ctrl+V)",
+}
+
+
+def ask_open_path(parent: SenderTab) -> str:
+    return filedialog.askopenfilename(parent=parent, title="Open image", filetypes=open_formats(),
+                                      initialdir=parent.start_folder() or None)
 
 
 class SenderTab(ttk.Frame):
     """Thin view over sharing.py; `ask_open_path` may be replaced (tests return a path)."""
 
-    def __init__(self, master, status, key: str, on_shared: Callable[[sharing.Shared | None], None] = None):
-        super().__init__(master, padding=8)
+    def __init__(self, master: tk.Misc, status: StatusBar, key: str,
+                 on_shared: Callable[[sharing.Shared | None], None] | None = None,
+                 recent_keys: Callable[[], list[str]] = list):
+        super().__init__(master, padding=units(master).pad * 2)
         self.status = status
         self.on_shared = on_shared
-        self.ask_open_path: Callable[[tk.Misc], str] = ask_open_path
+        self.ask_open_path: Callable[[SenderTab], str] = ask_open_path
         self.session = sharing.SharingSession()
         self.loaded: sharing.Loaded | None = None
         self.shared: sharing.Shared | None = None
-        self.frame_index = 0  # the animation frame shared last
+        self.start_folder: Callable[[], str] = str  # where Open image… starts (the window sets it)
+        self.on_loaded: Callable[[sharing.Loaded], None] | None = None  # an image was opened
         self.worker = Worker(self, "sender", on_busy=self._busy)
-        self.key_field = KeyField(self, key)
-        self.key_field.grid(row=0, column=0, columnspan=2, sticky="w")
-        buttons = ttk.Frame(self)
-        buttons.grid(row=1, column=0, columnspan=2, sticky="ew", pady=6)
+        self.key_field = KeyField(self, key, recent=recent_keys)
+        self.key_field.grid(row=0, column=0, columnspan=2, sticky="ew")
+        buttons = FlowRow(self, gap=units(master).pad * 2, line_gap=units(master).pad)
+        buttons.grid(row=1, column=0, columnspan=2, sticky="ew", pady=units(master).pad * 2)
         self.open_button = ttk.Button(buttons, text="Open image...", command=self.open)
         self.paste_button = ttk.Button(buttons, text="Paste", command=self.paste)
         self.share_button = ttk.Button(buttons, text="Share", command=self.share, state="disabled")
@@ -63,8 +83,9 @@ class SenderTab(ttk.Frame):
         self.view = ImageView(self, placeholder="Open an image (Ctrl+O), drop an image file here,\n"
                                                 "or paste one (Ctrl+V)")
         self.view.grid(row=2, column=0, sticky="nsew")
-        side = ttk.Frame(self, padding=(8, 0, 0, 0))
-        side.grid(row=2, column=1, sticky="ns")
+        column = ScrollColumn(self)
+        column.grid(row=2, column=1, sticky="ns", padx=(units(master).pad * 2, 0))
+        side = column.inner
         self.image_panel = InfoPanel(side, "Image", ["Source", "Size", "Mode", "File size"])
         self.image_panel.pack(fill="x")
         self.share_panel = InfoPanel(side, "Shared now", ["Key", "Sequence", "Frame", "Image", "Since"])
@@ -73,6 +94,7 @@ class SenderTab(ttk.Frame):
         self.rowconfigure(2, weight=1)
         self.columnconfigure(0, weight=1)
         self.drop_problem = enable_file_drop(self.view.canvas, self.open_paths)
+        self._dress(buttons, side)
 
     # -- actions (each starts one job; the job's result is rendered by a _show_* method) ----------
     def open(self) -> None:
@@ -109,6 +131,19 @@ class SenderTab(ttk.Frame):
             self.play_button.configure(text="Play" if playing else "Pause")
             self.status.say(f"{'Paused' if playing else 'Playing'} {self.shared.source_name}"
                             if self.shared else "")
+
+    def _dress(self, buttons: FlowRow, side: ttk.Frame) -> None:
+        """Lay the packed controls out in a row that wraps when narrow, give them tooltips, and put the
+        pixel inspector under the panels."""
+        self.inspector = InspectorPanel(side, self.view)
+        self.inspector.pack(fill="x", pady=(units(self).pad * 2, 0))
+        for widget in buttons.pack_slaves():
+            widget.pack_forget()
+            buttons.add(widget)
+        buttons.add(self.progress, hidden=True)
+        self.share_button.configure(style="Accent.TButton")
+        for name, tip in TIPS.items():
+            add_tooltip(getattr(self, name), tip)
 
     def close(self) -> None:
         """Stop sharing for good: player and watcher stopped, then the segment and semaphore removed
@@ -150,7 +185,9 @@ class SenderTab(ttk.Frame):
     # -- results, on the Tk thread -----------------------------------------------------------------
     def _show_loaded(self, loaded: sharing.Loaded, then_share: bool = False) -> None:
         self.loaded = loaded
-        self.view.show(loaded.base)
+        self.view.show(loaded.base, source=loaded.image)
+        if self.on_loaded is not None:
+            self.on_loaded(loaded)
         self.image_panel.show(sharing.loaded_rows(loaded))
         self.share_button.configure(state="normal")
         self.status.say(f"Opened {loaded.source_name} ({loaded.image.width}x{loaded.image.height} "
@@ -183,7 +220,6 @@ class SenderTab(ttk.Frame):
     def _show_frame(self, index: int, sequence: int) -> None:
         if self.shared is None or self.shared.frames <= 1:
             return  # a frame from a player that has since been stopped
-        self.frame_index = index
         state = " (paused)" if not self.session.playing else ""
         self.share_panel.show([("Frame", f"{index + 1} of {self.shared.frames}{state}"),
                                ("Sequence", str(sequence))])
@@ -196,7 +232,7 @@ class SenderTab(ttk.Frame):
         if self.shared is None:
             return  # stopped meanwhile
         self.loaded, self.shared = loaded, shared
-        self.view.show(loaded.base, keep_place=True)
+        self.view.show(loaded.base, keep_place=True, source=loaded.image)
         self.image_panel.show(sharing.loaded_rows(loaded))
         self.share_panel.show(sharing.shared_rows(shared))
         self.play_button.configure(state="normal" if shared.frames > 1 else "disabled", text="Pause")

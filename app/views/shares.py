@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ipc import ImgShareError, ListedShare, clean, list_shares
+from ..ipc import ListedShare, clean, list_shares
 from .receiving import age_text
 
 
@@ -26,12 +26,7 @@ class Choice:
 
 def choices() -> list[Choice]:
     """This user's imgshare shares, newest first, as combobox lines."""
-    try:
-        return [choice_for(share) for share in list_shares()]
-    except ValueError as exc:
-        # sysv_ipc.attach() refused a segment (EINVAL): imgshare.ipc's Segment.attach_id passes SHM_RDONLY
-        # as the attach address, so two listings mapped at once collide (reported to the lead).
-        raise ImgShareError(f"a segment could not be read ({exc})") from exc
+    return [choice_for(share) for share in list_shares()]
 
 
 def choice_for(share: ListedShare) -> Choice:
@@ -42,6 +37,11 @@ def choice_for(share: ListedShare) -> Choice:
     mark = "STALE - " if share.stale else ""
     return Choice(info.key, f"{info.key}  -  {mark}{info.width}x{info.height} {info.mode}, pid {info.sender_pid}, "
                             f"{share.state}, {age_text(info.age)} ago", share.state)
+
+
+def recent_text(key: str) -> str:
+    """A recently used key that is not shared now, as a combobox line."""
+    return f"{key}  -  used recently, not shared now"
 
 
 def summary(listed: list[Choice]) -> str:

@@ -1,4 +1,5 @@
-"""The status bar: one sentence about the last thing that happened, errors in red."""
+"""The status bar: one sentence about the last thing that happened, errors in the theme's red; a
+sentence wider than the window ends in "…" and shows whole in its tooltip (and in `history`)."""
 
 from __future__ import annotations
 
@@ -6,23 +7,32 @@ import time
 import tkinter as tk
 from tkinter import ttk
 
-ERROR_COLOUR = "#b00020"
+from .elide import ElidingLabel
+from .flowrow import FlowRow
+from .theme import units
+
+HISTORY = 50  # sentences kept
 
 
 class StatusBar(ttk.Frame):
     """`status.say("Shared ...")`, `status.error("nothing is shared under ...")`; `status.text` reads it."""
 
-    def __init__(self, master):
-        super().__init__(master, padding=(6, 2))
-        self._var = tk.StringVar(self, "Ready.")
-        self._label = ttk.Label(self, textvariable=self._var, anchor="w")
+    def __init__(self, master: tk.Misc):
+        pad = units(master).pad
+        super().__init__(master, padding=(pad * 2, pad), style="Status.TFrame")
+        self._label = ElidingLabel(self, "Ready.", anchor="w", style="Status.TLabel")
+        self.zoom_label = ttk.Label(self, text="", style="Status.TLabel")  # the shown image's zoom
+        self.zoom_label.pack(side="right", padx=(pad * 2, 0))
         self._label.pack(side="left", fill="x", expand=True)
         self.is_error = False
         self.history: list[tuple[float, bool, str]] = []  # what was said, for tests and debugging
 
     @property
     def text(self) -> str:
-        return self._var.get()
+        return self._label.full_text
+
+    def show_zoom(self, text: str) -> None:
+        self.zoom_label.configure(text=text)
 
     def say(self, text: str) -> None:
         self._show(text, False)
@@ -34,9 +44,9 @@ class StatusBar(ttk.Frame):
         text = _sentence(text)
         self.is_error = is_error
         self.history.append((time.monotonic(), is_error, text))
-        del self.history[:-50]
-        self._var.set(text)
-        self._label.configure(foreground=ERROR_COLOUR if is_error else "")
+        del self.history[:-HISTORY]
+        self._label.set(text)
+        self._label.configure(style="StatusError.TLabel" if is_error else "Status.TLabel")
 
 
 def _sentence(text: str) -> str:
@@ -51,11 +61,14 @@ def _sentence(text: str) -> str:
     return text if text[-1] in ".!?" else text + "."
 
 
-def show_busy(progress, busy: bool) -> None:
-    """Show and run an indeterminate progress bar while a tab's worker has jobs, hide it after."""
+def show_busy(progress: ttk.Progressbar, busy: bool) -> None:
+    """Show and run an indeterminate progress bar while a tab's worker has jobs, hide it after
+    (the bar sits in a FlowRow, added hidden)."""
+    row = progress.master
+    assert isinstance(row, FlowRow)
     if busy:
-        progress.pack(side="left", padx=(12, 0))
+        row.show(progress)
         progress.start(15)
     else:
         progress.stop()
-        progress.pack_forget()
+        row.hide(progress)

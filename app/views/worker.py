@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import tkinter as tk
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,7 @@ class Worker:
     done(result) or failed(exception) runs on the Tk thread. A job without `failed` re-raises its
     exception on the Tk thread, where the window's callback-error hook reports it."""
 
-    def __init__(self, widget, name: str, on_busy: Callable[[bool], None] | None = None,
+    def __init__(self, widget: tk.Misc, name: str, on_busy: Callable[[bool], None] | None = None,
                  poll_ms: int = POLL_MS):
         self._widget = widget
         self._poll_ms = poll_ms
@@ -38,7 +39,7 @@ class Worker:
     def busy(self) -> bool:
         return self._pending > 0
 
-    def submit(self, func: Callable[..., Any], *args, done: Callable[[Any], None] | None = None,
+    def submit(self, func: Callable[..., Any], *args: Any, done: Callable[[Any], None] | None = None,
                failed: Callable[[BaseException], None] | None = None) -> None:
         if self._closed:
             return
@@ -74,6 +75,7 @@ class Worker:
             if job is None:
                 return
             func, args, done, failed = job
+            outcome: tuple[Callable[[Any], None] | None, Any, BaseException | None]
             try:
                 outcome = (done, func(*args), None)
             except BaseException as exc:  # handed to the Tk thread, which decides how to report it

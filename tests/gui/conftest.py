@@ -17,25 +17,26 @@ from imgshare.views.window import build_app
 from tests.gui.support import pump_until
 
 SCREEN = (1280, 800)
+HIDPI_SCREEN = (2560, 1600)  # a 192-dpi screen: twice the pixels of SCREEN at twice the density
 
 
 @pytest.fixture(scope="session", autouse=True)
 def xdisplay(tmp_path_factory):
-    """A private Xvfb :N at 1280x800x24 (24-bit so ImageGrab works) for the whole GUI session.
+    """A private Xvfb :N at 1280x800x24, 96 dpi (24-bit so ImageGrab works) for the whole GUI session.
 
     Always our own server, even on a desktop: tests type with xdotool and read the clipboard, which
     must never reach a user's real session. IMGSHARE_TEST_DISPLAY=:N uses that display instead.
     """
-    saved = {name: os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_STATE_HOME")}
+    saved = {name: os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_STATE_HOME",
+                                                     "XDG_CONFIG_HOME")}
     os.environ.pop("WAYLAND_DISPLAY", None)  # clipboard tools must talk to our X server
     os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))  # crash logs stay in tmp
     server = None
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))  # settings stay in tmp
     if os.environ.get("IMGSHARE_TEST_DISPLAY"):
         os.environ["DISPLAY"] = os.environ["IMGSHARE_TEST_DISPLAY"]
     else:
-        if shutil.which("Xvfb") is None:
-            pytest.fail("the GUI tests need Xvfb: run scripts/bootstrap test,gui (or apt-get install xvfb)")
-        server, number = _start_xvfb()
+        server, number = _start_xvfb(SCREEN, 96)
         os.environ["DISPLAY"] = f":{number}"
     yield os.environ["DISPLAY"]
     if server is not None:
@@ -59,13 +60,25 @@ def _abstract_free(number: int) -> bool:
             return False
 
 
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
+@pytest.fixture(scope="session")
+def hidpi_display(xdisplay):
+    """A second private Xvfb, 2560x1600 at 192 dpi, for the tests that check the window there."""
+    server, number = _start_xvfb(HIDPI_SCREEN, 192)
+    yield f":{number}"
+    server.terminate()
+    server.wait(10)
+
+
+def _start_xvfb(size: tuple[int, int], dpi: int) -> tuple[subprocess.Popen, str]:
     """Start Xvfb on a free display number and wait until it accepts clients."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("the GUI tests need Xvfb: run scripts/bootstrap test,gui (or apt-get install xvfb)")
     for number in random.sample(range(100, 1000), 20):
         if os.path.exists(f"/tmp/.X{number}-lock") or not _abstract_free(number):
             continue
-        server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
-                                   "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{size[0]}x{size[1]}x24",
+                                   "-dpi", str(dpi), "-nolisten", "tcp"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while server.poll() is None and time.monotonic() < deadline:
             if os.path.exists(f"/tmp/.X11-unix/X{number}") and not _abstract_free(number):
@@ -76,19 +89,36 @@ def _start_xvfb() -> tuple[subprocess.Popen, str]:
     pytest.fail("Xvfb did not start on any free display number")
 
 
+@pytest.fixture(params=[96, 192], ids=["96dpi", "192dpi"])
+def dpi(request):
+    """Run a test at 96 and at 192 dpi (use with make_app(screen=dpi_screen))."""
+    return request.param
+
+
+@pytest.fixture
+def dpi_screen(dpi, request):
+    """The X display of the dpi fixture's screen."""
+    return request.getfixturevalue("hidpi_display") if dpi == 192 else os.environ["DISPLAY"]
+
+
 @pytest.fixture
 def make_app():
-    """make_app(key=..., send_file=..., receive=...) builds the real window on a fresh Tk root.
+    """make_app(key=..., send_file=..., receive=...) builds the real window on a fresh Tk root;
+    screen=":N" opens it on another X display (the 192-dpi one), size=None keeps the window's own size.
 
     After the test every app is closed, and the test fails if any Tk callback raised in it (the app's
     report_callback_exception records them; a test that provokes one on purpose clears the list).
     """
     apps = []
 
-    def make(**options):
-        root = tk.Tk(className="imgshare")
+    def make(screen=None, size="1000x680", **options):
+        display = os.environ["DISPLAY"]
+        root = tk.Tk(className="imgshare", screenName=screen or display)
+        # Tk writes the display it opened into the process's environment (Tcl's env array is the C
+        # environ): put ours back, or later roots and child processes would open the other screen
+        os.environ["DISPLAY"] = display
         app = build_app(root, **options)
-        root.geometry("1000x680+0+0")
+        root.geometry(f"{size}+0+0" if size else "+0+0")
         apps.append(app)
         pump_until(app, root.winfo_viewable, what="the window to appear")
         return app

@@ -26,7 +26,7 @@ def test_share_here_receive_in_another_app_process(make_app, key, tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["errors"] == []
-    assert report["status"] == f"Saved {out}."
+    assert report["status"] == f"Saved {out} ({original.width}x{original.height} {original.mode})."
     assert tuple(report["displayed"]) == fit_size(original.size, tuple(report["box"]))
     with Image.open(out) as saved:
         assert same_pixels(saved, original)

@@ -9,6 +9,7 @@ import time
 from PIL import Image, ImageGrab
 
 from imgshare.ipc import Receiver
+from imgshare.views.theme import LIGHT
 from tests.gui.support import CYAN, MAGENTA, ipc_objects, start_gui, stop, stripes
 
 
@@ -17,9 +18,13 @@ def xdotool(*args: str) -> str:
 
 
 def windows() -> set[str]:
-    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^imgshare$"],
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "imgshare$"],
                            capture_output=True, text=True, timeout=20).stdout
     return set(found.split())
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 def wait_for(condition, timeout: float, what: str):
@@ -91,7 +96,7 @@ def test_two_real_windows_hand_over_an_image(key, tmp_path):
     try:
         rec_window = new_window(before, receiver)
         place(rec_window, 0, 640)
-        wait_for(lambda: colour_share(grab(rec_window), (217, 217, 217)) > 0.2, 20, "the receiver to draw")
+        wait_for(lambda: colour_share(grab(rec_window), rgb(LIGHT.background)) > 0.2, 20, "the receiver to draw")
         assert colour_share(grab(rec_window), MAGENTA) == 0  # nothing shared yet: nothing shown
         sender = start_gui("--send", str(path), "--key", key)
         snd_window = new_window(before | {rec_window}, sender)

@@ -67,7 +67,7 @@ def test_every_mode_displays_and_saves_exactly(make_app, key, tmp_path, mode, ex
         from imgshare.views.receiving import suggested_name
         assert suggested_name(app.receiver.got.info, mode) == f"g-{mode}{ext}"
         out = tmp_path / f"out{ext}"
-        assert save_as(app, out) == f"Saved {out}."
+        assert save_as(app, out) == f"Saved {out} (300x200 {mode})."
         with Image.open(out) as saved:
             saved.load()
             expected = original.convert("I") if mode == "I;16" and saved.mode == "I" else original

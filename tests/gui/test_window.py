@@ -24,8 +24,8 @@ def press(app, widget, sequence):
 
 def test_title_tabs_and_keyboard(make_app, key, tmp_path):
     app = make_app(key=key)
-    assert app.root.title() == "imgshare"
-    assert app.root.minsize() == (640, 440)
+    assert app.root.title() == f"Sender, key {key!r} \u2013 imgshare"
+    assert app.root.minsize() == app.min_size and app.min_size[0] >= 600 and app.min_size[1] >= 440
     assert [app.notebook.tab(t, "text") for t in app.notebook.tabs()] == ["Sender", "Receiver"]
     assert app.notebook.select() == str(app.sender)
     press(app, app.sender.key_field.entry, "<Control-Tab>")
