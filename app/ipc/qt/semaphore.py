@@ -4,14 +4,18 @@ Value 1 is free. Every operation uses SEM_UNDO (lock.KeyLock does), so a killed 
 existing semaphore is opened with flags 0: unlike Qt's own create(), which SETVALs it back to 1, we never
 reset one, since a Qt process may be holding it. A missing one is made as Qt makes it: its key file
 (O_EXCL, 0640), semget(0600 | IPC_CREAT | IPC_EXCL), SETVAL 1; whoever made it removes it and its file
-(qsystemsemaphore_systemv.cpp cleanHandle()).
+(qsystemsemaphore_systemv.cpp cleanHandle()). A sender that takes a dead sender's key over adopts that
+duty for the semaphore it found (adopt_if_unused), so it leaves nothing behind either.
 """
 
 from __future__ import annotations
 
+import os
+
 import sysv_ipc
 
 from ..errors import AccessDeniedError, LockTimeoutError, NotSharedError
+from ..liveness import is_alive
 from ..lock import KeyLock
 from .keys import create_key_file, ftok, remove_key_file
 
@@ -23,8 +27,9 @@ class QtSemaphore:
         self.path = path
         self.key_name = key_name
         self.lock: KeyLock | None = None
-        self.created = False  # we made the semaphore: we remove it and its file
+        self.created = False  # we made (or adopted) the semaphore: we remove it and its file
         self.created_file = False  # we made the key file (Qt's Open mode removes only that)
+        self.found_last_pid = 0  # for one we opened: the last process that used it before us
 
     @property
     def open(self) -> bool:
@@ -58,9 +63,20 @@ class QtSemaphore:
                 raise AccessDeniedError(
                     f"permission denied for Qt's lock of key {self.key_name!r} (it belongs to another user)"
                 ) from None
+            else:
+                self.found_last_pid = sem.last_pid
             self.lock = KeyLock(sem, self.key_name)
             return self.lock
         raise LockTimeoutError(f"Qt's lock of key {self.key_name!r} keeps being created and removed")
+
+    def adopt_if_unused(self, dead_sender: int) -> None:
+        """Take over the removal of a semaphore whose creator, the sender dead_sender, died: unless a
+        live process other than us used it last (a Qt program still working with it)."""
+        if self.lock is None or self.created:
+            return
+        last = self.found_last_pid
+        if last in (0, os.getpid(), dead_sender) or not is_alive(last):
+            self.created = self.created_file = True
 
     def forget(self) -> None:
         """Drop a semaphore that was removed under us (its creator quit); the next ensure() opens anew."""
