@@ -55,12 +55,14 @@ class QtEnv:
                         self.sysv_keys.add(sysv)
 
     # -- Qt peers ----------------------------------------------------------------------------------
-    def start(self, *args: str, ready: str) -> subprocess.Popen:
-        """Start a long-running peer (send, hold) and wait for its ready line."""
+    def start(self, *args: str, ready: str | None) -> subprocess.Popen:
+        """Start a long-running peer (send, hold) and wait for its ready line (None: do not wait)."""
         proc = subprocess.Popen([sys.executable, str(PEER), *args], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
                                 cwd=self.tmp)
         self.procs.append(proc)
+        if ready is None:
+            return proc
         line = proc.stdout.readline()
         if not line.startswith(ready):
             proc.kill()
