@@ -1,10 +1,9 @@
 """`python -m imgshare` runs imgshare."""
 
+import signal
 import sys
 
-try:
-    from .main import main
-except KeyboardInterrupt:  # Ctrl+C while this very module loads: as quiet as main()'s own handling
-    sys.exit(130)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # held until main() handles it (main.py)
+from .main import main  # noqa: E402  (after holding Ctrl+C back)
 
 sys.exit(main())

@@ -6,7 +6,9 @@ every child started with subprocess.Popen or os.fork, and their descendants (rea
 /proc/PID/task/*/children every few milliseconds and before every look). An object is the session's
 when it was not there when the session started and its creator is one of those processes: a
 segment's creator pid (cpid); a semaphore has none, so its last user (sempid, which the creating
-SETVAL sets) stands in. Tests look at, and remove, only such objects, by id.
+SETVAL sets) stands in. pids are reused (pid_max is often 32768), so each pid is recorded with its
+start time, and a pid now running with another start time is someone else's. Tests look at, and
+remove, only such objects, by id.
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ class IpcObject(NamedTuple):
     creator: int  # shm: cpid; sem: sempid (the creator until someone else operates on it)
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
 def _semaphore_last_pid(semid: int) -> int:
-    libc = ctypes.CDLL(None, use_errno=True)
-    value = libc.semctl(ctypes.c_int(semid), ctypes.c_int(0), ctypes.c_int(_GETPID))
-    return int(value) if value >= 0 else 0
+    value = _LIBC.semctl(ctypes.c_int(semid), ctypes.c_int(0), ctypes.c_int(_GETPID))
+    return int(value) if value >= 0 else 0  # gone meanwhile
 
 
 def all_objects() -> list[IpcObject]:
@@ -57,10 +61,11 @@ class SessionProcesses:
 
     def __init__(self) -> None:
         self.root = os.getpid()
-        self.pids: set[int] = {self.root}
+        self.pids: dict[int, int] = {self.root: _start_time(self.root)}  # pid -> start time (0: unknown)
         self.excluded: set[int] = set()  # the neighbour's processes: another program's, not ours
         self.before: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
+        self._scan_lock = threading.Lock()  # one scan at a time (the pipe's reads stay whole)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._fork_read = -1
@@ -89,17 +94,22 @@ class SessionProcesses:
             self._thread.join()
 
     def add(self, pid: int) -> None:
+        started = _start_time(pid)
         with self._lock:
-            if pid not in self.excluded:
-                self.pids.add(pid)
+            if pid not in self.excluded and self.pids.get(pid) != started:
+                self.pids[pid] = started
 
     def exclude(self, pid: int) -> None:
         with self._lock:
             self.excluded.add(pid)
-            self.pids.discard(pid)
+            self.pids.pop(pid, None)
 
     def scan(self) -> None:
         """Record the descendants alive now (and forks announced since the last scan)."""
+        with self._scan_lock:
+            self._scan()
+
+    def _scan(self) -> None:
         if self._fork_read >= 0:
             try:
                 data = os.read(self._fork_read, 4096)
@@ -117,11 +127,23 @@ class SessionProcesses:
                 frontier.append(child)
 
     def owns(self, obj: IpcObject) -> bool:
-        return (obj.kind, obj.id) not in self.before and obj.creator in self.pids
+        if (obj.kind, obj.id) in self.before or obj.creator not in self.pids:
+            return False
+        recorded, now = self.pids[obj.creator], _start_time(obj.creator)
+        return not (recorded and now and now != recorded)  # else the pid now names another process
 
     def _run(self) -> None:
         while not self._stop.wait(_SCAN_PERIOD):
             self.scan()
+
+
+def _start_time(pid: int) -> int:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _children(pid: int) -> list[int]:
