@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from types import TracebackType
 
 from PIL import Image
@@ -24,7 +23,6 @@ from ..errors import ForeignSegmentError, ImageError, KeyInUseError, LockTimeout
 from ..info import Received
 from ..kernel import check_fits
 from ..keys import validate_key
-from ..lock import KeyLock
 from ..procfs import shm_row, shmid_at
 from ..receiver import when_shared
 from ..segment import Segment, remove_by_id
@@ -85,7 +83,7 @@ class QtSender:
         with self._mutex:
             self._claim()
             try:
-                lock = self._locked()
+                lock = self._sem.acquire(self.lock_timeout)
             except BaseException:
                 self._give_up_if_idle()
                 raise
@@ -157,18 +155,6 @@ class QtSender:
         if self._segment is None:
             self._sem.cleanup()
             self._unclaim()
-
-    def _locked(self) -> KeyLock:
-        deadline = time.monotonic() + self.lock_timeout
-        while True:
-            lock = self._sem.ensure(create=True)
-            try:
-                lock.acquire(max(0.0, deadline - time.monotonic()))
-                return lock
-            except NotSharedError:  # removed by its creator: Qt re-creates it and retries, so do we
-                self._sem.forget()
-                if time.monotonic() >= deadline:
-                    raise LockTimeoutError(f"Qt's lock of key {self.key!r} kept disappearing") from None
 
     def _take_key(self, size: int) -> Segment:
         """Create our segment (holding the lock), refusing a live or foreign one already there."""
@@ -306,21 +292,12 @@ class QtReceiver:
 
     def _read_stream(self, timeout: float, inspect_only: bool = False) -> tuple[bytes, int, dict[str, int]]:
         """Qt's attach + lock + copy + unlock + detach; returns (stream, System V key, /proc row)."""
-        deadline = time.monotonic() + max(0.0, timeout)
         sysv = ftok(self.paths.shm_file)
         if sysv is None or shmid_at(sysv) is None:
             raise NotSharedError(f"nothing is shared under the Qt key {self.key!r}")
         sem = QtSemaphore(self.paths.sem_file, self.key)
         try:
-            while True:
-                lock = sem.ensure(create=True)  # Qt's attach() opens it in Open mode: made if missing
-                try:
-                    lock.acquire(max(0.0, deadline - time.monotonic()))
-                    break
-                except NotSharedError:  # its creator removed it while we waited: as Qt, open anew
-                    sem.forget()
-                    if time.monotonic() >= deadline:
-                        raise LockTimeoutError(f"Qt's lock of key {self.key!r} kept disappearing") from None
+            lock = sem.acquire(timeout)  # Qt's attach() opens it in Open mode: made if missing
             try:
                 return self._copy_and_detach(sysv, inspect_only)
             finally:

@@ -11,6 +11,7 @@ duty for the semaphore it found (adopt_if_unused), so it leaves nothing behind e
 from __future__ import annotations
 
 import os
+import time
 
 import sysv_ipc
 
@@ -68,6 +69,20 @@ class QtSemaphore:
             self.lock = KeyLock(sem, self.key_name)
             return self.lock
         raise LockTimeoutError(f"Qt's lock of key {self.key_name!r} keeps being created and removed")
+
+    def acquire(self, timeout: float) -> KeyLock:
+        """Open (or create) the semaphore and take the lock within timeout seconds. If its creator
+        removes it while we wait, open it anew and go on waiting, as Qt does (EIDRM: re-create, retry)."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            lock = self.ensure(create=True)
+            try:
+                lock.acquire(max(0.0, deadline - time.monotonic()))
+                return lock
+            except NotSharedError:
+                self.forget()
+                if time.monotonic() >= deadline:
+                    raise LockTimeoutError(f"Qt's lock of key {self.key_name!r} kept disappearing") from None
 
     def adopt_if_unused(self, dead_sender: int) -> None:
         """Take over the removal of a semaphore whose creator, the sender dead_sender, died: unless a
