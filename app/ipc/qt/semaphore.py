@@ -32,10 +32,6 @@ class QtSemaphore:
         self.created_file = False  # we made the key file (Qt's Open mode removes only that)
         self.found_last_pid = 0  # for one we opened: the last process that used it before us
 
-    @property
-    def open(self) -> bool:
-        return self.lock is not None
-
     def ensure(self, create: bool = True) -> KeyLock:
         """Open the semaphore, creating it (and its key file) as Qt does if it is missing and create is set."""
         if self.lock is not None:
