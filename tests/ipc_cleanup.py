@@ -5,10 +5,11 @@ the same user may use any key. So the session records its processes (SESSION): t
 every child started with subprocess.Popen or os.fork, and their descendants (read from
 /proc/PID/task/*/children every few milliseconds and before every look). An object is the session's
 when it was not there when the session started and its creator is one of those processes: a
-segment's creator pid (cpid); a semaphore has none, so its last user (sempid, which the creating
-SETVAL sets) stands in. pids are reused (pid_max is often 32768), so each pid is recorded with its
-start time, and a pid now running with another start time is someone else's. Tests look at, and
-remove, only such objects, by id.
+segment's creator pid (cpid); a semaphore has none, so its last user (sempid) when it is first seen
+(every few milliseconds, and before every look) stands in: the creating SETVAL sets it, and a later
+user (a test listing another program's share) does not change what was noted. pids are reused
+(pid_max is often 32768), so each pid is recorded with its start time, and a pid now running with
+another start time is someone else's. Tests look at, and remove, only such objects, by id.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class IpcObject(NamedTuple):
     kind: str  # "shm" | "sem"
     id: int
     key: int
-    creator: int  # shm: cpid; sem: sempid (the creator until someone else operates on it)
+    creator: int  # shm: cpid; sem: sempid when first seen (see first_seen_sempid)
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
@@ -44,15 +45,22 @@ def _semaphore_last_pid(semid: int) -> int:
     return int(value) if value >= 0 else 0  # gone meanwhile
 
 
+_FIRST_SEEN: dict[tuple[int, int], int] = {}  # (semid, key) -> sempid when first seen: its creator
+_FIRST_SEEN_LOCK = threading.Lock()
+
+
 def all_objects() -> list[IpcObject]:
     """Every segment and semaphore on the machine (as /proc/sysvipc shows them)."""
     found = [IpcObject("shm", row["shmid"], row["key"], row.get("cpid", 0)) for row in shm_rows()]
     with open("/proc/sysvipc/sem") as f:
         names = f.readline().split()
-        for line in f:
-            row = dict(zip(names, line.split(), strict=False))
-            semid = int(row["semid"])
-            found.append(IpcObject("sem", semid, int(row["key"]), _semaphore_last_pid(semid)))
+        rows = [dict(zip(names, line.split(), strict=False)) for line in f]
+    with _FIRST_SEEN_LOCK:
+        for row in rows:
+            semid, key = int(row["semid"]), int(row["key"])
+            if (semid, key) not in _FIRST_SEEN:
+                _FIRST_SEEN[(semid, key)] = _semaphore_last_pid(semid)
+            found.append(IpcObject("sem", semid, key, _FIRST_SEEN[(semid, key)]))
     return found
 
 
@@ -135,6 +143,7 @@ class SessionProcesses:
     def _run(self) -> None:
         while not self._stop.wait(_SCAN_PERIOD):
             self.scan()
+            all_objects()  # note each new semaphore's first user while it is still its creator
 
 
 def _start_time(pid: int) -> int:
