@@ -4,6 +4,7 @@ end of the session, and helpers to run the CLI as a real separate process."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,16 +36,20 @@ def key(new_key):
     return new_key()
 
 
-def _temp_entries() -> set[str]:
-    tmp = Path(tempfile.gettempdir())
-    return {p.name for p in tmp.iterdir() if p.name.startswith(("imgshare", "_MEI"))}
+def _temp_entries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(("imgshare", "_MEI")))
 
 
 def pytest_sessionstart(session):
-    """Start the neighbour (another program's shares), then record every process the suite starts."""
+    """Start the neighbour (another program's shares), then record every process the suite starts,
+    and give the suite a temporary folder of its own: what its processes leave there is theirs (the
+    machine's /tmp also holds other programs' `_MEI*` and `imgshare*` entries)."""
     session.config._imgshare_neighbour = Neighbour.start()
     SESSION.start()
-    session.config._imgshare_tmp_before = _temp_entries()
+    folder = Path(tempfile.mkdtemp(prefix="imgshare-test-session-"))
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = str(folder)
+    session.config._imgshare_tmp = folder
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -52,7 +57,8 @@ def pytest_sessionfinish(session, exitstatus):
     and the neighbour must have run untouched the whole time."""
     removed_by_fixtures = _ALL_KEYS.cleanup()  # keys whose test failed before its own cleanup
     leaked = sorted((o.kind, o.id, o.key, o.creator) for o in own_objects())
-    new_tmp = sorted(_temp_entries() - session.config._imgshare_tmp_before)
+    session_tmp = session.config._imgshare_tmp
+    new_tmp = _temp_entries(session_tmp)
     neighbour = session.config._imgshare_neighbour
     problems = neighbour.check()
     session.config._imgshare_neighbour_summary = neighbour.summary()
@@ -67,6 +73,10 @@ def pytest_sessionfinish(session, exitstatus):
     if problems:
         session.config._imgshare_neighbour_problems = problems
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if session.exitstatus == pytest.ExitCode.OK:
+        shutil.rmtree(session_tmp, ignore_errors=True)  # else kept for a look (the summary names it)
+    else:
+        session.config._imgshare_kept_tmp = session_tmp
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -75,6 +85,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(summary)
     for problem in getattr(config, "_imgshare_neighbour_problems", []):
         terminalreporter.write_line(f"NEIGHBOUR CHECK FAILED: {problem}", red=True)
+    kept = getattr(config, "_imgshare_kept_tmp", None)
+    if kept:
+        terminalreporter.write_line(f"the session's temporary folder is kept: {kept}")
     leaks = getattr(config, "_imgshare_leaks", None)
     if leaks:
         leaked, new_tmp, removed = leaks

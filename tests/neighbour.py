@@ -79,7 +79,7 @@ class Neighbour:
 
     def objects(self) -> tuple[int, int]:
         """(imgshare objects at the sender's key, Qt objects at the Qt sharer's key file)."""
-        qt_sysv = ftok(QtKey.of(self.qt_key, tempfile.gettempdir()).shm_file)
+        qt_sysv = ftok(QtKey.of(self.qt_key, "/tmp").shm_file)  # TMPDIR unset: Qt's /tmp
         everything = all_objects()
         return (sum(o.key == sysv_key(self.key) for o in everything),
                 sum(qt_sysv is not None and o.key == qt_sysv for o in everything))
