@@ -39,7 +39,7 @@ class Neighbour:
     qt_key: str
     folder: Path
     procs: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    at_start: set[tuple[str, int]] = field(default_factory=set)  # its objects once it runs
 
     @classmethod
     def start(cls) -> Neighbour:
@@ -58,6 +58,9 @@ class Neighbour:
         me._wait_line("qt sharer", "shared")
         me._spawn("follower", [*imgshare, "receive", "--follow", "--key", me.key, "-o", str(folder / "follow")],
                   env, quiet=True)
+        me.at_start = me.objects()
+        if len(me.at_start) < 3:
+            raise RuntimeError(f"the neighbour's shares are not all there: {sorted(me.at_start)}")
         return me
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str], quiet: bool = False) -> None:
@@ -77,22 +80,19 @@ class Neighbour:
             log = (self.folder / f"{name.replace(' ', '-')}.log").read_text()
             raise RuntimeError(f"the neighbour's {name} did not start: {line!r} {log}")
 
-    def objects(self) -> tuple[int, int]:
-        """(imgshare objects at the sender's key, Qt objects at the Qt sharer's key file)."""
-        qt_sysv = ftok(QtKey.of(self.qt_key, "/tmp").shm_file)  # TMPDIR unset: Qt's /tmp
-        everything = all_objects()
-        return (sum(o.key == sysv_key(self.key) for o in everything),
-                sum(qt_sysv is not None and o.key == qt_sysv for o in everything))
+    def objects(self) -> set[tuple[str, int]]:
+        """Its segments and semaphores: at the sender's key, and at the Qt sharer's two key files."""
+        paths = QtKey.of(self.qt_key, "/tmp")  # TMPDIR unset: Qt's /tmp
+        keys = {sysv_key(self.key), ftok(paths.shm_file), ftok(paths.sem_file)} - {None}
+        return {(o.kind, o.id) for o in all_objects() if o.key in keys}
 
     def check(self) -> list[str]:
         """What went wrong for the neighbour during the run (nothing, if no test touched it)."""
         problems = [f"the neighbour's {name} stopped during the run (exit {proc.returncode})"
                     for name, proc in self.procs.items() if proc.poll() is not None]
-        own, qt = self.objects()
-        if own < 2:
-            problems.append(f"the neighbour's share {self.key!r} lost its segment or lock ({own} objects left)")
-        if qt < 1:
-            problems.append(f"the neighbour's Qt share {self.qt_key!r} lost its segment")
+        missing = self.at_start - self.objects()
+        if missing:
+            problems.append(f"the neighbour's objects {sorted(missing)} were removed during the run")
         deadline = time.monotonic() + 5 * FRAME_MS / 1000
         while len(self.received()) < 2 and time.monotonic() < deadline:
             time.sleep(FRAME_MS / 1000)
