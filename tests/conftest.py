@@ -47,6 +47,7 @@ def pytest_sessionstart(session):
     session.config._imgshare_neighbour = Neighbour.start()
     SESSION.start()
     folder = Path(tempfile.mkdtemp(prefix="imgshare-test-session-"))
+    folder.chmod(0o755)  # as /tmp lets them, other users' processes of the tests may look inside
     os.environ["TMPDIR"] = str(folder)
     tempfile.tempdir = str(folder)
     session.config._imgshare_tmp = folder
