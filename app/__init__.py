@@ -9,11 +9,16 @@ re-exported here, loaded on first use so that `imgshare --version` stays cheap:
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# typing.TYPE_CHECKING without importing typing (slow to import): every millisecond before main() runs
+# is one in which a Ctrl+C would end in Python's traceback instead of imgshare's quiet exit 130.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"  # the one place the version is written; pyproject.toml reads it from here
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .ipc import *  # noqa: F403
 
 _FROM_IPC = ("AccessDeniedError", "CorruptSegmentError", "ForeignSegmentError", "ImageError",

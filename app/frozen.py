@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+from types import TracebackType
 
 _prepared = threading.Event()  # prepare() may run from the frozen entry script and from main()
 
@@ -48,12 +49,13 @@ def _log_uncaught_errors() -> None:
         except Exception:  # logging must never hide the original error
             pass
 
-    def hook(kind, exc, tb):
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         log(exc, "uncaught")
         previous_hook(kind, exc, tb)
 
-    def thread_hook(args):
-        log(args.exc_value, f"uncaught in thread {args.thread.name if args.thread else '?'}")
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            log(args.exc_value, f"uncaught in thread {args.thread.name if args.thread else '?'}")
         previous_thread_hook(args)
 
     sys.excepthook, threading.excepthook = hook, thread_hook
@@ -77,7 +79,7 @@ def _stop_with_launcher() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
     except (OSError, AttributeError):
         return
-    atexit.register(_remove_bundle_if_orphaned, launcher, sys._MEIPASS)
+    atexit.register(_remove_bundle_if_orphaned, launcher, getattr(sys, "_MEIPASS", ""))
     if os.getppid() != launcher:  # the launcher died before prctl took effect
         os.kill(os.getpid(), signal.SIGTERM)
 

@@ -14,13 +14,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import sysv_ipc
 from PIL import Image
 
 from . import __version__
 from .ipc import Sender, sysv_key
 from .ipc.modes import CARRIED_MODES
+from .ipc.procfs import shmid_at
 
 SIZE = (37, 23)  # not a power of two, and odd, so row padding and stride bugs show
 _BYTES_PER_PIXEL = {"1": 1 / 8, "L": 1, "LA": 2, "P": 1, "RGB": 3, "RGBA": 4, "I;16": 2, "I": 4}
@@ -122,14 +125,15 @@ def check_tk_window() -> str:
 
 
 def _leftovers(sysv: int) -> list[str]:
+    """The segment and the semaphore still at a System V key, as "shm ID" / "sem ID"."""
     found = []
-    for kind, column in (("shm", "shmid"), ("sem", "semid")):
-        with open(f"/proc/sysvipc/{kind}") as f:
-            names = f.readline().split()
-            for line in f:
-                row = dict(zip(names, line.split(), strict=False))
-                if int(row["key"]) == sysv:
-                    found.append(f"{kind} {row[column]}")
+    shmid = shmid_at(sysv)
+    if shmid is not None:
+        found.append(f"shm {shmid}")
+    try:
+        found.append(f"sem {sysv_ipc.Semaphore(sysv).id}")
+    except sysv_ipc.ExistentialError:
+        pass
     return found
 
 
@@ -137,7 +141,7 @@ def run_self_test() -> int:
     """Run every check, print `ok  `/`FAIL`/`skip` and a name per line; 0 when nothing failed."""
     failures = 0
 
-    def report(name: str, check, *args) -> None:
+    def report(name: str, check: Callable[..., str], *args: object) -> None:
         nonlocal failures
         try:
             detail = check(*args)

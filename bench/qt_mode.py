@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from imgshare.ipc import Sender  # noqa: E402
+from imgshare.ipc import ImageSender, Sender  # noqa: E402
 from imgshare.ipc.qt import QtSender  # noqa: E402
 from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
 
@@ -56,21 +56,24 @@ def photo_like(size: tuple[int, int], mode: str) -> Image.Image:
 
 
 class Child:
-    def __init__(self, env: dict):
+    def __init__(self, env: dict[str, str]):
         self.proc = subprocess.Popen([sys.executable, "-c", CHILD], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
 
     def receive(self, kind: str, key: str) -> float:
-        self.proc.stdin.write(f"{kind} {key}\n")
-        self.proc.stdin.flush()
-        return int(self.proc.stdout.readline()) / 1e9
+        self.stdin.write(f"{kind} {key}\n")
+        self.stdin.flush()
+        return int(self.stdout.readline()) / 1e9
 
     def close(self) -> None:
-        self.proc.stdin.close()
+        self.stdin.close()
         self.proc.wait()
 
 
-def run(sender, kind: str, key: str, image: Image.Image, child: Child, repeat: int):
+def run(sender: ImageSender, kind: str, key: str, image: Image.Image, child: Child,
+        repeat: int) -> tuple[float, float]:
     shares, receives = [], []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -87,7 +90,8 @@ def main() -> None:
     parser.add_argument("--mode", default="RGBA", choices=("RGB", "RGBA"))
     parser.add_argument("--levels", default="1,6", help="zlib levels for Qt mode (imgshare uses 1)")
     args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
+    width, height = (int(v) for v in args.size.split("x"))
+    size = (width, height)
     image = photo_like(size, args.mode)
     image.load()
     folder = tempfile.mkdtemp(prefix="qtbench-")  # Qt's key files go here, not into /tmp

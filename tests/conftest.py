@@ -4,6 +4,7 @@ end of the session, and helpers to run the CLI as a real separate process."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.ipc_cleanup import KeyFactory
+from tests.ipc_cleanup import SESSION, KeyFactory, own_objects, remove
+from tests.neighbour import Neighbour
 
 ROOT = Path(__file__).resolve().parent.parent
 _ALL_KEYS = KeyFactory()
@@ -21,7 +23,7 @@ _ALL_KEYS = KeyFactory()
 
 @pytest.fixture
 def new_key():
-    """Call new_key() for a fresh random key; its segment and semaphore are removed after the test."""
+    """Call new_key() for a fresh random key; the test's own objects at it are removed afterwards."""
     factory = KeyFactory()
     yield factory
     _ALL_KEYS.keys.extend(factory.keys)
@@ -34,45 +36,66 @@ def key(new_key):
     return new_key()
 
 
-def _ipc_objects() -> set[tuple[str, int]]:
-    found = set()
-    for kind, path, column in (("shm", "/proc/sysvipc/shm", "shmid"), ("sem", "/proc/sysvipc/sem", "semid")):
-        with open(path) as f:
-            names = f.readline().split()
-            found |= {(kind, int(dict(zip(names, line.split(), strict=False))[column])) for line in f}
-    return found
-
-
-def _temp_entries() -> set[str]:
-    tmp = Path(tempfile.gettempdir())
-    return {p.name for p in tmp.iterdir() if p.name.startswith(("imgshare", "_MEI"))}
+def _temp_entries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(("imgshare", "_MEI")))
 
 
 def pytest_sessionstart(session):
-    session.config._imgshare_before = (_ipc_objects(), _temp_entries())
+    """Start the neighbour (another program's shares), then record every process the suite starts,
+    and give the suite a temporary folder of its own: what its processes leave there is theirs (the
+    machine's /tmp also holds other programs' `_MEI*` and `imgshare*` entries)."""
+    session.config._imgshare_neighbour = Neighbour.start()
+    SESSION.start()
+    folder = Path(tempfile.mkdtemp(prefix="imgshare-test-session-"))
+    folder.chmod(0o755)  # as /tmp lets them, other users' processes of the tests may look inside
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = str(folder)
+    session.config._imgshare_tmp = folder
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """The leak check: nothing the suite made may remain (IPC objects, temporary folders)."""
+    """The leak check: nothing the suite's processes made may remain (IPC objects, temporary folders);
+    and the neighbour must have run untouched the whole time."""
     removed_by_fixtures = _ALL_KEYS.cleanup()  # keys whose test failed before its own cleanup
-    ipc_before, tmp_before = session.config._imgshare_before
-    new_ipc = sorted(_ipc_objects() - ipc_before)
-    new_tmp = sorted(_temp_entries() - tmp_before)
-    if new_ipc or new_tmp:
-        session.config._imgshare_leaks = (new_ipc, new_tmp, removed_by_fixtures)
-        # Another run of the suite on the same machine and user makes objects too; a developer doing
-        # that may set IMGSHARE_LEAK_CHECK=warn. CI runs alone and keeps the check strict.
-        if os.environ.get("IMGSHARE_LEAK_CHECK", "fail") != "warn":
+    leaked = sorted((o.kind, o.id, o.key, o.creator) for o in own_objects())
+    session_tmp = session.config._imgshare_tmp
+    new_tmp = _temp_entries(session_tmp)
+    neighbour = session.config._imgshare_neighbour
+    problems = neighbour.check()
+    session.config._imgshare_neighbour_summary = neighbour.summary()
+    neighbour.stop()
+    remove(own_objects())  # the run fails below; leave the machine clean anyway
+    SESSION.stop()
+    strict = os.environ.get("IMGSHARE_LEAK_CHECK", "fail") != "warn"
+    if leaked or new_tmp:
+        session.config._imgshare_leaks = (leaked, new_tmp, removed_by_fixtures)
+        if strict:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if problems:
+        session.config._imgshare_neighbour_problems = problems
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if session.exitstatus == pytest.ExitCode.OK:
+        shutil.rmtree(session_tmp, ignore_errors=True)  # else kept for a look (the summary names it)
+    else:
+        session.config._imgshare_kept_tmp = session_tmp
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    summary = getattr(config, "_imgshare_neighbour_summary", None)
+    if summary:
+        terminalreporter.write_line(summary)
+    for problem in getattr(config, "_imgshare_neighbour_problems", []):
+        terminalreporter.write_line(f"NEIGHBOUR CHECK FAILED: {problem}", red=True)
+    kept = getattr(config, "_imgshare_kept_tmp", None)
+    if kept:
+        terminalreporter.write_line(f"the session's temporary folder is kept: {kept}")
     leaks = getattr(config, "_imgshare_leaks", None)
     if leaks:
-        new_ipc, new_tmp, removed = leaks
+        leaked, new_tmp, removed = leaks
         terminalreporter.write_line(
-            f"LEAK CHECK FAILED: IPC objects made during the run and still present: {new_ipc}; "
-            f"temporary entries: {new_tmp} (objects at test keys removed at the end: {removed})", red=True)
+            f"LEAK CHECK FAILED: IPC objects the suite's processes made and left (kind, id, key, creator): "
+            f"{leaked}; temporary entries: {new_tmp} (objects at test keys removed at the end: {removed})",
+            red=True)
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str = "the condition",

@@ -1,17 +1,182 @@
-"""Fresh random keys for tests, and removal by id of every IPC object made under them.
+"""Which System V objects the test session made, and removal by id of those only.
 
-A test asks for keys from KeyFactory; afterwards remove_objects_at() removes whatever segment or
-semaphore exists at those keys' System V integers. The keys are random, so anything found there was
-made by the test. Nothing else is ever removed.
+Random keys alone prove nothing: Qt's ftok keys keep only part of an inode, and another program of
+the same user may use any key. So the session records its processes (SESSION): the pytest process,
+every child started with subprocess.Popen or os.fork, and their descendants (read from
+/proc/PID/task/*/children every few milliseconds and before every look). An object is the session's
+when it was not there when the session started and its creator is one of those processes: a
+segment's creator pid (cpid); a semaphore has none, so its last user (sempid) when it is first seen
+(every few milliseconds, and before every look) stands in: the creating SETVAL sets it, and a later
+user (a test listing another program's share) does not change what was noted. pids are reused
+(pid_max is often 32768), so each pid is recorded with its start time, and a pid now running with
+another start time is someone else's. Tests look at, and remove, only such objects, by id.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import secrets
+import subprocess
+import threading
+from typing import Any, NamedTuple
 
 import sysv_ipc
 
 from imgshare.ipc.keys import borrow_sysv_key, sysv_key, wake_sysv_key
+from imgshare.ipc.procfs import shm_rows
+
+_GETPID = 11  # semctl command: the pid of the last operation on a semaphore (linux/sem.h)
+_SCAN_PERIOD = 0.005
+
+
+class IpcObject(NamedTuple):
+    kind: str  # "shm" | "sem"
+    id: int
+    key: int
+    creator: int  # shm: cpid; sem: sempid when first seen (see first_seen_sempid)
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _semaphore_last_pid(semid: int) -> int:
+    value = _LIBC.semctl(ctypes.c_int(semid), ctypes.c_int(0), ctypes.c_int(_GETPID))
+    return int(value) if value >= 0 else 0  # gone meanwhile
+
+
+_FIRST_SEEN: dict[tuple[int, int], int] = {}  # (semid, key) -> sempid when first seen: its creator
+_FIRST_SEEN_LOCK = threading.Lock()
+
+
+def all_objects() -> list[IpcObject]:
+    """Every segment and semaphore on the machine (as /proc/sysvipc shows them)."""
+    found = [IpcObject("shm", row["shmid"], row["key"], row.get("cpid", 0)) for row in shm_rows()]
+    with open("/proc/sysvipc/sem") as f:
+        names = f.readline().split()
+        rows = [dict(zip(names, line.split(), strict=False)) for line in f]
+    with _FIRST_SEEN_LOCK:
+        for row in rows:
+            semid, key = int(row["semid"]), int(row["key"])
+            if (semid, key) not in _FIRST_SEEN:
+                _FIRST_SEEN[(semid, key)] = _semaphore_last_pid(semid)
+            found.append(IpcObject("sem", semid, key, _FIRST_SEEN[(semid, key)]))
+    return found
+
+
+class SessionProcesses:
+    """The pids of this test session's processes, recorded as they start (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.root = os.getpid()
+        self.pids: dict[int, int] = {self.root: _start_time(self.root)}  # pid -> start time (0: unknown)
+        self.excluded: set[int] = set()  # the neighbour's processes: another program's, not ours
+        self.before: set[tuple[str, int]] = set()
+        self._lock = threading.Lock()
+        self._scan_lock = threading.Lock()  # one scan at a time (the pipe's reads stay whole)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._fork_read = -1
+
+    def start(self) -> None:
+        """Snapshot the objects already there, then record every process the session starts."""
+        self.before = {(o.kind, o.id) for o in all_objects()}
+        original_init = subprocess.Popen.__init__
+        session = self
+
+        def recording_init(popen: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
+            original_init(popen, *args, **kwargs)
+            session.add(popen.pid)
+        subprocess.Popen.__init__ = recording_init  # type: ignore[method-assign]
+        read, write = os.pipe()
+        self._fork_read = read
+        # A forked child names itself through the pipe at once, before it can make anything.
+        os.register_at_fork(after_in_child=lambda: os.write(write, os.getpid().to_bytes(4, "little")))
+        os.set_blocking(read, False)
+        self._thread = threading.Thread(target=self._run, name="session-processes", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def add(self, pid: int) -> None:
+        started = _start_time(pid)
+        with self._lock:
+            if pid not in self.excluded and self.pids.get(pid) != started:
+                self.pids[pid] = started
+
+    def exclude(self, pid: int) -> None:
+        with self._lock:
+            self.excluded.add(pid)
+            self.pids.pop(pid, None)
+
+    def scan(self) -> None:
+        """Record the descendants alive now (and forks announced since the last scan)."""
+        with self._scan_lock:
+            self._scan()
+
+    def _scan(self) -> None:
+        if self._fork_read >= 0:
+            try:
+                data = os.read(self._fork_read, 4096)
+            except BlockingIOError:
+                data = b""
+            for i in range(0, len(data) - 3, 4):
+                self.add(int.from_bytes(data[i:i + 4], "little"))
+        frontier = [self.root]
+        while frontier:
+            pid = frontier.pop()
+            for child in _children(pid):
+                if child in self.excluded:
+                    continue
+                self.add(child)
+                frontier.append(child)
+
+    def owns(self, obj: IpcObject) -> bool:
+        if (obj.kind, obj.id) in self.before or obj.creator not in self.pids:
+            return False
+        recorded, now = self.pids[obj.creator], _start_time(obj.creator)
+        return not (recorded and now and now != recorded)  # else the pid now names another process
+
+    def _run(self) -> None:
+        while not self._stop.wait(_SCAN_PERIOD):
+            self.scan()
+            all_objects()  # note each new semaphore's first user while it is still its creator
+
+
+def _start_time(pid: int) -> int:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found.extend(int(p) for p in f.read().split())
+        except OSError:
+            pass
+    return found
+
+
+SESSION = SessionProcesses()
+
+
+def own_objects() -> list[IpcObject]:
+    """The objects this session's processes made that still exist."""
+    SESSION.scan()
+    return [o for o in all_objects() if SESSION.owns(o)]
 
 
 def fresh_key(prefix: str = "test") -> str:
@@ -19,46 +184,42 @@ def fresh_key(prefix: str = "test") -> str:
 
 
 def objects_at(sysv: int) -> list[tuple[str, int]]:
-    """('shm' | 'sem', id) of the objects at a System V key, read from /proc/sysvipc."""
-    found = []
-    for kind, path in (("shm", "/proc/sysvipc/shm"), ("sem", "/proc/sysvipc/sem")):
-        with open(path) as f:
-            names = f.readline().split()
-            for line in f:
-                row = dict(zip(names, line.split(), strict=False))
-                if int(row["key"]) == sysv:
-                    found.append((kind, int(row["shmid" if kind == "shm" else "semid"])))
-    return found
+    """('shm' | 'sem', id) of the session's own objects at a System V key."""
+    return [(o.kind, o.id) for o in own_objects() if o.key == sysv]
+
+
+def remove(objects: list[IpcObject]) -> list[tuple[str, int]]:
+    """Remove these objects by id (each checked again to be the session's); returns what went."""
+    removed = []
+    for obj in objects:
+        if not SESSION.owns(obj):
+            continue
+        try:
+            if obj.kind == "shm":
+                sysv_ipc.remove_shared_memory(obj.id)
+            else:
+                sysv_ipc.remove_semaphore(obj.id)
+        except sysv_ipc.ExistentialError:
+            continue
+        removed.append((obj.kind, obj.id))
+    return removed
 
 
 def remove_objects_at(sysv: int) -> list[tuple[str, int]]:
-    """Remove, by id, the segment and semaphore at sysv; returns what was removed."""
-    removed = objects_at(sysv)
-    for kind, ident in removed:
-        try:
-            if kind == "shm":
-                sysv_ipc.remove_shared_memory(ident)
-            else:
-                sysv_ipc.remove_semaphore(ident)
-        except sysv_ipc.ExistentialError:
-            pass
-    return removed
+    """Remove, by id, the session's own segment and semaphore at sysv; returns what was removed."""
+    return remove([o for o in own_objects() if o.key == sysv])
 
 
 class KeyFactory:
     """Hands out fresh keys and remembers them for cleanup."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.keys: list[str] = []
 
     def __call__(self, prefix: str = "test") -> str:
         key = fresh_key(prefix)
         self.keys.append(key)
         return key
-
-    def leftovers(self) -> list[tuple[str, str, int]]:
-        return [(key, kind, ident) for key in self.keys for sysv in all_sysv_keys(key)
-                for kind, ident in objects_at(sysv)]
 
     def cleanup(self) -> list[tuple[str, str, int]]:
         return [(key, kind, ident) for key in self.keys for sysv in all_sysv_keys(key)
@@ -72,5 +233,6 @@ def all_sysv_keys(key: str) -> tuple[int, int, int]:
 
 
 def objects_of(key: str) -> list[tuple[str, int]]:
-    """Every IPC object imgshare made for key, as ('shm' | 'sem', id)."""
-    return [obj for sysv in all_sysv_keys(key) for obj in objects_at(sysv)]
+    """Every IPC object the session's processes made for key, as ('shm' | 'sem', id)."""
+    keys = set(all_sysv_keys(key))
+    return [(o.kind, o.id) for o in own_objects() if o.key in keys]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until
 
 BINARY = ROOT / "dist" / "imgshare"
 BUILD_INPUTS = (ROOT / "app", ROOT / "packaging", ROOT / "pyproject.toml")
@@ -81,9 +81,11 @@ def xvfb():
             continue
         server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # Ours, and answering: its 1280x800 screen tells it apart from any other server.
-        if wait_for(lambda s=server, d=display: s.poll() is not None or _screen_size(d) == "1280 800", 15) \
-                and server.poll() is None:
+        # Ours, and answering: its 1280x800 screen tells it apart from any other server. If it exits
+        # instead (the number was taken after all), try another.
+        wait_until(lambda s=server, d=display: s.poll() is not None or _screen_size(d) == "1280 800", 15,
+                   what=f"Xvfb {display} to answer or exit")
+        if server.poll() is None:
             break
         server.kill()
         server.wait()
@@ -98,14 +100,3 @@ def _screen_size(display: str) -> str:
     done = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, text=True,
                           env=dict(os.environ, DISPLAY=display), timeout=10)
     return done.stdout.strip()
-
-
-def wait_for(condition, timeout: float = 15.0, step: float = 0.05):
-    """Poll condition() until it returns something truthy (returned) or the deadline passes (None)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    return None

@@ -12,9 +12,9 @@ import sysv_ipc
 from PIL import Image
 
 from imgshare.ipc import sysv_key
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until
 from tests.ipc_cleanup import objects_at
-from tests.packaging.conftest import program, run, wait_for
+from tests.packaging.conftest import program, run
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -118,8 +118,8 @@ def test_killed_launcher_still_stops_sharing_and_leaves_no_mei_folder(binary, ke
     assert len(children) == 1
     sender.kill()  # SIGKILL: the launcher cannot forward anything or clean up
     sender.wait(20)
-    assert wait_for(lambda: objects_at(sysv_key(key)) == [], timeout=20), objects_at(sysv_key(key))
-    assert wait_for(lambda: _mei_dirs(private_tmp) == [], timeout=20), _mei_dirs(private_tmp)
+    wait_until(lambda: objects_at(sysv_key(key)) == [], timeout=20, what="the killed sender's objects to go")
+    wait_until(lambda: _mei_dirs(private_tmp) == [], timeout=20, what="the unpacked _MEI folder to go")
 
 
 def test_runs_with_stdout_and_stderr_closed(binary):
@@ -145,7 +145,9 @@ def test_sigterm_to_the_frozen_gui_stops_sharing_and_leaves_no_mei_folder(binary
                            env=dict(os.environ, DISPLAY=xvfb, TMPDIR=str(private_tmp),
                                     XDG_STATE_HOME=str(tmp_path)))
     try:
-        assert wait_for(lambda: len(objects_at(sysv_key(key))) == 2, timeout=30), gui.poll()
+        wait_until(lambda: gui.poll() is not None or len(objects_at(sysv_key(key))) == 2, timeout=30,
+                   what="the window to share")
+        assert gui.poll() is None, gui.stderr.read() if gui.stderr else ""
         gui.send_signal(signal.SIGTERM)
         assert gui.wait(20) in (0, -signal.SIGTERM, 128 + signal.SIGTERM), gui.stderr.read()
     finally:

@@ -4,6 +4,7 @@ manifest documents: the exact pixels of the reference, or the documented error a
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -60,7 +61,41 @@ def check_case(binary, case: dict, folder, key: str, out_dir) -> str:
     if "converted_from" in case and f"(converted from {case['converted_from']})" not in received.stdout:
         return f"receive does not say it was converted: {received.stdout.strip()}"
     with Image.open(folder / case["reference"]) as expected, Image.open(out) as got:
-        return difference(expected, got)
+        problem = difference(expected, got)
+    if problem or "played" not in case:
+        return problem
+    return check_playing(binary, case["played"], source, f"{key}-played", out_dir)
+
+
+def check_playing(binary, played: dict, source, key: str, out_dir) -> str:
+    """Playing the animation shares each frame in the documented mode, exactly one of its references."""
+    player = subprocess.Popen([str(binary), "send", str(source), "--key", key], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        if "serving" not in (player.stdout.readline() if player.stdout else ""):
+            return f"send did not start playing: {player.stderr.read() if player.stderr else ''}"
+        frames_dir = out_dir / f"{key}-frames"
+        followed = run([str(binary)], "receive", "--follow", "--count", "4", "--key", key, "-o", str(frames_dir),
+                       timeout=60)
+        if followed.returncode != 0:
+            return f"receive --follow exit {followed.returncode}: {followed.stderr.strip()}"
+    finally:
+        player.send_signal(signal.SIGTERM)
+        player.communicate(timeout=20)
+    references = []
+    for name in played["frames"]:
+        with Image.open(source.parent / name) as reference:
+            references.append(reference.copy())
+    seen = set()
+    for path in sorted(frames_dir.iterdir()):
+        with Image.open(path) as got:
+            if got.mode != played["mode"]:
+                return f"a played frame is {got.mode}, documented {played['mode']}"
+            matches = [i for i, reference in enumerate(references) if not difference(reference, got)]
+        if not matches:
+            return f"played frame {path.name} is none of the documented frames"
+        seen.update(matches)
+    return "" if len(seen) >= 2 else f"only frame(s) {sorted(seen)} were played"
 
 
 def test_every_qa_image_gives_its_documented_result(binary, qa_images, new_key, tmp_path):

@@ -1,5 +1,6 @@
 """Fixtures for the tests against real Qt: a private TMPDIR, a random key, Qt peers in their own
-processes, and removal by id of every IPC object at the ftok keys the test's key files had."""
+processes, and removal by id of the IPC objects the test's processes made at the ftok keys its key
+files had (an ftok key keeps only part of an inode: another program's object may sit at one)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ import secrets
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from imgshare.ipc.qt.keys import QtKey, ftok
-from tests.ipc_cleanup import objects_at, remove_objects_at
+from tests.ipc_cleanup import own_objects, remove
 
 PEER = Path(__file__).with_name("qt_peer.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,27 +40,29 @@ class QtEnv:
 
     def _watch(self) -> None:
         """Record the ftok key of every Qt key file while it exists (objects outlive files briefly)."""
-        while not self._stop.is_set():
+        while not self._stop.wait(0.002):
             self.note()
-            time.sleep(0.002)
 
     def note(self) -> None:
-        for name in os.listdir(self.tmp):
-            if name.startswith("qipc_"):
-                try:
-                    sysv = ftok(str(self.tmp / name))
-                except OSError:
-                    continue
-                if sysv is not None:
-                    self.sysv_keys.add(sysv)
+        for folder, _dirs, names in os.walk(self.tmp):
+            for name in names:
+                if name.startswith("qipc_"):
+                    try:
+                        sysv = ftok(os.path.join(folder, name))
+                    except OSError:
+                        continue
+                    if sysv is not None:
+                        self.sysv_keys.add(sysv)
 
     # -- Qt peers ----------------------------------------------------------------------------------
-    def start(self, *args: str, ready: str) -> subprocess.Popen:
-        """Start a long-running peer (send, hold) and wait for its ready line."""
+    def start(self, *args: str, ready: str | None) -> subprocess.Popen:
+        """Start a long-running peer (send, hold) and wait for its ready line (None: do not wait)."""
         proc = subprocess.Popen([sys.executable, str(PEER), *args], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
                                 cwd=self.tmp)
         self.procs.append(proc)
+        if ready is None:
+            return proc
         line = proc.stdout.readline()
         if not line.startswith(ready):
             proc.kill()
@@ -90,7 +92,7 @@ class QtEnv:
     def leftovers(self) -> tuple[list[str], list[tuple[str, int]]]:
         self.note()
         files = sorted(n for n in os.listdir(self.tmp) if n.startswith("qipc_"))
-        objects = [obj for sysv in sorted(self.sysv_keys) for obj in objects_at(sysv)]
+        objects = [(o.kind, o.id) for o in own_objects() if o.key in self.sysv_keys]
         return files, objects
 
     def assert_clean(self) -> None:
@@ -109,8 +111,7 @@ class QtEnv:
                 if stream is not None:
                     stream.close()
         self.note()
-        for sysv in self.sysv_keys:
-            remove_objects_at(sysv)
+        remove([o for o in own_objects() if o.key in self.sysv_keys])
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@
                                                OUT_PREFIX.json (format, size, colour table), .rgba
                                                (RGBA8888 rows) and, for indexed images, .idx (indices).
                                                Exit 3 if attach fails, 4 if the image is null.
+    python qt_peer.py sendmany KEY            for each IMAGE_FILE line read from stdin, share it as the demo's
+                                               loadFromFile() does (detach, create anew, copy); print
+                                               "shared N" after each; detach when stdin closes.
     python qt_peer.py hold KEY                 attach and lock; print "locked"; unlock when stdin closes.
     python qt_peer.py stream VERSION IMAGE_FILE OUT   write `out << image` at a QDataStream version.
     python qt_peer.py keys KEY...              print JSON: each key's native shared-memory and semaphore keys.
@@ -61,6 +64,24 @@ def send(key: str, path: str) -> None:
     memory.unlock()
     print(f"shared {image.format().name} qt {qVersion()}", flush=True)
     sys.stdin.read()  # serve until the test closes our stdin
+    memory.detach()
+
+
+def send_many(key: str) -> None:
+    memory = QSharedMemory(key)
+    for count, line in enumerate(sys.stdin, 1):
+        image = QImage(line.strip())
+        if image.isNull():
+            fail(1, f"cannot load {line.strip()}")
+        data = stream_of(image)
+        if memory.isAttached():
+            memory.detach()
+        if not memory.create(len(data)):
+            fail(7, f"create: {memory.errorString()}")
+        memory.lock()
+        memory.data()[:len(data)] = data
+        memory.unlock()
+        print(f"shared {count}", flush=True)
     memory.detach()
 
 
@@ -124,6 +145,8 @@ def main() -> None:
     command, args = sys.argv[1], sys.argv[2:]
     if command == "send":
         send(*args)
+    elif command == "sendmany":
+        send_many(*args)
     elif command == "receive":
         receive(*args)
     elif command == "hold":

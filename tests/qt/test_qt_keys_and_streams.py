@@ -12,19 +12,25 @@ import sysv_ipc
 
 from imgshare.ipc import CorruptSegmentError, ForeignSegmentError, NotSharedError
 from imgshare.ipc.qt import QtReceiver, QtSender
-from imgshare.ipc.qt.keys import QtKey, ftok
+from imgshare.ipc.qt.keys import QtKey, ftok, temp_dir
 from imgshare.ipc.qt.stream import decode, encode
-from tests.qt.images import assert_same, make
+from tests.qt.images import assert_qt_dump_matches, assert_same, make
 
 KEYS = ("169254", "Ab-1é9z", "日本語 key", "x" * 255, "-")
 
 
-@pytest.mark.parametrize("tmpdir_form", ["plain", "trailing slash", "double slash", "dot-dot", "relative"])
+@pytest.mark.parametrize("tmpdir_form", ["plain", "trailing slash", "double slash", "dot-dot", "relative",
+                                         "symlink"])
 def test_key_files_match_qt(qt_env, monkeypatch, tmpdir_form):
+    """Qt 5.15-6.4 resolve TMPDIR to its real path; PySide6 6.12's Qt only cleans it. Both name the
+    same files, and ours is the real path (what Qt 5.15, checked with PyQt5 5.15.14, writes)."""
     folder = str(qt_env.tmp)
     monkeypatch.chdir(qt_env.tmp)  # the peers' working folder too (a relative TMPDIR is resolved there)
+    (qt_env.tmp / "dir").mkdir()
+    (qt_env.tmp / "link").symlink_to(qt_env.tmp / "dir")
     value = {"plain": folder, "trailing slash": folder + "/", "double slash": folder.replace("/", "//"),
-             "dot-dot": folder + "/../" + qt_env.tmp.name, "relative": "rel/../dir"}[tmpdir_form]
+             "dot-dot": folder + "/../" + qt_env.tmp.name, "relative": "rel/../dir",
+             "symlink": folder + "/link"}[tmpdir_form]
     monkeypatch.setenv("TMPDIR", value)
     qt_env.env["TMPDIR"] = value
     result = qt_env.run("keys", *KEYS)
@@ -32,7 +38,37 @@ def test_key_files_match_qt(qt_env, monkeypatch, tmpdir_form):
     qt = json.loads(result.stdout)
     for key in KEYS:
         ours = QtKey.of(key)
-        assert [ours.shm_file, ours.sem_file] == qt[key]
+        for mine, theirs in zip([ours.shm_file, ours.sem_file], qt[key], strict=True):
+            assert mine == os.path.join(os.path.realpath(os.path.dirname(theirs)), os.path.basename(theirs))
+            assert os.path.dirname(mine) == os.path.realpath(value)
+
+
+def test_missing_tmpdir_puts_key_files_at_the_root_as_qt_does(monkeypatch, tmp_path):
+    """Qt 5.15-6.4: QDir::tempPath() is the canonical path, empty for a missing folder, and the key
+    file is that + "/" + its name."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
+    assert temp_dir() == ""
+    paths = QtKey.of("169254")
+    assert paths.shm_file.startswith("/qipc_sharedmemory_") and paths.sem_file.startswith("/qipc_systemsem_")
+    monkeypatch.setenv("TMPDIR", "")
+    assert temp_dir() == os.path.realpath("/tmp")
+
+
+def test_symlinked_tmpdir_still_meets_qt(qt_env, monkeypatch):
+    """imgshare uses the real path, PySide6's Qt the link: the same key files, so the same ftok keys."""
+    real = qt_env.tmp / "real"
+    real.mkdir()
+    (qt_env.tmp / "link").symlink_to(real)
+    monkeypatch.setenv("TMPDIR", str(qt_env.tmp / "link"))
+    qt_env.env["TMPDIR"] = str(qt_env.tmp / "link")
+    sent = make("RGB")
+    with QtSender(qt_env.key) as sender:
+        assert sender.paths.shm_file.startswith(str(real) + "/")
+        sender.share(sent)
+        result = qt_env.run("receive", qt_env.key, str(qt_env.tmp / "out"))
+        assert result.returncode == 0, result.stderr
+    assert_qt_dump_matches(qt_env.tmp / "out", sent)
+    assert not os.listdir(real)
 
 
 def test_objects_and_files_are_made_as_qt_makes_them(qt_env):

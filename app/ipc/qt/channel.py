@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from types import TracebackType
 
 from PIL import Image
@@ -24,7 +23,6 @@ from ..errors import ForeignSegmentError, ImageError, KeyInUseError, LockTimeout
 from ..info import Received
 from ..kernel import check_fits
 from ..keys import validate_key
-from ..lock import KeyLock
 from ..procfs import shm_row, shmid_at
 from ..receiver import when_shared
 from ..segment import Segment, remove_by_id
@@ -85,7 +83,7 @@ class QtSender:
         with self._mutex:
             self._claim()
             try:
-                lock = self._locked()
+                lock = self._sem.acquire(self.lock_timeout)
             except BaseException:
                 self._give_up_if_idle()
                 raise
@@ -125,12 +123,12 @@ class QtSender:
                     self._segment.detach()
                 finally:
                     self._segment = None
-                    if held:
+                    if held and lock is not None:
                         lock.release()
             self._sem.cleanup()
             self._unclaim()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:
@@ -157,18 +155,6 @@ class QtSender:
         if self._segment is None:
             self._sem.cleanup()
             self._unclaim()
-
-    def _locked(self) -> KeyLock:
-        deadline = time.monotonic() + self.lock_timeout
-        while True:
-            lock = self._sem.ensure(create=True)
-            try:
-                lock.acquire(max(0.0, deadline - time.monotonic()))
-                return lock
-            except NotSharedError:  # removed by its creator: Qt re-creates it and retries, so do we
-                self._sem.forget()
-                if time.monotonic() >= deadline:
-                    raise LockTimeoutError(f"Qt's lock of key {self.key!r} kept disappearing") from None
 
     def _take_key(self, size: int) -> Segment:
         """Create our segment (holding the lock), refusing a live or foreign one already there."""
@@ -212,10 +198,14 @@ class QtSender:
                     f"the Qt key {self.key!r} holds another program's shared memory; imgshare will not "
                     "touch it, choose another key") from None
         remove_by_id(shmid)  # a dead Qt share nobody is attached to: Qt's next reader would remove it too
+        # Its sender died before removing its semaphore and key file, as its cleanup would have: we
+        # take that duty over, unless a live process other than us used the semaphore last.
+        self._sem.adopt_if_unused(row.get("cpid", 0))
 
     def _replace_segment(self, size: int) -> None:
         check_fits(size)  # before giving up the current share
         old = self._segment
+        assert old is not None  # only called while sharing
         old.remove()  # its key is free at once; a Qt reader attached to it keeps a complete old image
         old.detach()
         self._segment = None
@@ -223,6 +213,8 @@ class QtSender:
         if sysv is None:  # someone deleted the key file: make it again, as Qt's create() would
             create_key_file(self.paths.shm_file)
             sysv = ftok(self.paths.shm_file)
+        if sysv is None:
+            raise NotSharedError(f"Qt's key file {self.paths.shm_file} keeps vanishing")
         try:
             self._segment = Segment.create(sysv, size, self.key)
         except BaseException:
@@ -231,9 +223,11 @@ class QtSender:
         self._written = 0
 
     def _write(self, stream: bytes) -> None:
-        self._segment.write(stream, 0)
+        segment = self._segment
+        assert segment is not None  # share() made or kept one
+        segment.write(stream, 0)
         if self._written > len(stream):  # clear the old stream's tail
-            self._segment.write(bytes(self._written - len(stream)), len(stream))
+            segment.write(bytes(self._written - len(stream)), len(stream))
         self._written = len(stream)
 
 
@@ -247,25 +241,34 @@ class QtReceiver:
         self.key = key
         self.paths = QtKey.of(key, temp_dir)
 
-    def receive(self, timeout: float = 5.0, *, wait: float = 0.0, verify: bool | None = None,
+    def receive(self, timeout: float = DEFAULT_LOCK_TIMEOUT, *, wait: float = 0.0, verify: bool | None = None,
                 borrow: bool = False) -> Received:
         """The current image and its info. timeout bounds the wait for Qt's lock (LockTimeoutError);
-        wait is how long to wait for an image to appear (NotSharedError after it). verify and borrow
-        exist for Receiver's signature: PNG carries its own CRCs and the image is always a copy."""
+        wait is how long to wait for an image to appear (NotSharedError after it).
 
-        def attempt():
+        verify: a Qt stream has no checksum of imgshare's; its PNG is checked while it decodes (every
+        chunk's CRC, zlib's Adler-32), and that cannot be skipped, so verify=False checks all the same.
+        borrow=True is refused (ValueError): the image is decoded from the stream, always a copy.
+        """
+        if borrow:
+            raise ValueError("Qt mode cannot lend the shared memory (borrow=True): its image is decoded "
+                             "from a PNG stream, so it is always a copy; call receive() without borrow")
+
+        def attempt() -> Received:
             data, sysv, row = self._read_stream(timeout)
             image, encoding = decode(data)
             return self._received(image, encoding, data, sysv, row)
         return when_shared(wait, attempt)
 
-    def info(self, timeout: float = 5.0, *, wait: float = 0.0) -> QtShareInfo:
+    def info(self, timeout: float = DEFAULT_LOCK_TIMEOUT, *, wait: float = 0.0) -> QtShareInfo:
         """The share's info; the image file is opened to learn size and mode, its pixels not decoded.
         Unlike receive(), it never removes a share it detaches from last (inspection, like listing)."""
-        def attempt():
+        def attempt() -> QtShareInfo:
             data, sysv, row = self._read_stream(timeout, inspect_only=True)
             image, encoding = peek(data)
-            return self._received(image, encoding, data, sysv, row).info
+            info = self._received(image, encoding, data, sysv, row).info
+            assert isinstance(info, QtShareInfo)
+            return info
         return when_shared(wait, attempt)
 
     def close(self) -> None:
@@ -279,30 +282,22 @@ class QtReceiver:
         self.close()
 
     # -- internals ---------------------------------------------------------------------------------
-    def _received(self, image, encoding, data, sysv, row) -> Received:
+    def _received(self, image: Image.Image | None, encoding: str, data: bytes, sysv: int,
+                  row: dict[str, int]) -> Received:
         if image is None:
             raise NotSharedError(f"the Qt share under key {self.key!r} holds a null image")
-        info = build_info(self.key, sysv, image, encoding, source_name_of(image), len(data), row,
+        info = build_info(self.key, sysv, image, encoding, source_name_of(image), data, row,
                           self.paths.shm_file)
         return Received(image, info)
 
-    def _read_stream(self, timeout: float, inspect_only: bool = False) -> tuple[bytes, int, dict]:
+    def _read_stream(self, timeout: float, inspect_only: bool = False) -> tuple[bytes, int, dict[str, int]]:
         """Qt's attach + lock + copy + unlock + detach; returns (stream, System V key, /proc row)."""
-        deadline = time.monotonic() + max(0.0, timeout)
         sysv = ftok(self.paths.shm_file)
         if sysv is None or shmid_at(sysv) is None:
             raise NotSharedError(f"nothing is shared under the Qt key {self.key!r}")
         sem = QtSemaphore(self.paths.sem_file, self.key)
         try:
-            while True:
-                lock = sem.ensure(create=True)  # Qt's attach() opens it in Open mode: made if missing
-                try:
-                    lock.acquire(max(0.0, deadline - time.monotonic()))
-                    break
-                except NotSharedError:  # its creator removed it while we waited: as Qt, open anew
-                    sem.forget()
-                    if time.monotonic() >= deadline:
-                        raise LockTimeoutError(f"Qt's lock of key {self.key!r} kept disappearing") from None
+            lock = sem.acquire(timeout)  # Qt's attach() opens it in Open mode: made if missing
             try:
                 return self._copy_and_detach(sysv, inspect_only)
             finally:
@@ -310,7 +305,7 @@ class QtReceiver:
         finally:
             sem.cleanup()
 
-    def _copy_and_detach(self, sysv: int, inspect_only: bool) -> tuple[bytes, int, dict]:
+    def _copy_and_detach(self, sysv: int, inspect_only: bool) -> tuple[bytes, int, dict[str, int]]:
         segment = Segment.open(sysv, self.key, read_only=True)
         try:
             data = segment.read(0, segment.size)

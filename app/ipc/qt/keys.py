@@ -5,8 +5,11 @@ Read from Qt's own source (qt/qtbase) and checked against PySide6 6.12 (tests/qt
   + the key's characters in a-z/A-Z + the lowercase hex SHA-1 of the key's UTF-8, prefixed with
   QStandardPaths::writableLocation(TempLocation) + "/" for System V (the legacy default type on Linux,
   qtipccommon.h legacyDefaultTypeForOs(); SystemV = 0x51 'Q' is also ftok's project id).
-- src/corelib/io/qfilesystemengine_unix.cpp, tempPath(): $TMPDIR if non-empty, else /tmp, cleaned
-  (QDir::cleanPath); PySide6 6.12 also makes a relative TMPDIR absolute and does not resolve symlinks.
+- src/corelib/io/qfilesystemengine_unix.cpp, tempPath(): $TMPDIR if non-empty, else /tmp, then
+  `QDir(QDir::cleanPath(temp)).canonicalPath()` in Qt 5.15 to 6.4: absolute, symlinks resolved, and
+  empty when the folder does not exist, so the key file lands at the root ("/qipc_..."). Checked
+  against PyQt5 5.15.14. (PySide6 6.12's Qt only cleans the path; a symlinked path names the same
+  file, so both give the same ftok key.)
 - src/corelib/ipc/qtipccommon_p.h, createUnixKeyFile(): open(O_EXCL | O_CREAT | O_RDWR, 0640), EEXIST is fine.
 - src/corelib/ipc/qsharedmemory_systemv.cpp: ftok(file, 'Q'); create() = shmget(0600 | IPC_CREAT |
   IPC_EXCL); the last process to detach (shm_nattch 0 after shmdt) removes the segment and unlinks the file.
@@ -22,8 +25,10 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import AccessDeniedError, ImgShareError
@@ -36,12 +41,12 @@ KEY_FILE_MODE = 0o640
 
 
 def temp_dir() -> str:
-    """Qt's QDir::tempPath() on Linux: $TMPDIR (absolute, cleaned) or /tmp."""
-    path = os.environ.get("TMPDIR", "") or "/tmp"
-    if not os.path.isabs(path):
-        path = os.path.join(os.getcwd(), path)
-    path = os.path.normpath(path)
-    return "/" + path.lstrip("/")  # normpath keeps a leading "//"; Qt's cleanPath does not
+    """Qt 5.15-6.4's QDir::tempPath() on Linux: the real path of $TMPDIR (or /tmp), symlinks followed;
+    "" when that folder does not exist (Qt's canonicalPath() of a missing path), as Qt returns."""
+    path = os.path.abspath(os.environ.get("TMPDIR", "") or "/tmp")
+    if not os.path.exists(path):
+        return ""
+    return os.path.realpath(path)
 
 
 def key_suffix(key: str) -> str:
@@ -60,26 +65,25 @@ class QtKey:
 
     @classmethod
     def of(cls, key: str, directory: str | None = None) -> QtKey:
+        """The key files in directory (default: Qt's temp folder), joined as Qt joins them:
+        folder + "/" + name, so an empty folder (a missing TMPDIR) puts them at the root."""
         folder = directory if directory is not None else temp_dir()
         suffix = key_suffix(key)
-        return cls(key, os.path.join(folder, SHM_PREFIX + suffix), os.path.join(folder, SEM_PREFIX + suffix))
+        return cls(key, f"{folder}/{SHM_PREFIX}{suffix}", f"{folder}/{SEM_PREFIX}{suffix}")
 
 
-_libc = None
-
-
-def _ftok_function():
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-        _libc.ftok.argtypes = [ctypes.c_char_p, ctypes.c_int]
-        _libc.ftok.restype = ctypes.c_int
-    return _libc.ftok
+@functools.cache
+def _libc_ftok() -> Callable[[bytes, int], int]:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.ftok.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    libc.ftok.restype = ctypes.c_int
+    function: Callable[[bytes, int], int] = libc.ftok
+    return function
 
 
 def ftok(path: str) -> int | None:
     """The System V key of a key file (libc ftok with Qt's project id), or None if the file is missing."""
-    value = _ftok_function()(os.fsencode(path), QT_PROJECT_ID)
+    value = _libc_ftok()(os.fsencode(path), QT_PROJECT_ID)
     if value == -1:
         code = ctypes.get_errno()
         if code in (errno.ENOENT, errno.ENOTDIR):

@@ -7,12 +7,12 @@ candidates given (the SHA-1 is checked), else the listing shows letters#first-8-
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 
 import sysv_ipc
 
+from ..defaults import LISTING_LOCK_TIMEOUT
 from ..directory import ListedShare
 from ..errors import ImgShareError, LockTimeoutError
 from ..keys import DEFAULT_KEY
@@ -20,10 +20,8 @@ from ..lock import KeyLock
 from ..procfs import shm_rows
 from ..segment import Segment
 from .info import build_info
-from .keys import SEM_PREFIX, SHM_PREFIX, ftok, temp_dir
+from .keys import SEM_PREFIX, SHM_PREFIX, ftok, key_suffix, temp_dir
 from .stream import peek, source_name_of
-
-_LIST_LOCK_TIMEOUT = 0.5
 
 
 @dataclass(frozen=True)
@@ -36,8 +34,7 @@ class QtListedShare(ListedShare):
 def key_label(suffix: str, candidates: tuple[str, ...]) -> str:
     """The key string whose Qt suffix this is, among candidates; else letters#first 8 hex of its SHA-1."""
     for key in candidates:
-        letters = "".join(ch for ch in key if "a" <= ch <= "z" or "A" <= ch <= "Z")
-        if suffix == letters + hashlib.sha1(key.encode("utf-8")).hexdigest():
+        if suffix == key_suffix(key):
             return key
     letters, digest = suffix[:-40], suffix[-40:]
     return f"{letters}#{digest[:8]}"
@@ -46,14 +43,14 @@ def key_label(suffix: str, candidates: tuple[str, ...]) -> str:
 def list_qt_shares(known_keys: tuple[str, ...] = (DEFAULT_KEY,), directory: str | None = None
                    ) -> list[QtListedShare]:
     """Every Qt share of this user reachable through a key file in Qt's temp folder, newest first."""
-    folder = directory if directory is not None else temp_dir()
+    folder = (directory if directory is not None else temp_dir()) or "/"  # "": Qt's files go at the root
     try:
         names = sorted(n for n in os.listdir(folder) if n.startswith(SHM_PREFIX))
     except OSError:
         return []
     uid = os.getuid()
     by_key = {row["key"]: row for row in shm_rows() if row.get("uid") == uid}
-    found = []
+    found: list[QtListedShare] = []
     for name in names:
         path = os.path.join(folder, name)
         try:
@@ -61,13 +58,13 @@ def list_qt_shares(known_keys: tuple[str, ...] = (DEFAULT_KEY,), directory: str 
         except (ImgShareError, OSError):
             continue
         row = by_key.get(sysv) if sysv is not None else None
-        if row is not None:
+        if sysv is not None and row is not None:
             label = key_label(name[len(SHM_PREFIX):], known_keys)
             found.append(_inspect(label, sysv, row, path, os.path.join(folder, SEM_PREFIX + name[len(SHM_PREFIX):])))
     return sorted(found, key=lambda s: -(s.info.timestamp if s.info else 0))
 
 
-def _inspect(label: str, sysv: int, row: dict, path: str, sem_path: str) -> QtListedShare:
+def _inspect(label: str, sysv: int, row: dict[str, int], path: str, sem_path: str) -> QtListedShare:
     attached = row.get("nattch", 0)
     lock, busy = _try_lock(sem_path)
     if busy:  # attaching now could outlive a Qt peer's last detach and keep its segment alive
@@ -88,7 +85,7 @@ def _inspect(label: str, sysv: int, row: dict, path: str, sem_path: str) -> QtLi
     if image is None:
         return QtListedShare(row["shmid"], sysv, row.get("size", 0), attached, None, "a null image",
                              key_file=path)
-    info = build_info(label, sysv, image, encoding, source_name_of(image), len(data), row, path)
+    info = build_info(label, sysv, image, encoding, source_name_of(image), data, row, path)
     return QtListedShare(row["shmid"], sysv, row.get("size", 0), attached, info, key_file=path)
 
 
@@ -102,7 +99,7 @@ def _try_lock(sem_path: str) -> tuple[KeyLock | None, bool]:
     except (sysv_ipc.Error, ImgShareError, OSError):
         return None, False
     try:
-        lock.acquire(_LIST_LOCK_TIMEOUT)
+        lock.acquire(LISTING_LOCK_TIMEOUT)
     except (LockTimeoutError, ImgShareError):
         return None, True
     return lock, False

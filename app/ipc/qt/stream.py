@@ -55,8 +55,10 @@ def locate(data: bytes) -> tuple[int, str] | None:
     Raises ForeignSegmentError if data is not a QImage stream at all.
     """
     head = bytes(data[:16])
-    if head.startswith(PNG_SIGNATURE) or (head.startswith(b"BM") and _plausible_bmp(head)):
-        return 0, sniff(head)  # stream version 1-4: no marker
+    if head.startswith(PNG_SIGNATURE):
+        return 0, "PNG"  # stream version 2-4: no marker
+    if head.startswith(b"BM") and _plausible_bmp(head):
+        return 0, "BMP"  # stream version 1: no marker
     if len(head) < 4:
         raise ForeignSegmentError("too short to hold a QImage stream")
     if head[:4] == NULL_STREAM:

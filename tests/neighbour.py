@@ -1,0 +1,130 @@
+"""Another program using System V IPC as the same user for the whole test run: the proof, in every
+run, that the tests and the leak check look only at what the suite's own processes made.
+
+Started before the session records its processes, so nothing it makes is ever the session's:
+- `imgshare send --key K anim.gif`: an animation, so a new image is shared every few hundred ms;
+- `imgshare receive --follow --key K -o FOLDER`: following it;
+- a PySide6 program sharing an image with QSharedMemory under a random key, in the default temp folder.
+At the end each must still run and its objects still exist (no test touched them); then each is stopped
+and removes its own objects, as any program would.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from imgshare.ipc.keys import sysv_key
+from imgshare.ipc.qt.keys import QtKey, ftok
+from tests.ipc_cleanup import SESSION, all_objects
+
+ROOT = Path(__file__).resolve().parent.parent
+QT_PEER = ROOT / "tests" / "qt" / "qt_peer.py"
+FRAME_MS = 250  # slow enough that the follower's folder stays small over a whole run
+_READY_TIMEOUT = 60.0
+
+
+@dataclass
+class Neighbour:
+    key: str
+    qt_key: str
+    folder: Path
+    procs: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
+    at_start: set[tuple[str, int]] = field(default_factory=set)  # its objects once it runs
+
+    @classmethod
+    def start(cls) -> Neighbour:
+        folder = Path(tempfile.mkdtemp(prefix="neighbour-"))
+        me = cls(f"neighbour-{secrets.token_hex(6)}", f"neighbourqt{secrets.token_hex(6)}", folder)
+        frames = [Image.new("RGB", (61, 41), (40 * i, 255 - 40 * i, 90)) for i in range(4)]
+        frames[0].save(folder / "anim.gif", save_all=True, append_images=frames[1:], duration=FRAME_MS, loop=0)
+        Image.new("RGBA", (33, 17), (10, 200, 30, 255)).save(folder / "still.png")
+        (folder / "follow").mkdir()
+        env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+        env.pop("TMPDIR", None)  # the default temp folder, as a user's Qt program has
+        imgshare = [sys.executable, "-m", "imgshare"]
+        me._spawn("sender", [*imgshare, "send", str(folder / "anim.gif"), "--key", me.key], env)
+        me._spawn("qt sharer", [sys.executable, str(QT_PEER), "send", me.qt_key, str(folder / "still.png")], env)
+        me._wait_line("sender", "serving")
+        me._wait_line("qt sharer", "shared")
+        me._spawn("follower", [*imgshare, "receive", "--follow", "--key", me.key, "-o", str(folder / "follow")],
+                  env, quiet=True)
+        me.at_start = me.objects()
+        if len(me.at_start) < 3:
+            raise RuntimeError(f"the neighbour's shares are not all there: {sorted(me.at_start)}")
+        return me
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str], quiet: bool = False) -> None:
+        """Start one part; its messages go to a file (a full pipe would stall it), and its first
+        line of output to a pipe unless quiet (the follower prints a line per image)."""
+        with open(self.folder / f"{name.replace(' ', '-')}.log", "w") as log:
+            proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log if quiet else subprocess.PIPE,
+                                    stderr=log, text=True, env=env, cwd=self.folder, start_new_session=True)
+        SESSION.exclude(proc.pid)
+        self.procs[name] = proc
+
+    def _wait_line(self, name: str, expected: str) -> None:
+        proc = self.procs[name]
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if expected not in line:
+            log = (self.folder / f"{name.replace(' ', '-')}.log").read_text()
+            raise RuntimeError(f"the neighbour's {name} did not start: {line!r} {log}")
+
+    def objects(self) -> set[tuple[str, int]]:
+        """Its segments and semaphores: at the sender's key, and at the Qt sharer's two key files."""
+        paths = QtKey.of(self.qt_key, "/tmp")  # TMPDIR unset: Qt's /tmp
+        keys = {sysv_key(self.key), ftok(paths.shm_file), ftok(paths.sem_file)} - {None}
+        return {(o.kind, o.id) for o in all_objects() if o.key in keys}
+
+    def check(self) -> list[str]:
+        """What went wrong for the neighbour during the run (nothing, if no test touched it)."""
+        problems = [f"the neighbour's {name} stopped during the run (exit {proc.returncode})"
+                    for name, proc in self.procs.items() if proc.poll() is not None]
+        missing = self.at_start - self.objects()
+        if missing:
+            problems.append(f"the neighbour's objects {sorted(missing)} were removed during the run")
+        deadline = time.monotonic() + 5 * FRAME_MS / 1000
+        while len(self.received()) < 2 and time.monotonic() < deadline:
+            time.sleep(FRAME_MS / 1000)
+        if len(self.received()) < 2:
+            problems.append("the neighbour's follower received fewer than 2 images")
+        return problems
+
+    def received(self) -> list[str]:
+        return os.listdir(self.folder / "follow")
+
+    def stop(self) -> None:
+        """Stop each as a user would (Ctrl+C; the Qt program when its input closes); they clean up."""
+        for name in ("follower", "sender"):
+            proc = self.procs.get(name)
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        qt = self.procs.get("qt sharer")
+        if qt is not None and qt.stdin is not None:
+            qt.stdin.close()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+        for path in sorted(self.folder.rglob("*"), reverse=True):
+            path.rmdir() if path.is_dir() else path.unlink()
+        self.folder.rmdir()
+
+    def summary(self) -> str:
+        return (f"neighbour: imgshare sender + follower on key {self.key!r} ({len(self.received())} images "
+                f"followed) and a PySide6 sharer on {self.qt_key!r} ran beside the whole suite")
