@@ -124,6 +124,38 @@ def check_tk_window() -> str:
         root.destroy()
 
 
+def check_app_window(folder: Path) -> str:
+    """Build the real window (theme, icon, menus, both tabs) on a private key and settings folder, wait
+    until it is on screen, and close it: the frozen build carries everything the window needs."""
+    import tkinter
+    from tkinter import ttk
+
+    from .views import theme
+    from .views.window import build_app
+    os.environ["XDG_CONFIG_HOME"] = str(folder)  # this process only; the user's settings stay as they are
+    root = tkinter.Tk(className="imgshare")
+    app = None
+    try:
+        app = build_app(root, key=f"self-test-{secrets.token_hex(8)}")
+        deadline = time.monotonic() + 5
+        while not root.winfo_ismapped() and time.monotonic() < deadline:
+            root.update()
+            time.sleep(0.01)
+        if not root.winfo_ismapped():
+            raise RuntimeError("the window did not appear within 5 s")
+        if not app._icons:
+            raise RuntimeError("the window has no icon (its image file is missing from the build)")
+        if str(ttk.Style(root).theme_use()) not in theme.THEME_NAMES.values():  # Tk's grey default
+            raise RuntimeError("the window shows Tk's default theme")
+        tabs = [app.notebook.tab(tab, "text") for tab in app.notebook.tabs()]
+        return f"themed window with icon and tabs {', '.join(tabs)} shown and closed"
+    finally:
+        if app is not None:
+            app.close()  # stops its workers and destroys root
+        else:
+            root.destroy()
+
+
 def _leftovers(sysv: int) -> list[str]:
     """The segment and the semaphore still at a System V key, as "shm ID" / "sem ID"."""
     found = []
@@ -166,6 +198,8 @@ def run_self_test() -> int:
     report("tkinter and Tcl load", check_tcl)
     if os.environ.get("DISPLAY"):  # Tk draws through X (XWayland sets DISPLAY too)
         report("Tk window and PIL.ImageTk", check_tk_window)
+        with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:
+            report("the themed window", check_app_window, Path(folder))
     else:
         print("skip Tk window and PIL.ImageTk: no display (DISPLAY is not set)", flush=True)
     left = _leftovers(sysv_key(key))
