@@ -54,8 +54,11 @@ class Player:
 
     def __init__(self, sender: ImageSender, frames: list[Frame], source_name: str = "",
                  on_frame: Callable[[int, int], None] | None = None,
-                 on_error: Callable[[ImgShareError], None] | None = None):
+                 on_error: Callable[[ImgShareError], None] | None = None, *, first_shared: bool = False):
+        """first_shared: the caller has just shared frames[0] itself; play on from its end (sharing it
+        again would hand followers the first frame twice in a row)."""
         self._sender = sender
+        self._first_shared = first_shared
         self._frames = frames
         self._source = source_name
         self._on_frame = on_frame
@@ -88,6 +91,9 @@ class Player:
     def _run(self) -> None:
         index = 0
         next_due = time.monotonic()
+        if self._first_shared:
+            index, next_due = 1 % len(self._frames), next_due + self._frames[0].seconds
+            self._stop.wait(self._frames[0].seconds)
         while not self._stop.is_set():
             self._running.wait()
             if self._stop.is_set():

@@ -218,13 +218,14 @@ class ServingSession:
         self._sender = sender
         self._frames, self._source_name, self._path = tuple(frames), source_name, path
         if len(frames) > 1:
-            self._play_locked(sender, frames, source_name)
+            self._play_locked(sender, frames, source_name, first_shared=True)
         return Shared(key, system_v_key(key, kind), sequence, image.size, image.mode, source_name,
                       datetime.datetime.now(), len(frames), kind)
 
-    def _play_locked(self, sender: ImageSender, frames: Sequence[Frame], source_name: str) -> None:
+    def _play_locked(self, sender: ImageSender, frames: Sequence[Frame], source_name: str, *,
+                     first_shared: bool = False) -> None:
         self._player = Player(sender, list(frames), source_name, on_frame=self.events.frame,
-                              on_error=self.events.failed).start()
+                              on_error=self.events.failed, first_shared=first_shared).start()
 
     def _stop_player_locked(self) -> None:
         player, self._player = self._player, None

@@ -135,3 +135,21 @@ def test_a_failed_share_under_the_same_key_leaves_the_animation_playing(key):
     finally:
         session.close()
     assert objects_of(key) == []
+
+
+def test_an_animation_plays_on_from_its_first_frame_without_sharing_it_twice(key):
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+    frames = [Frame(Image.new("RGB", (8, 6), colour), 0.05) for colour in colours]
+    shown: list[tuple[int, int]] = []
+    session = ServingSession(events=ServingEvents(frame=lambda index, sequence: shown.append((index, sequence))))
+    try:
+        shared = session.share(key, frames, "three.gif")
+        assert shared.sequence == 1 and shared.frames == 3
+        with Receiver(key) as receiver:
+            first, _ = receiver.receive()
+            wait_until(lambda: len(shown) >= 2, 10, "the player's next two frames")
+            # Sequence 2 is the animation's second frame: the first was not shared again.
+            assert shown[:2] == [(1, 2), (2, 3)]
+        assert first.getpixel((0, 0)) == colours[0]
+    finally:
+        session.close()
