@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+from types import TracebackType
 
 import sysv_ipc
 
@@ -26,7 +27,7 @@ _MAX_BACKOFF = 0.02
 class KeyLock:
     """The semaphore of one System V key; use `with lock.held(timeout):` around segment access."""
 
-    def __init__(self, semaphore: sysv_ipc.Semaphore, key_name: str):
+    def __init__(self, semaphore: sysv_ipc.Semaphore, key_name: str) -> None:
         self._sem = semaphore
         self._sem.undo = True
         self._sem.block = False
@@ -72,7 +73,7 @@ class KeyLock:
     def _wait_initialised(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         delay = _FIRST_BACKOFF
-        while self._stat(lambda s: s.o_time) == 0:
+        while not self._initialised():
             if time.monotonic() >= deadline:
                 raise LockTimeoutError(
                     f"the lock of key {self._key_name!r} was never initialised by its creator; "
@@ -81,9 +82,10 @@ class KeyLock:
             time.sleep(delay)
             delay = min(delay * 2, _MAX_BACKOFF)
 
-    def _stat(self, read):
+    def _initialised(self) -> bool:
+        """Whether the creator has released the semaphore once (sem_otime set)."""
         try:
-            return read(self._sem)
+            return bool(self._sem.o_time)
         except sysv_ipc.ExistentialError:
             raise NotSharedError(f"nothing is shared under the key {self._key_name!r}") from None
 
@@ -156,18 +158,15 @@ class KeyLock:
         except sysv_ipc.ExistentialError:
             pass
 
-    def holder_pid(self) -> int:
-        """The pid of the last process that operated on the semaphore (the holder while it is held)."""
-        return self._stat(lambda s: s.last_pid)
-
 
 class _Held:
-    def __init__(self, lock: KeyLock, timeout: float):
+    def __init__(self, lock: KeyLock, timeout: float) -> None:
         self._lock, self._timeout = lock, timeout
 
     def __enter__(self) -> KeyLock:
         self._lock.acquire(self._timeout)
         return self._lock
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         self._lock.release()

@@ -8,11 +8,13 @@ lingers, attached, until a later detach finds it free.
 
 from __future__ import annotations
 
+import ctypes
 import threading
 
 import sysv_ipc
 
 from . import kernel
+from .control import MAGIC
 from .errors import AccessDeniedError, NotSharedError, TooLargeError
 
 _lingering: list[Segment] = []  # detached later, when their borrowed views are gone
@@ -22,8 +24,9 @@ _lingering_guard = threading.RLock()
 class Segment:
     """An attached segment and the views taken of it."""
 
-    def __init__(self, shm: sysv_ipc.SharedMemory, key_name: str):
+    def __init__(self, shm: sysv_ipc.SharedMemory, key_name: str, read_only: bool = False) -> None:
         self._shm = shm
+        self._read_only = read_only  # views are read-only too: a write through one would crash
         self._key_name = key_name
         self._base: memoryview | None = None
         self._views: list[memoryview] = []
@@ -67,7 +70,7 @@ class Segment:
             raise AccessDeniedError(
                 f"permission denied for the segment of key {key_name!r} (it belongs to another user)"
             ) from None
-        return cls(shm, key_name)
+        return cls(shm, key_name, read_only)
 
     @classmethod
     def attach_id(cls, shmid: int, key_name: str = "") -> Segment:
@@ -79,7 +82,7 @@ class Segment:
             raise NotSharedError(f"segment {shmid} no longer exists") from None
         except sysv_ipc.PermissionsError:
             raise AccessDeniedError(f"permission denied for segment {shmid}") from None
-        return cls(shm, key_name)
+        return cls(shm, key_name, read_only=True)
 
     # -- facts -------------------------------------------------------------------------------------
     @property
@@ -112,6 +115,8 @@ class Segment:
         if offset < 0 or length < 0 or offset + length > len(self._base):
             raise ValueError("view outside the segment")
         view = self._base[offset:offset + length]
+        if self._read_only:  # sysv_ipc exports a SHM_RDONLY mapping as writable
+            view = view.toreadonly()
         self._views.append(view)
         return view
 
@@ -129,6 +134,14 @@ class Segment:
 
     def write(self, data: bytes, offset: int) -> None:
         self._shm.write(data, offset)
+
+    def store(self, offset: int, value: int, width: int = 4) -> None:
+        """Write one aligned little-endian word of width 4 or 8 bytes with a single store, so a process
+        killed at any instant leaves it old or new, never half-written (protocol.md, section 3.1)."""
+        if offset % width or not 0 <= offset <= self.size - width:
+            raise ValueError("store outside the segment or misaligned")
+        word = ctypes.c_uint32 if width == 4 else ctypes.c_uint64
+        word.from_address(self._shm.address + offset).value = value  # x86-64 and arm64: little-endian
 
     def release_views(self) -> bool:
         """Release every tracked view; False if some are still borrowed by live objects."""
@@ -221,7 +234,6 @@ def holds_foreign_data(sysv: int, key_name: str) -> bool:
     Our segments are all zero until their first header is written under the lock, so only non-zero
     bytes that are not our magic prove a segment foreign; an all-zero start proves nothing yet.
     """
-    from .header import MAGIC  # header imports nothing from here; keep the dependency one-way at import
     start = peek_start(sysv, key_name, len(MAGIC))
     return start is not None and any(start) and start != MAGIC
 
