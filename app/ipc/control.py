@@ -38,6 +38,7 @@ SLOT_TABLE_OFFSET = 64
 KEY_LENGTH_OFFSET = 192
 KEY_OFFSET = 256
 
+VERSION_END = 10  # the magic and the version: enough to tell our formats apart
 _FIXED = struct.Struct("<8sHHIIIIIQ")
 _SLOT = struct.Struct("<QQ")
 
@@ -122,6 +123,14 @@ def is_blank(data: bytes | bytearray | memoryview) -> bool:
     return len(data) >= len(MAGIC) and not any(bytes(data[: len(MAGIC)]))
 
 
+def check_version(data: bytes | bytearray | memoryview) -> None:
+    """UnsupportedFormatError unless data (starting with our magic) is of format 2."""
+    if len(data) >= VERSION_END:
+        (version,) = struct.unpack_from("<H", data, len(MAGIC))
+        if version != VERSION:
+            raise UnsupportedFormatError(version)
+
+
 def _corrupt(detail: str) -> CorruptSegmentError:
     return CorruptSegmentError(f"the shared memory under this key is damaged ({detail})")
 
@@ -135,12 +144,11 @@ def unpack_control(data: bytes | bytearray | memoryview, segment_size: int, key:
     """
     if segment_size < len(MAGIC) or not has_magic(data):
         raise ForeignSegmentError("the shared memory under this key belongs to another program")
+    check_version(data)
     if segment_size < CONTROL_SIZE or len(data) < CONTROL_SIZE:
         raise _corrupt("it is shorter than its control block")
     raw = bytes(data[:CONTROL_SIZE])
     _, version, control_size, slot_count, published, flags, owner_pid, crc, owner_start = _FIXED.unpack_from(raw)
-    if version != VERSION:
-        raise UnsupportedFormatError(version)
     if _crc(raw) != crc:
         raise _corrupt("control block checksum mismatch")
     if control_size != CONTROL_SIZE:

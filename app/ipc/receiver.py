@@ -321,8 +321,9 @@ class Receiver:
     def _explain_missing_lock(self) -> None:
         """No lock at the key: nothing shared, unless a segment of ours lost its lock."""
         self._drop_segment()
-        start = peek_start(self.sysv_key, self.key) or b""
+        start = peek_start(self.sysv_key, self.key, ctl.VERSION_END) or b""
         if ctl.has_magic(start):
+            ctl.check_version(start)
             raise CorruptSegmentError(
                 f"the share under key {self.key!r} has lost its lock semaphore; "
                 f"remove it with 'imgshare remove --key {self.key}'"
