@@ -269,6 +269,7 @@ class Sender:
         try:
             if self._lost():
                 raise _Lost()
+            self._repair_control()
             segment.store(ctl.PUBLISHED_OFFSET, slot)
             if self._wake is not None:
                 self._wake.signal()
@@ -277,6 +278,16 @@ class Sender:
         self._published = slot
         self._sequence = header.sequence
         return self._sequence
+
+    def _repair_control(self) -> None:
+        """Rewrite our control block if another program damaged it (holding the lock): it is written
+        once per segment, so without this one stray write would damage every later share."""
+        segment, control = self._segment, self._control
+        assert segment is not None and control is not None
+        try:
+            ctl.unpack_control(segment.read(0, ctl.CONTROL_SIZE), segment.size, self.key)
+        except CorruptSegmentError:
+            segment.write(ctl.pack_control(replace(control, published=self._published)), 0)
 
     def _lost(self) -> bool:
         segment = self._segment
