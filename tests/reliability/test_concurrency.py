@@ -5,12 +5,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from imgshare.ipc import Sender
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, wait_until
 from tests.images import digest, make_image
 from tests.test_lifecycle import python
 
@@ -50,9 +49,8 @@ def test_two_senders_racing_for_one_key(key, tmp_path):
         racers = [subprocess.Popen([sys.executable, "-m", "imgshare", "send", str(path), "--key", key],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
                   for _ in range(2)]
-        deadline = time.monotonic() + 30
-        while sum(r.poll() is not None for r in racers) < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda racers=racers: any(r.poll() is not None for r in racers), timeout=30,
+                   what="one racer to give up")
         losers = [r for r in racers if r.poll() is not None]
         winners = [r for r in racers if r.poll() is None]
         assert len(losers) == 1 and len(winners) == 1
