@@ -111,8 +111,13 @@ def slot_array(buffer: memoryview, mode: str, width: int, height: int, stride: i
     return pixels.reshape(height, width, channels) if channels else pixels.reshape(height, width)
 
 
-def _bands(height: int, stride: int) -> range:
-    return range(0, height, max(1, HASH_CHUNK // max(1, stride)))
+def memory_owner(array: Any) -> object:
+    """The object every view of array refers to (numpy collapses bases onto it): while it lives, some
+    array may still read or write the memory, so the segment must stay mapped (Segment.hold)."""
+    owner = array
+    while getattr(owner, "base", None) is not None:
+        owner = owner.base
+    return owner
 
 
 def copy_rows(target: Any, source: Any, stride: int, hashed: memoryview | None, hasher: Hasher | None,

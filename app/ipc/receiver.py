@@ -40,8 +40,9 @@ _NOTHING_POLL = 0.1  # seconds between looks while following a key that has no s
 _WAKE_BOUND = 0.5  # longest single sleep on the new-image signal (a dead sender is noticed by then)
 
 T = TypeVar("T")
-# Reads pixels from a pinned payload: (header, payload, verify) -> (result, whether it keeps the payload)
-PixelReader = Callable[[hdr.Header, memoryview, bool], "tuple[Any, bool]"]
+# Reads pixels from a pinned payload: (header, payload, verify) -> (result, the object whose life keeps
+# using the payload, or None when the result is a copy)
+PixelReader = Callable[[hdr.Header, memoryview, bool], "tuple[Any, object | None]"]
 
 
 @dataclass(frozen=True)
@@ -155,14 +156,15 @@ class Receiver:
         return CorruptSegmentError(f"the image under key {self.key!r} failed its checksum (damaged segment)")
 
     def _pillow_reader(self, borrow: bool) -> PixelReader:
-        def read(h: hdr.Header, payload: memoryview, verify: bool) -> tuple[Any, bool]:
+        def read(h: hdr.Header, payload: memoryview, verify: bool) -> tuple[Any, object | None]:
             if verify:
                 self._verify(h, payload)
-            return read_pixels(h, payload, borrow=borrow), maps_payload(h, borrow)
+            image = read_pixels(h, payload, borrow=borrow)
+            return image, image if maps_payload(h, borrow) else None
         return read
 
     def _array_reader(self, borrow: bool, out: Any, want_bgr: bool) -> PixelReader:
-        def read(h: hdr.Header, payload: memoryview, verify: bool) -> tuple[Any, bool]:
+        def read(h: hdr.Header, payload: memoryview, verify: bool) -> tuple[Any, object | None]:
             source = arrays.slot_array(payload, h.mode, h.width, h.height, h.stride)
             swap = h.mode in hdr.BGR_MODES and h.bgr != want_bgr
             if h.mode == "1":
@@ -173,11 +175,11 @@ class Receiver:
                     arrays.check_out(out, h.mode, h.width, h.height)
                     out[...] = target
                     target = out
-                return target, False
+                return target, None
             if borrow and not swap and out is None:
                 if verify:
                     self._verify(h, payload)
-                return source, True
+                return source, arrays.memory_owner(source)
             if out is not None:
                 arrays.check_out(out, h.mode, h.width, h.height)
                 target = out
@@ -187,7 +189,7 @@ class Receiver:
             arrays.copy_rows(target, source, h.stride, payload, hasher, arrays.swap_channels if swap else None)
             if hasher is not None and hasher.intdigest() != h.checksum:
                 raise self._checksum_error()
-            return target, False
+            return target, None
         return read
 
     @staticmethod
@@ -247,15 +249,16 @@ class Receiver:
             segment.populate()  # only when pixels are read: info() needs the header alone
             offset = look.control.slots[look.slot][0]
             payload = segment.view(offset, h.payload_length)
-            result, keeps = reader(h, payload, verify and h.checksum_kind is hdr.ChecksumKind.XXH3_64)
+            result, keeper = reader(h, payload, verify and h.checksum_kind is hdr.ChecksumKind.XXH3_64)
         except BaseException:
             pins.unpin(look.slot)
             segment.release_views()
             raise
-        if keeps:
-            # The result maps the slot: it stays pinned (the sender never writes it) until the
-            # result is freed; a killed process's pin is taken back by the kernel (SEM_UNDO).
-            weakref.finalize(result, pins.unpin, look.slot)
+        if keeper is not None:
+            # The result maps the slot: it stays pinned (the sender never writes it) and mapped until
+            # keeper is freed; a killed process's pin is taken back by the kernel (SEM_UNDO).
+            segment.hold(keeper)
+            weakref.finalize(keeper, pins.unpin, look.slot)
         else:
             pins.unpin(look.slot)
         segment.release_views()

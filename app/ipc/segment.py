@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+import weakref
 
 import sysv_ipc
 
@@ -30,6 +31,7 @@ class Segment:
         self._key_name = key_name
         self._base: memoryview | None = None
         self._views: list[memoryview] = []
+        self._held: list[weakref.ref[object]] = []  # objects that use the mapping without a buffer export
         self._detached = False
         self._populated = False
 
@@ -143,8 +145,15 @@ class Segment:
         word = ctypes.c_uint32 if width == 4 else ctypes.c_uint64
         word.from_address(self._shm.address + offset).value = value  # x86-64 and arm64: little-endian
 
+    def hold(self, user: object) -> None:
+        """Keep the mapping while user lives. numpy arrays over a view hold no buffer export of it (numpy
+        keeps a memoryview of its own over the same memory), so releasing the view cannot tell that
+        they are alive: the object they all refer to is watched instead."""
+        self._held.append(weakref.ref(user))
+
     def release_views(self) -> bool:
         """Release every tracked view; False if some are still borrowed by live objects."""
+        self._held = [ref for ref in self._held if ref() is not None]
         still_borrowed = []
         for view in self._views:
             try:
@@ -152,10 +161,10 @@ class Segment:
             except BufferError:
                 still_borrowed.append(view)
         self._views = still_borrowed
-        if not still_borrowed and self._base is not None:
+        if not still_borrowed and not self._held and self._base is not None:
             self._base.release()
             self._base = None
-        return not still_borrowed
+        return not still_borrowed and not self._held
 
     # -- ending ------------------------------------------------------------------------------------
     def detach(self) -> None:

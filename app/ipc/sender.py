@@ -174,6 +174,7 @@ class Sender:
         try:
             view = segment.view(offset, plan.length)
             pixels = arrays.slot_array(view, mode, width, height, plan.stride)
+            segment.hold(arrays.memory_owner(pixels))  # mapped while any view of pixels lives
             yield pixels
             pixels.flags.writeable = False
             with self._mutex:
