@@ -64,7 +64,7 @@ def _receive_following(args) -> int:
                 print(f"imgshare: warning: {event.error}", file=sys.stderr, flush=True)
                 continue
             image, info = event.received
-            line = describe(info)
+            line = describe(info) + (f", missed {event.missed}" if event.missed else "")
             if folder:
                 ext = ".png" if image.mode in LOSSLESS_PNG_MODES else ".tif"
                 path = os.path.join(folder, f"{info.sequence:06d}{ext}")

@@ -29,6 +29,7 @@ class FollowSession:
         self._lock_timeout = lock_timeout
         self._verify = verify
         self._stop = threading.Event()
+        self.missed = 0  # shares published between two frames this session returned (an int: GIL-safe)
         self._thread = threading.Thread(target=self._run, name=f"imgshare-follow-{key}", daemon=True)
 
     def start(self) -> FollowSession:
@@ -59,6 +60,7 @@ class FollowSession:
 
     def _deliver(self, event: FollowEvent) -> None:
         if event.kind == "frame":
+            self.missed += event.missed
             image, info = event.received
             self._callbacks["frame"](Got(image, info, display_base(image)))
         elif event.kind == "gone":

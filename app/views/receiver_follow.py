@@ -111,7 +111,8 @@ class FollowController:
 
     def _tick(self) -> None:
         self._tick_after = self.tab.after(TICK_MS, self._tick)
-        self.tab.panel.show([("Frame rate", rate_text(self.shown.rate(), self.received.rate()))])
+        missed = f", {self.session.missed} missed" if self.session is not None else ""
+        self.tab.panel.show([("Frame rate", rate_text(self.shown.rate(), self.received.rate()) + missed)])
         got = self.tab.got
         if got is not None and self._frames:
             self.tab.panel.show([("Age", follow_age_text(got.info.age))])
