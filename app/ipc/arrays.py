@@ -125,6 +125,10 @@ def copy_rows(target: Any, source: Any, stride: int, hashed: memoryview | None, 
     """Copy source into target a band of rows at a time; after each band, hash the band's stride-wide
     bytes of hashed (the slot) while they are in cache."""
     np = numpy()
+    if (convert is None and target.flags.c_contiguous and source.flags.c_contiguous
+            and target.dtype == source.dtype and target.shape == source.shape):
+        _copy_bytes(memoryview(target).cast("B"), memoryview(source).cast("B"), hashed, hasher)
+        return
     height = target.shape[0]
     step = max(1, HASH_CHUNK // max(1, stride))
     for top in range(0, height, step):
@@ -135,6 +139,17 @@ def copy_rows(target: Any, source: Any, stride: int, hashed: memoryview | None, 
             convert(target[top:bottom], source[top:bottom])
         if hasher is not None and hashed is not None:
             hasher.update(hashed[top * stride:bottom * stride])
+
+
+def _copy_bytes(target: memoryview, source: memoryview, hashed: memoryview | None,
+                hasher: Hasher | None) -> None:
+    """Copy between two unpadded buffers of the same layout a chunk at a time (memcpy), hashing each
+    chunk of hashed (the slot's bytes: the target or the source) right after copying it."""
+    for start in range(0, len(target), HASH_CHUNK):
+        end = start + HASH_CHUNK
+        target[start:end] = source[start:end]
+        if hasher is not None and hashed is not None:
+            hasher.update(hashed[start:end])
 
 
 def swap_channels(target: Any, source: Any) -> None:

@@ -33,10 +33,11 @@ class PinSet:
             raise _error(exc, key) from None
 
     @classmethod
-    def open(cls, key: str) -> PinSet | None:
-        """The key's set, or None if there is none (or it has fewer than 8 semaphores: EINVAL)."""
+    def open(cls, key: str, sysv: int | None = None) -> PinSet | None:
+        """The key's set (at sysv if given: borrow_sysv_key(key) computed once by the caller), or None
+        if there is none (or it has fewer than 8 semaphores: EINVAL)."""
         try:
-            return cls(sem.semget(borrow_sysv_key(key), PIN_COUNT, 0))
+            return cls(sem.semget(borrow_sysv_key(key) if sysv is None else sysv, PIN_COUNT, 0))
         except OSError as exc:
             if exc.errno in (errno.ENOENT, errno.EINVAL):
                 return None

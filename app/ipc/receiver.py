@@ -28,7 +28,7 @@ from .channel import ChannelKind
 from .defaults import DEFAULT_LOCK_TIMEOUT
 from .errors import CorruptSegmentError, ForeignSegmentError, NotSharedError
 from .info import Received, ReceivedArray, ShareInfo
-from .keys import sysv_key, validate_key
+from .keys import borrow_sysv_key, sysv_key, validate_key
 from .lock import KeyLock
 from .pins import PinSet
 from .pixels import maps_payload, read_pixels
@@ -65,6 +65,7 @@ class Receiver:
         validate_key(key)
         self.key = key
         self.sysv_key = sysv_key(key)
+        self._pins_key = borrow_sysv_key(key)  # looked up at every pinned read: computed once
         self.verify = verify
         self._segment: Segment | None = None  # the segment read last, kept attached
         self._wake: WakeSignal | None = None
@@ -289,7 +290,7 @@ class Receiver:
             self._wake_seen = wake.value() if wake is not None else None
             if newer_than is not None and _identity(h) == newer_than:
                 return None
-            pins = PinSet.open(self.key) if pin else None
+            pins = PinSet.open(self.key, self._pins_key) if pin else None
             if pin and (pins is None or not pins.pin(slot)):
                 raise CorruptSegmentError(
                     f"the share under key {self.key!r} has lost its semaphores; remove it with "
