@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 
 from . import semtimedop as sem
-from .errors import AccessDeniedError, ImgShareError
+from .errors import AccessDeniedError, ForeignSegmentError, ImgShareError
 from .keys import borrow_sysv_key
 
 PIN_COUNT = 8  # semaphores in a pin set, whatever the slot count
@@ -35,12 +35,16 @@ class PinSet:
     @classmethod
     def open(cls, key: str, sysv: int | None = None) -> PinSet | None:
         """The key's set (at sysv if given: borrow_sysv_key(key) computed once by the caller), or None
-        if there is none (or it has fewer than 8 semaphores: EINVAL)."""
+        if there is none; ForeignSegmentError if the set there has fewer than 8 semaphores."""
         try:
             return cls(sem.semget(borrow_sysv_key(key) if sysv is None else sysv, PIN_COUNT, 0))
         except OSError as exc:
-            if exc.errno in (errno.ENOENT, errno.EINVAL):
+            if exc.errno == errno.ENOENT:
                 return None
+            if exc.errno == errno.EINVAL:  # a set of fewer semaphores: another program's, left alone
+                raise ForeignSegmentError(
+                    f"the key {key!r} has another program's semaphores beside it; choose another key"
+                ) from None
             raise _error(exc, key) from None
 
     @classmethod
