@@ -45,7 +45,6 @@ _semtimedop = _load("semtimedop", [ctypes.c_int, ctypes.POINTER(SemBuf), ctypes.
 _semget = _load("semget", [ctypes.c_int, ctypes.c_int, ctypes.c_int])
 _semctl = _load("semctl", [ctypes.c_int, ctypes.c_int, ctypes.c_int])  # variadic: a 4th argument may follow
 AVAILABLE = _semtimedop is not None
-SETS_AVAILABLE = AVAILABLE and _semget is not None and _semctl is not None
 
 
 def _errno() -> int:
