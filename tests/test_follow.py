@@ -138,7 +138,7 @@ def test_animated_gif_is_played_at_its_own_pace(key, tmp_path):
     sender = start_cli("send", str(path), "--key", key)
     try:
         assert "playing 3 frames" in wait_for_line(sender)
-        events, stopper, thread = collect(key, lambda ev: sum(e.kind == "frame" for _, e in ev) >= 7)
+        events, stopper, thread = collect(key, lambda ev: frame_count(ev) >= 8)
         thread.join(10)
         stopper.set()
     finally:

@@ -351,6 +351,9 @@ class Sender:
         pid, start = own_identity()
         control = ctl.Control(key=self.key, slots=slots, owner_pid=pid, owner_start=start)
         new.write(ctl.pack_control(control), 0)
+        # Fresh pins before anything is published: killed in between, the key has nothing published
+        # (never a published image without its pin set).
+        self._replace_pins()
         if carried is not None and old is not None:
             descriptor, offset, carried_length = carried
             source, target = old.view(offset, carried_length), new.view(slots[0][0], carried_length)
@@ -361,7 +364,6 @@ class Sender:
                 new.release_views()
             new.write(descriptor, ctl.descriptor_offset(0))
             new.store(ctl.PUBLISHED_OFFSET, 0)
-        self._replace_pins()
         if old is not None:
             old.detach()
         self._segment, self._control = new, control
