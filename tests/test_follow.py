@@ -212,3 +212,24 @@ def test_list_and_clean_with_several_senders(new_key, tmp_path):
     finally:
         for s in senders:
             stop(s)
+
+
+def test_cli_follow_prints_the_shares_it_missed(key):
+    import signal
+    with Sender(key) as sender:
+        sender.share(make_image("L", (40, 30), seed=0))
+        follower = start_cli("receive", "--key", key, "--follow", "--count", "2")
+        try:
+            first = follower.stdout.readline()
+            assert "missed" not in first
+            follower.send_signal(signal.SIGSTOP)  # busy elsewhere while five shares go by
+            for n in range(1, 6):
+                sender.share(make_image("L", (40, 30), seed=n))
+            follower.send_signal(signal.SIGCONT)
+            second = follower.stdout.readline()
+            assert follower.wait(10) == 0, follower.stderr.read()
+        finally:
+            if follower.poll() is None:
+                follower.kill()
+                follower.wait()
+    assert "sequence 6" in second and second.rstrip().endswith("missed 4"), second
