@@ -166,9 +166,9 @@ def test_watched_file_is_reshared_only_once_it_decodes(key, tmp_path):
         make_image("RGB", (120, 80), seed=2).save(full)
         data = full.read_bytes()
         path.write_bytes(data[: len(data) // 2])  # a program half way through writing
+        os.utime(path, ns=(0, path.stat().st_mtime_ns))  # "never read since": atime at the epoch
         # The watcher must have tried the half-written file before the rest arrives: reading it sets
-        # its access time to or past its modification time (relatime updates an atime older than
-        # mtime; the last read before, when the sender started, was long before this write).
+        # its access time to or past its modification time (relatime updates an atime older than mtime).
         wait_until(lambda: path.stat().st_atime_ns >= path.stat().st_mtime_ns,
                    what="the watcher to read the half-written file")
         image, info = Receiver(key).receive()
