@@ -127,7 +127,7 @@ def copy_rows(target: Any, source: Any, stride: int, hashed: memoryview | None, 
     np = numpy()
     if (convert is None and target.flags.c_contiguous and source.flags.c_contiguous
             and target.dtype == source.dtype and target.shape == source.shape):
-        _copy_bytes(memoryview(target).cast("B"), memoryview(source).cast("B"), hashed, hasher)
+        _copy_bytes(memoryview(target).cast("B"), memoryview(source).cast("B"), hasher)
         return
     height = target.shape[0]
     step = max(1, HASH_CHUNK // max(1, stride))
@@ -141,15 +141,15 @@ def copy_rows(target: Any, source: Any, stride: int, hashed: memoryview | None, 
             hasher.update(hashed[top * stride:bottom * stride])
 
 
-def _copy_bytes(target: memoryview, source: memoryview, hashed: memoryview | None,
-                hasher: Hasher | None) -> None:
+def _copy_bytes(target: memoryview, source: memoryview, hasher: Hasher | None) -> None:
     """Copy between two unpadded buffers of the same layout a chunk at a time (memcpy), hashing each
-    chunk of hashed (the slot's bytes: the target or the source) right after copying it."""
+    chunk of the target right after copying it: the same bytes as the slot's, and the copy just wrote
+    them into the cache (the source's lines may have been read past it)."""
     for start in range(0, len(target), HASH_CHUNK):
         end = start + HASH_CHUNK
         target[start:end] = source[start:end]
-        if hasher is not None and hashed is not None:
-            hasher.update(hashed[start:end])
+        if hasher is not None:
+            hasher.update(target[start:end])
 
 
 def swap_channels(target: Any, source: Any) -> None:
