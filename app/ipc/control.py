@@ -176,6 +176,17 @@ def unpack_control(data: bytes | bytearray | memoryview, segment_size: int, key:
                    flags=flags, owner_pid=owner_pid, owner_start=owner_start)
 
 
+def peek_published(raw: bytes | bytearray | memoryview) -> int | None:
+    """The published slot index of a control block, checked only against the largest slot count (for
+    the short read under the lock; unpack_control checks the rest); None when nothing is published."""
+    (published,) = struct.unpack_from("<I", raw, PUBLISHED_OFFSET)
+    if published == NOTHING_PUBLISHED:
+        return None
+    if published >= MAX_SLOTS:
+        raise _corrupt(f"published slot {published}")
+    return int(published)
+
+
 def _check_slots(slots: tuple[tuple[int, int], ...], segment_size: int) -> None:
     lowest = first_slot_offset(len(slots))
     for offset, capacity in slots:
