@@ -130,7 +130,7 @@ def copy_rows(target: Any, source: Any, stride: int, hashed: memoryview | None, 
         _copy_bytes(memoryview(target).cast("B"), memoryview(source).cast("B"), hasher)
         return
     height = target.shape[0]
-    step = max(1, HASH_CHUNK // max(1, stride))
+    step = max(1, HASH_CHUNK // max(1, stride)) if hasher is not None else height
     for top in range(0, height, step):
         bottom = min(height, top + step)
         if convert is None:
@@ -145,11 +145,15 @@ def _copy_bytes(target: memoryview, source: memoryview, hasher: Hasher | None) -
     """Copy between two unpadded buffers of the same layout a chunk at a time (memcpy), hashing each
     chunk of the target right after copying it: the same bytes as the slot's, and the copy just wrote
     them into the cache (the source's lines may have been read past it)."""
+    if hasher is None:
+        # One copy: glibc's memcpy streams a large one past the cache (non-temporal stores, no
+        # read-for-ownership of the target), which small chunks would forgo for nothing.
+        target[:] = source
+        return
     for start in range(0, len(target), HASH_CHUNK):
         end = start + HASH_CHUNK
         target[start:end] = source[start:end]
-        if hasher is not None:
-            hasher.update(target[start:end])
+        hasher.update(target[start:end])
 
 
 def swap_channels(target: Any, source: Any) -> None:
