@@ -170,3 +170,14 @@ class _Held:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self._lock.release()
+
+
+def lock_exists(sysv: int) -> bool:
+    """Whether a semaphore is at sysv now (opened with flags 0, never created)."""
+    try:
+        sysv_ipc.Semaphore(sysv, 0)
+    except sysv_ipc.ExistentialError:
+        return False
+    except sysv_ipc.PermissionsError:
+        return True
+    return True

@@ -29,7 +29,7 @@ from .defaults import DEFAULT_LOCK_TIMEOUT
 from .errors import CorruptSegmentError, ForeignSegmentError, NotSharedError
 from .info import Received, ReceivedArray, ShareInfo
 from .keys import borrow_sysv_key, sysv_key, validate_key
-from .lock import KeyLock
+from .lock import KeyLock, lock_exists
 from .pins import PinSet
 from .pixels import maps_payload, read_pixels
 from .segment import Segment, holds_foreign_data, id_at, is_removed, peek_start
@@ -339,6 +339,8 @@ class Receiver:
         start = peek_start(self.sysv_key, self.key, ctl.VERSION_END) or b""
         if ctl.has_magic(start):
             ctl.check_version(start)
+            if lock_exists(self.sysv_key):  # a sender set the key up meanwhile: not a lost lock
+                raise NotSharedError(f"nothing is shared under the key {self.key!r} yet")
             raise CorruptSegmentError(
                 f"the share under key {self.key!r} has lost its lock semaphore; "
                 f"remove it with 'imgshare remove --key {self.key}'"

@@ -350,7 +350,11 @@ class Sender:
             raise
         pid, start = own_identity()
         control = ctl.Control(key=self.key, slots=slots, owner_pid=pid, owner_start=start)
-        new.write(ctl.pack_control(control), 0)
+        block = ctl.pack_control(control)
+        # The magic last, in one store: a reader's lock-free peek sees zeros (nothing yet) or the magic,
+        # never a part of it (which would look like another program's data).
+        new.write(bytes(len(ctl.MAGIC)) + block[len(ctl.MAGIC):], 0)
+        new.store(0, int.from_bytes(ctl.MAGIC, "little"), 8)
         # Fresh pins before anything is published: killed in between, the key has nothing published
         # (never a published image without its pin set).
         self._replace_pins()
@@ -393,7 +397,8 @@ class Sender:
             old.detach()
             self._segment, self._control, self._published = None, None, None
             return
-        again.write(snapshot, 0)
+        again.write(bytes(len(ctl.MAGIC)) + snapshot[len(ctl.MAGIC):], 0)
+        again.store(0, int.from_bytes(snapshot[:len(ctl.MAGIC)], "little"), 8)  # the magic last, as in _move
         old.detach()
         self._segment = again
 
