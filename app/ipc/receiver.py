@@ -336,9 +336,10 @@ class Receiver:
     def _explain_missing_lock(self) -> None:
         """No lock at the key: nothing shared, unless a segment of ours lost its lock."""
         self._drop_segment()
-        start = peek_start(self.sysv_key, self.key, ctl.VERSION_END) or b""
+        # The first 8 bytes alone (one load: the magic is stored in one go); the version after.
+        start = peek_start(self.sysv_key, self.key, len(ctl.MAGIC)) or b""
         if ctl.has_magic(start):
-            ctl.check_version(start)
+            ctl.check_version(peek_start(self.sysv_key, self.key, ctl.VERSION_END) or start)
             if lock_exists(self.sysv_key):  # a sender set the key up meanwhile: not a lost lock
                 raise NotSharedError(f"nothing is shared under the key {self.key!r} yet")
             raise CorruptSegmentError(

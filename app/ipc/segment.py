@@ -66,7 +66,7 @@ class Segment:
             if read_only:
                 shm.detach()
                 shm.attach(address=None, flags=sysv_ipc.SHM_RDONLY)
-        except sysv_ipc.ExistentialError:
+        except (sysv_ipc.ExistentialError, ValueError):  # ValueError: removed between the two calls
             raise NotSharedError(f"nothing is shared under the key {key_name!r}") from None
         except sysv_ipc.PermissionsError:
             raise AccessDeniedError(

@@ -59,3 +59,37 @@ def test_two_senders_racing_for_one_key(key, tmp_path):
         winners[0].terminate()
         assert winners[0].wait(10) == 0
         assert run_cli("receive", "--key", key).returncode == 3
+
+
+def test_readers_polling_while_senders_set_the_key_up_and_stop_see_only_images_or_nothing(key):
+    """A sender that starts and stops over and over: a reader polling meanwhile sees an image or
+    "nothing shared", never a foreign segment or a lost lock (the magic is written last, in one store;
+    a lock that appears after the peek means a sender is setting up)."""
+    import os
+    import signal
+
+    from imgshare.ipc import ImgShareError, NotSharedError, Receiver
+
+    pid = os.fork()
+    if pid == 0:  # child: start and stop a sender forever; never return into pytest
+        try:
+            while True:
+                with Sender(key) as sender:
+                    sender.share(make_image("L", (64, 48)))
+        except BaseException:
+            os._exit(3)
+    outcomes = {"image": 0, "nothing": 0}
+    try:
+        with Receiver(key) as receiver:
+            for _ in range(3000):
+                try:
+                    receiver.receive(timeout=5)
+                    outcomes["image"] += 1
+                except NotSharedError:
+                    outcomes["nothing"] += 1
+                except ImgShareError as exc:
+                    raise AssertionError(f"after {outcomes}: {type(exc).__name__}: {exc}") from None
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert outcomes["image"] > 0 and outcomes["nothing"] > 0, outcomes
