@@ -22,6 +22,7 @@ from .errors import AccessDeniedError, LockTimeoutError, NotSharedError
 
 _FIRST_BACKOFF = 0.0005
 _MAX_BACKOFF = 0.02
+_READER_MAX_BACKOFF = 0.002  # readers poll a busy lock at least this often (it is held for microseconds)
 
 
 class KeyLock:
@@ -89,12 +90,18 @@ class KeyLock:
         except sysv_ipc.ExistentialError:
             raise NotSharedError(f"nothing is shared under the key {self._key_name!r}") from None
 
-    def acquire(self, timeout: float) -> None:
-        """Take the lock within timeout seconds or raise LockTimeoutError; NotSharedError if removed."""
-        if semtimedop.AVAILABLE:
+    def acquire(self, timeout: float, *, queue: bool = True) -> None:
+        """Take the lock within timeout seconds or raise LockTimeoutError; NotSharedError if removed.
+
+        queue=False (readers) tries without joining the kernel's FIFO queue, and again after short
+        pauses. The kernel hands a released lock to the first queued waiter even before it runs: with
+        readers queued, a sender would wait behind every one of them being scheduled in turn (a lock
+        convoy on a busy machine). Readers that only poll leave the sender alone in the queue.
+        """
+        if semtimedop.AVAILABLE and queue:
             self._acquire_waiting(timeout)
         else:
-            self._acquire_polling(timeout)
+            self._acquire_polling(timeout, _MAX_BACKOFF if queue else _READER_MAX_BACKOFF)
         self.held_now = True
 
     def _acquire_waiting(self, timeout: float) -> None:
@@ -119,7 +126,7 @@ class KeyLock:
             "another process holds it, try again"
         )
 
-    def _acquire_polling(self, timeout: float) -> None:
+    def _acquire_polling(self, timeout: float, max_backoff: float = _MAX_BACKOFF) -> None:
         deadline = time.monotonic() + max(0.0, timeout)
         delay = _FIRST_BACKOFF
         while True:
@@ -136,7 +143,7 @@ class KeyLock:
             if now >= deadline:
                 raise self._timeout_error(timeout)
             time.sleep(min(delay, deadline - now))
-            delay = min(delay * 2, _MAX_BACKOFF)
+            delay = min(delay * 2, max_backoff)
 
     def release(self) -> None:
         if not self.held_now:
@@ -147,8 +154,8 @@ class KeyLock:
         except sysv_ipc.ExistentialError:
             pass  # removed while we held it (we removed it ourselves): nothing to release
 
-    def held(self, timeout: float) -> _Held:
-        return _Held(self, timeout)
+    def held(self, timeout: float, *, queue: bool = True) -> _Held:
+        return _Held(self, timeout, queue)
 
     def remove(self) -> None:
         """Remove the semaphore (only ever called by its key's owner, holding it)."""
@@ -160,11 +167,11 @@ class KeyLock:
 
 
 class _Held:
-    def __init__(self, lock: KeyLock, timeout: float) -> None:
-        self._lock, self._timeout = lock, timeout
+    def __init__(self, lock: KeyLock, timeout: float, queue: bool) -> None:
+        self._lock, self._timeout, self._queue = lock, timeout, queue
 
     def __enter__(self) -> KeyLock:
-        self._lock.acquire(self._timeout)
+        self._lock.acquire(self._timeout, queue=self._queue)
         return self._lock
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

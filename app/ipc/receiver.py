@@ -278,7 +278,7 @@ class Receiver:
         # Under the lock: only copies of the two blocks, the wake count and the pin (syscalls and
         # 8 KiB of memcpy); checking them waits until the lock is free again.
         pins: PinSet | None = None
-        with lock.held(timeout):
+        with lock.held(timeout, queue=False):
             segment = self._current_segment()
             raw = segment.read(0, ctl.CONTROL_SIZE)
             if ctl.is_blank(raw):
