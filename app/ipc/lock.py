@@ -22,7 +22,10 @@ from .errors import AccessDeniedError, LockTimeoutError, NotSharedError
 
 _FIRST_BACKOFF = 0.0005
 _MAX_BACKOFF = 0.02
-_READER_MAX_BACKOFF = 0.002  # readers poll a busy lock at least this often (it is held for microseconds)
+# Readers poll a busy lock soon and often: it is held for microseconds (a follower woken by the
+# new-image signal finds the sender just releasing it).
+_READER_FIRST_BACKOFF = 0.00005
+_READER_MAX_BACKOFF = 0.002
 
 
 class KeyLock:
@@ -101,7 +104,10 @@ class KeyLock:
         if semtimedop.AVAILABLE and queue:
             self._acquire_waiting(timeout)
         else:
-            self._acquire_polling(timeout, _MAX_BACKOFF if queue else _READER_MAX_BACKOFF)
+            if queue:
+                self._acquire_polling(timeout, _FIRST_BACKOFF, _MAX_BACKOFF)
+            else:
+                self._acquire_polling(timeout, _READER_FIRST_BACKOFF, _READER_MAX_BACKOFF)
         self.held_now = True
 
     def _acquire_waiting(self, timeout: float) -> None:
@@ -126,9 +132,9 @@ class KeyLock:
             "another process holds it, try again"
         )
 
-    def _acquire_polling(self, timeout: float, max_backoff: float = _MAX_BACKOFF) -> None:
+    def _acquire_polling(self, timeout: float, first_backoff: float, max_backoff: float) -> None:
         deadline = time.monotonic() + max(0.0, timeout)
-        delay = _FIRST_BACKOFF
+        delay = first_backoff
         while True:
             try:
                 self._sem.acquire()
