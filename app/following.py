@@ -5,30 +5,41 @@ Used by `imgshare receive --follow` and the Receiver tab's Follow toggle, each f
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .ipc import ImgShareError, NotSharedError, Received, Receiver, ShareInfo
+from .ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, NotSharedError, Received, Receiver, ShareInfo
+from .ipc.info import missed_between
 
 LIVENESS_CHECK_SECONDS = 0.5  # how soon a dead sender is noticed while no frames arrive
 
 
+class FollowKind(enum.Enum):
+    """What a FollowEvent reports."""
+
+    FRAME = "frame"  # a new image: received is set, missed counts the shares skipped before it
+    GONE = "gone"  # the sender stopped or died
+    ERROR = "error"  # a sentence for the user: error is set
+
+
 @dataclass(frozen=True)
 class FollowEvent:
-    """kind: "frame" (received is set), "gone" (the sender stopped or died), or "error" (a sentence)."""
+    """One thing that happened while following a key."""
 
-    kind: str
+    kind: FollowKind
     received: Received | None = None
     info: ShareInfo | None = None
     error: ImgShareError | None = None
+    missed: int = 0  # FRAME: shares published between the previous frame returned and this one
 
 
 def follow(receiver: Receiver, stop: threading.Event, *, verify: bool = True,
-           lock_timeout: float = 5.0) -> Iterator[FollowEvent]:
+           lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[FollowEvent]:
     """Yield an event per new image, skipping to the newest when the caller falls behind, until stop.
 
-    "gone" is yielded once when the sender stops or dies; frames resume when a sender returns.
+    GONE is yielded once when the sender stops or dies; frames resume when a sender returns.
     """
     last: ShareInfo | None = None
     gone = False
@@ -40,17 +51,18 @@ def follow(receiver: Receiver, stop: threading.Event, *, verify: bool = True,
         except ImgShareError as exc:  # busy lock, damaged segment...: say so once, keep following
             if str(exc) != reported_error:
                 reported_error = str(exc)
-                yield FollowEvent("error", error=exc)
+                yield FollowEvent(FollowKind.ERROR, error=exc)
             stop.wait(LIVENESS_CHECK_SECONDS)
             continue
         reported_error = None
         if got is not None:
+            missed = missed_between(last, got.info) if not gone else 0
             last, gone = got.info, False
-            yield FollowEvent("frame", received=got, info=got.info)
+            yield FollowEvent(FollowKind.FRAME, received=got, info=got.info, missed=missed)
             continue
         if last is not None and not gone and not _sender_serving(receiver, lock_timeout):
             gone = True
-            yield FollowEvent("gone", info=last)
+            yield FollowEvent(FollowKind.GONE, info=last)
 
 
 def _sender_serving(receiver: Receiver, lock_timeout: float) -> bool:

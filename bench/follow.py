@@ -2,8 +2,11 @@
 
 A sender process shares frames as fast as it can (and, in a second run, at a fixed rate); this process
 follows the key with the new-image signal and measures, per frame received, the latency from the
-sender's share call to the receiver holding the Image. Printed beside a memory copy of one frame (the
-bound no transport beats) measured in the same run. Then an idle follower's CPU use over 10 s.
+publish (the image's timestamp) to the receiver holding the Image or array. Two transports: Pillow
+images (share() -> follow()), and numpy frames written in full through frame() and followed as borrowed
+arrays (receive_array_new(borrow=True)). Every share is either delivered or counted as missed; the
+table says so. Printed beside a memory copy of one frame measured in the same run. Then an idle
+follower's CPU use over 10 s.
 
     .venv/bin/python bench/follow.py [--seconds 5] [--size 1920x1080]
 """
@@ -22,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from imgshare.following import follow  # noqa: E402
+from imgshare.following import FollowKind, follow  # noqa: E402
 from imgshare.ipc import Receiver  # noqa: E402
 from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
 
@@ -66,7 +69,7 @@ def run(key: str, size: tuple[int, int], rate: float, seconds: float, verify: bo
         threading.Timer(seconds, stop.set).start()
         last_frame = started
         for event in stream:
-            if event.kind == "frame":
+            if event.kind is FollowKind.FRAME:
                 received += 1
                 last_frame = time.monotonic()
                 latencies.append(time.time() - event.info.timestamp)
@@ -77,6 +80,67 @@ def run(key: str, size: tuple[int, int], rate: float, seconds: float, verify: bo
     sender.wait(30)
     latencies.sort()
     return {"shared_fps": shared / seconds, "received_fps": received / elapsed,
+            "latency_median_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
+            "latency_p95_ms": latencies[int(len(latencies) * 0.95)] * 1000 if latencies else float("nan")}
+
+
+ARRAY_SENDER = r"""
+import sys, time
+import numpy as np
+from imgshare.ipc import Sender
+key, width, height = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+seconds, checksum = float(sys.argv[5]), sys.argv[6] == "1"
+rng = np.random.default_rng(1)
+frames = [rng.integers(0, 256, size=(height, width, 4), dtype=np.uint8) for _ in range(2)]
+with Sender(key, checksum=checksum) as sender:
+    sender.share(frames[0])
+    print("ready", flush=True)
+    sys.stdin.readline()
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        with sender.frame(width, height, "RGBA") as pixels:
+            np.copyto(pixels, frames[n % 2])  # every frame written in full
+        n += 1
+    print(sender.sequence - 1, flush=True)
+    sys.stdin.readline()
+"""
+
+
+def run_arrays(key: str, size: tuple[int, int], seconds: float, verify: bool) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    sender = subprocess.Popen([sys.executable, "-c", ARRAY_SENDER, key, str(size[0]), str(size[1]), "0",
+                               str(seconds), str(int(verify))], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env=env)
+    assert sender.stdout.readline().strip() == "ready"
+    latencies, received, missed = [], 0, 0
+    with Receiver(key) as receiver:
+        array, last = receiver.receive_array(borrow=True)
+        first = last.sequence
+        sender.stdin.write("go\n")
+        sender.stdin.flush()
+        started = time.monotonic()
+        last_frame = started
+        while time.monotonic() - started < seconds + 1:
+            got = receiver.receive_array_new(last, 0.5, borrow=True, verify=verify)
+            if got is None:
+                continue
+            arrived = time.time()
+            array, info = got  # the previous borrow ends here
+            latencies.append(arrived - info.timestamp)
+            missed += info.sequence - last.sequence - 1
+            received += 1
+            last, last_frame = info, time.monotonic()
+        del array
+        elapsed = max(1e-9, min(seconds, last_frame - started))
+    shared = int(sender.stdout.readline())
+    sender.stdin.write("bye\n")
+    sender.stdin.flush()
+    sender.wait(30)
+    latencies.sort()
+    return {"shared_fps": shared / seconds, "received_fps": received / elapsed,
+            "accounted": received + missed == last.sequence - first == shared,
+            "missed": missed,
             "latency_median_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
             "latency_p95_ms": latencies[int(len(latencies) * 0.95)] * 1000 if latencies else float("nan")}
 
@@ -126,18 +190,26 @@ def main() -> None:
     copy_ms = statistics.median(copies) * 1000
     print(f"{width}x{height} RGBA, {args.seconds:g} s per run; one memory copy of a frame: {copy_ms:.2f} ms "
           f"(= {1000 / copy_ms:.0f} copies/s)")
-    print(f"{'run':<40}{'shared/s':>10}{'received/s':>12}{'latency p50':>13}{'p95':>9}")
-    for label, rate, verify in (("as fast as possible, no checksum", 0, False),
-                                ("as fast as possible, verified", 0, True),
-                                ("60 fps sender, verified", 60, True)):
+    print(f"{'run':<52}{'shared/s':>10}{'received/s':>12}{'latency p50':>13}{'p95':>9}  every share "
+          "delivered or counted missed")
+    runs = [("Pillow, as fast as possible, no checksum", "pillow", 0, False),
+            ("Pillow, as fast as possible, verified", "pillow", 0, True),
+            ("Pillow, 60 fps sender, verified", "pillow", 60, True),
+            ("numpy frame() -> borrowed arrays, no checksum", "arrays", 0, False),
+            ("numpy frame() -> borrowed arrays, verified", "arrays", 0, True)]
+    for label, transport, rate, verify in runs:
         key = fresh_key("bench-follow")
         try:
-            r = run(key, (width, height), rate, args.seconds, verify)
+            if transport == "pillow":
+                r = run(key, (width, height), rate, args.seconds, verify)
+            else:
+                r = run_arrays(key, (width, height), args.seconds, verify)
         finally:
             for sysv in all_sysv_keys(key):
                 remove_objects_at(sysv)
-        print(f"{label:<40}{r['shared_fps']:>10.0f}{r['received_fps']:>12.0f}"
-              f"{r['latency_median_ms']:>11.2f}ms{r['latency_p95_ms']:>7.2f}ms")
+        accounted = "" if "accounted" not in r else f"  {'yes' if r['accounted'] else 'NO'} ({r['missed']} missed)"
+        print(f"{label:<52}{r['shared_fps']:>10.0f}{r['received_fps']:>12.0f}"
+              f"{r['latency_median_ms']:>11.2f}ms{r['latency_p95_ms']:>7.2f}ms{accounted}")
     key = fresh_key("bench-idle")
     try:
         print(f"idle follower CPU over 10 s: {idle_cpu(key, 10):.3f} % of one core")

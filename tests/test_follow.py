@@ -6,10 +6,11 @@ import time
 
 from PIL import Image
 
-from imgshare.following import follow
+from imgshare.following import FollowKind, follow
 from imgshare.imaging import load_image
 from imgshare.ipc import Receiver, Sender
-from tests.conftest import run_cli, start_cli
+from imgshare.watching import POLL_SECONDS
+from tests.conftest import run_cli, start_cli, wait_until
 from tests.images import digest, make_image
 from tests.test_lifecycle import python
 from tests.test_roundtrip import stop, wait_for_line
@@ -17,6 +18,10 @@ from tests.test_roundtrip import stop, wait_for_line
 
 def frames(count, size=(160, 90)):
     return [make_image("RGB", size, seed=i) for i in range(count)]
+
+
+def frame_count(events) -> int:
+    return sum(e.kind is FollowKind.FRAME for _, e in events)
 
 
 def collect(key, until, *, verify=True):
@@ -39,15 +44,15 @@ def test_slow_sequence_arrives_complete_and_in_order(key):
     images = frames(10)
     with Sender(key) as sender:
         sender.share(images[0])
-        events, stopper, thread = collect(key, lambda ev: sum(e.kind == "frame" for _, e in ev) == 10)
-        time.sleep(0.3)
-        for image in images[1:]:
+        events, stopper, thread = collect(key, lambda ev: frame_count(ev) == 10)
+        for n, image in enumerate(images[1:], start=1):
+            wait_until(lambda n=n: frame_count(events) == n, what=f"frame {n} to be followed")
             sender.share(image)
-            time.sleep(0.1)
         thread.join(10)
         stopper.set()
-    got = [digest(e.received.image) for _, e in events if e.kind == "frame"]
+    got = [digest(e.received.image) for _, e in events if e.kind is FollowKind.FRAME]
     assert got == [digest(i) for i in images]
+    assert [e.missed for _, e in events] == [0] * 10
 
 
 def test_fast_sequence_skips_to_the_newest_never_back(key):
@@ -58,39 +63,33 @@ def test_fast_sequence_skips_to_the_newest_never_back(key):
         for n in range(300):
             sender.share(images[n % 6])
         last_sequence = sender.sequence
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            frames_seen = [e.info.sequence for _, e in events if e.kind == "frame"]
-            if frames_seen and frames_seen[-1] == last_sequence:
-                break
-            time.sleep(0.01)
+        wait_until(lambda: [e.info.sequence for _, e in events if e.kind is FollowKind.FRAME][-1:] == [last_sequence],
+                   what="the last share to be followed")
         stopper.set()
         thread.join(5)
-    sequences = [e.info.sequence for _, e in events if e.kind == "frame"]
+    sequences = [e.info.sequence for _, e in events if e.kind is FollowKind.FRAME]
     assert sequences == sorted(set(sequences)), "went backwards or repeated"
     assert sequences[-1] == last_sequence
     assert len(sequences) < 301  # it skipped rather than queueing every frame
+    missed = [e.missed for _, e in events if e.kind is FollowKind.FRAME]
+    # every share is either delivered or counted as missed, from the first frame followed on
+    assert len(sequences) + sum(missed) == last_sequence - sequences[0] + 1
 
 
-def test_follower_wakes_within_50_ms(key):
-    latencies = []
+def test_follower_wakes_on_each_share_within_seconds(key):
+    """An order-of-magnitude check (the latency figures are bench/follow.py's): each share wakes the
+    sleeping follower, not a later poll or a timeout."""
     with Sender(key) as sender:
         sender.share(make_image("L", (64, 48)))
-        events, stopper, thread = collect(key, lambda ev: sum(e.kind == "frame" for _, e in ev) == 21)
-        time.sleep(0.3)
-        for n in range(20):
-            time.sleep(0.05)
+        events, stopper, thread = collect(key, lambda ev: frame_count(ev) == 6)
+        for n in range(1, 6):
+            wait_until(lambda n=n: frame_count(events) == n, what=f"frame {n}")
             shared_at = time.monotonic()
-            sender.share(make_image("L", (64, 48), seed=n + 1))
-            deadline = time.monotonic() + 2
-            while sum(e.kind == "frame" for _, e in events) < n + 2 and time.monotonic() < deadline:
-                time.sleep(0.0005)
-            latencies.append([t for t, e in events if e.kind == "frame"][-1] - shared_at)
+            sender.share(make_image("L", (64, 48), seed=n))
+            wait_until(lambda n=n: frame_count(events) == n + 1, timeout=5.0, what=f"frame {n + 1}")
+            assert [t for t, e in events if e.kind is FollowKind.FRAME][-1] - shared_at < 5.0
         thread.join(5)
         stopper.set()
-    latencies.sort()
-    assert latencies[len(latencies) // 2] < 0.05, latencies
-    assert latencies[-2] < 0.05, latencies
 
 
 def test_follow_survives_a_killed_sender_and_a_new_one(key, tmp_path):
@@ -99,14 +98,11 @@ def test_follow_survives_a_killed_sender_and_a_new_one(key, tmp_path):
     make_image("RGB", seed=2).save(second)
     victim = start_cli("send", str(first), "--key", key)
     wait_for_line(victim)
-    events, stopper, thread = collect(key, lambda ev: sum(e.kind == "frame" for _, e in ev) == 2)
-    deadline = time.monotonic() + 10
-    while not any(e.kind == "frame" for _, e in events) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    events, stopper, thread = collect(key, lambda ev: frame_count(ev) == 2)
+    wait_until(lambda: frame_count(events) == 1, what="the first frame")
     victim.kill()
     victim.wait()
-    while not any(e.kind == "gone" for _, e in events) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: any(e.kind is FollowKind.GONE for _, e in events), what="the sender to be reported gone")
     successor = start_cli("send", str(second), "--key", key)
     try:
         wait_for_line(successor)
@@ -125,8 +121,7 @@ def test_cli_follow_writes_numbered_files_and_stops_after_count(key, tmp_path):
         sender.share(make_image("RGBA", (50, 40), seed=0))
         follower = start_cli("receive", "--key", key, "--follow", "--count", "4", "-o", str(out))
         lines = [follower.stdout.readline()]
-        for n in range(1, 4):
-            time.sleep(0.1)
+        for n in range(1, 4):  # the follower printed the previous frame's line: it saw that share
             sender.share(make_image("RGBA", (50, 40), seed=n))
             lines.append(follower.stdout.readline())
         assert follower.wait(10) == 0, follower.stderr.read()
@@ -144,17 +139,21 @@ def test_animated_gif_is_played_at_its_own_pace(key, tmp_path):
     sender = start_cli("send", str(path), "--key", key)
     try:
         assert "playing 3 frames" in wait_for_line(sender)
-        events, stopper, thread = collect(key, lambda ev: sum(e.kind == "frame" for _, e in ev) >= 7)
+        events, stopper, thread = collect(key, lambda ev: frame_count(ev) >= 8)
         thread.join(10)
         stopper.set()
     finally:
         stop(sender)
-    seen = [e.received.image.convert("RGB").getpixel((5, 5)) for _, e in events if e.kind == "frame"]
+    followed = [e for _, e in events if e.kind is FollowKind.FRAME]
+    seen = [e.received.image.convert("RGB").getpixel((5, 5)) for e in followed]
     assert len(seen) >= 7 and set(seen) == set(colours)
-    for a, b in zip(seen, seen[1:], strict=False):  # frames follow each other in the file's order, looping
-        assert colours.index(b) == (colours.index(a) + 1) % 3
-    times = [t for t, e in events if e.kind == "frame"]
-    assert 0.05 < (times[-1] - times[1]) / (len(times) - 2) < 0.2  # about 80 ms a frame
+    # Frames follow each other in the file's order, looping; a follower on a loaded machine may miss
+    # some, and then says how many: the first frame is not shared twice, nor any frame skipped unsaid.
+    for a, b, event in zip(seen, seen[1:], followed[1:], strict=False):
+        assert colours.index(b) == (colours.index(a) + 1 + event.missed) % 3
+    times = [t for t, e in events if e.kind is FollowKind.FRAME]
+    # about 80 ms a frame; an order of magnitude only (the pacing figures belong to a benchmark)
+    assert 0.02 < (times[-1] - times[1]) / (len(times) - 2) < 0.8
 
 
 def test_watched_file_is_reshared_only_once_it_decodes(key, tmp_path):
@@ -167,7 +166,9 @@ def test_watched_file_is_reshared_only_once_it_decodes(key, tmp_path):
         make_image("RGB", (120, 80), seed=2).save(full)
         data = full.read_bytes()
         path.write_bytes(data[: len(data) // 2])  # a program half way through writing
-        time.sleep(1.0)
+        # A negative check, so it needs time rather than a condition: give the watcher five of its polls
+        # to (wrongly) share the half-written file. Nothing observable happens when it behaves.
+        time.sleep(5 * POLL_SECONDS)
         image, info = Receiver(key).receive()
         assert info.sequence == 1 and digest(image) == digest(make_image("RGB", (120, 80), seed=1))
         path.write_bytes(data)
@@ -210,3 +211,24 @@ def test_list_and_clean_with_several_senders(new_key, tmp_path):
     finally:
         for s in senders:
             stop(s)
+
+
+def test_cli_follow_prints_the_shares_it_missed(key):
+    import signal
+    with Sender(key) as sender:
+        sender.share(make_image("L", (40, 30), seed=0))
+        follower = start_cli("receive", "--key", key, "--follow", "--count", "2")
+        try:
+            first = follower.stdout.readline()
+            assert "missed" not in first
+            follower.send_signal(signal.SIGSTOP)  # busy elsewhere while five shares go by
+            for n in range(1, 6):
+                sender.share(make_image("L", (40, 30), seed=n))
+            follower.send_signal(signal.SIGCONT)
+            second = follower.stdout.readline()
+            assert follower.wait(10) == 0, follower.stderr.read()
+        finally:
+            if follower.poll() is None:
+                follower.kill()
+                follower.wait()
+    assert "sequence 6" in second and second.rstrip().endswith("missed 4"), second

@@ -3,14 +3,15 @@
 import json
 import random
 import struct
-import zlib
 
 import pytest
 import sysv_ipc
 
 from imgshare.ipc import ForeignSegmentError, Receiver, Sender, sysv_key
+from imgshare.ipc import control as ctl
 from imgshare.ipc import header as hdr
 from tests.conftest import run_cli, start_cli
+from tests.helpers.layout import published, reseal_control, reseal_descriptor
 from tests.images import make_image
 from tests.ipc_cleanup import objects_of
 from tests.test_roundtrip import stop, wait_for_line
@@ -65,46 +66,82 @@ def persisted_share(key, mode="RGB"):
     return sysv_ipc.SharedMemory(sysv_key(key), 0)
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_random_corruption_gives_exit_4(key, seed):
+    """A flipped bit anywhere a reader checks: the control block's checked bytes, the published slot's
+    index, its descriptor, its pixels. (The owner and flag words are legitimately rewritten by senders,
+    so they are not checked beyond their ranges.)"""
     shm = persisted_share(key)
     rng = random.Random(seed)
     try:
-        header_len = hdr.HEADER_SIZE
-        region = rng.choice(["header", "payload", "fields"])
-        if region == "header":
-            offset = rng.randrange(8, header_len)
+        descriptor, payload, length = published(shm)
+        region = rng.choice(["control", "published", "descriptor", "payload", "fields"])
+        if region == "control":
+            offset = rng.choice([rng.randrange(8, 16), rng.randrange(48, ctl.CONTROL_SIZE)])
+        elif region == "published":
+            offset = ctl.PUBLISHED_OFFSET
+        elif region == "descriptor":
+            offset = descriptor + rng.randrange(hdr.DESCRIPTOR_SIZE)
         elif region == "payload":
-            offset = rng.randrange(header_len, shm.size - 4096)
+            offset = payload + rng.randrange(length)
         else:
-            offset = rng.choice([12, 16, 24, 28, 32, 40, 48, 80, 112, 1024])
+            offset = descriptor + rng.choice([0, 8, 12, 16, 20, 24, 32, 72, 104, 116, 118])
         old = shm.read(1, offset)
         shm.write(bytes([old[0] ^ (1 << rng.randrange(8))]), offset)
     finally:
         shm.detach()
     result = run_cli("receive", "--key", key)
-    assert result.returncode == 4, result.stderr
+    assert result.returncode == 4, (region, offset, result.stderr)
     assert result.stderr.startswith("imgshare: error:") and "Traceback" not in result.stderr
 
 
-def test_lying_fields_with_a_valid_header_crc_give_exit_4(key):
+def test_lying_fields_with_a_valid_descriptor_crc_give_exit_4(key):
     shm = persisted_share(key)
     try:
-        raw = bytearray(shm.read(hdr.HEADER_SIZE))
-        struct.pack_into("<II", raw, 24, 60000, 60000)  # huge dimensions, payload length unchanged
-        raw[60:64] = bytes(4)
-        struct.pack_into("<I", raw, 60, zlib.crc32(raw))
-        shm.write(bytes(raw))
+        descriptor, _, _ = published(shm)
+        raw = bytearray(shm.read(hdr.DESCRIPTOR_SIZE, descriptor))
+        struct.pack_into("<II", raw, 8, 60000, 60000)  # huge dimensions, payload length unchanged
+        shm.write(reseal_descriptor(raw), descriptor)
     finally:
         shm.detach()
     result = run_cli("receive", "--key", key)
     assert result.returncode == 4 and "damaged" in result.stderr
 
 
+def test_overlapping_slots_with_a_valid_control_crc_give_exit_4(key):
+    shm = persisted_share(key)
+    try:
+        raw = bytearray(shm.read(ctl.CONTROL_SIZE))
+        first_offset = struct.unpack_from("<Q", raw, ctl.SLOT_TABLE_OFFSET)[0]
+        struct.pack_into("<Q", raw, ctl.SLOT_TABLE_OFFSET + 16, first_offset)  # slot 1 on top of slot 0
+        shm.write(reseal_control(raw))
+    finally:
+        shm.detach()
+    result = run_cli("receive", "--key", key)
+    assert result.returncode == 4 and "overlap" in result.stderr
+
+
+def test_a_format_1_segment_gets_a_clear_sentence_and_exit_4(key, tmp_path):
+    shm = sysv_ipc.SharedMemory(sysv_key(key), sysv_ipc.IPC_CREX, mode=0o600, size=4096 + 3333)
+    try:
+        shm.write(b"IMGSHARE" + struct.pack("<HH", 1, 4096))
+        path = tmp_path / "a.png"
+        make_image("RGB").save(path)
+        for args in (["receive"], ["info"], ["send", str(path)]):
+            result = run_cli(*args, "--key", key)
+            assert result.returncode == 4, (args, result.stderr)
+            assert "older imgshare (format 1)" in result.stderr and "Traceback" not in result.stderr
+        assert run_cli("remove", "--key", key).returncode == 0  # removing it is how to clear the key
+        assert objects_of(key) == []
+    finally:
+        shm.detach()
+
+
 def test_skipping_verification_skips_only_the_checksum(key):
     shm = persisted_share(key, "L")
     try:
-        shm.write(b"\x01", hdr.HEADER_SIZE + 5)
+        _, payload, _ = published(shm)
+        shm.write(b"\x01", payload + 5)
     finally:
         shm.detach()
     assert run_cli("receive", "--key", key).returncode == 4

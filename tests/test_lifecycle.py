@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sysv_ipc
@@ -14,7 +15,7 @@ import sysv_ipc
 from imgshare.ipc import KeyInUseError, LockTimeoutError, NotSharedError, Receiver, Sender, sysv_key
 from imgshare.ipc.keys import borrow_sysv_key
 from imgshare.ipc.lock import KeyLock
-from tests.conftest import ROOT, run_cli, start_cli
+from tests.conftest import ROOT, run_cli, start_cli, wait_until
 from tests.images import digest, make_image
 from tests.ipc_cleanup import objects_of
 from tests.test_roundtrip import stop, wait_for_line
@@ -60,7 +61,7 @@ def test_objects_are_private_and_removed_on_close(key):
     sender = Sender(key)
     sender.share(make_image("RGB"))
     kinds = sorted(kind for kind, _ in objects_of(key))
-    assert kinds == ["sem", "sem", "sem", "shm"]  # lock, borrow count, wake signal, segment
+    assert kinds == ["sem", "sem", "sem", "shm"]  # lock, pin set, wake signal, segment
     assert shm_mode(sysv_key(key)) == 0o600
     assert sysv_ipc.Semaphore(sysv_key(key), 0).mode & 0o777 == 0o600
     assert sysv_ipc.Semaphore(borrow_sysv_key(key), 0).mode & 0o777 == 0o600
@@ -103,6 +104,21 @@ def test_second_live_sender_is_refused_with_exit_7(key, tmp_path):
         stop(first)
 
 
+def test_a_refused_sender_removes_the_lock_it_created(key, tmp_path):
+    """A live sender whose lock was removed by someone: a second sender creates a lock, is refused
+    (exit 7), and takes its new lock away again, leaving the key as it found it."""
+    first = start_cli("send", str(image_file(tmp_path)), "--key", key)
+    try:
+        wait_for_line(first)
+        sysv_ipc.remove_semaphore(sysv_ipc.Semaphore(sysv_key(key), 0).id)
+        before = sorted(objects_of(key))
+        second = run_cli("send", str(image_file(tmp_path, seed=2)), "--key", key)
+        assert second.returncode == 7, second.stderr
+        assert sorted(objects_of(key)) == before
+    finally:
+        stop(first)
+
+
 def test_second_sender_in_the_same_process_is_refused(key):
     with Sender(key) as first:
         first.share(make_image("L"))
@@ -132,7 +148,6 @@ def test_killed_sender_leaves_a_stale_share_that_a_new_sender_reclaims(key, tmp_
 
 
 def test_held_lock_gives_exit_5_in_time_not_a_hang(key, tmp_path):
-    assert not sysv_ipc.SEMAPHORE_TIMEOUT_SUPPORTED or True  # the registry wheel: no native timeouts
     with Sender(key) as sender:
         sender.share(make_image("L"))
         with lock_held_elsewhere(key):
@@ -195,7 +210,9 @@ def test_replacement_with_larger_and_smaller_images_while_another_process_reads(
 
 def test_receive_wait_sees_a_sender_that_appears_later(key, tmp_path):
     receiver = start_cli("receive", "--key", key, "--wait", "20", "-o", str(tmp_path / "got.png"))
-    time.sleep(0.5)
+    # Share only once the receiver has loaded the IPC layer: from then on it is waiting for the key.
+    wait_until(lambda: "sysv_ipc" in Path(f"/proc/{receiver.pid}/maps").read_text(), what="the receiver to start")
+    assert receiver.poll() is None
     with Sender(key) as sender:
         sender.share(make_image("RGB"))
         assert receiver.wait(20) == 0, receiver.stderr.read()

@@ -122,20 +122,28 @@ def test_receiver_keeps_its_image_after_the_sender_closes(key):
     assert image.tobytes() == make_image("L").tobytes()
 
 
-def test_dropping_a_borrowed_image_detaches_so_the_sender_writes_in_place(key):
+def test_borrowed_slots_are_never_written_and_the_sender_moves_only_when_every_slot_is_pinned(key):
+    def pixels(seed):
+        return make_image("RGBA", seed=seed).tobytes()
+
     with Sender(key) as sender, Receiver(key) as receiver:
         sender.share(make_image("RGBA", seed=1))
         segment_id = receiver.info().segment_id
-        borrowed, _ = receiver.receive(borrow=True)
-        sender.share(make_image("RGBA", seed=2))
+        first, _ = receiver.receive(borrow=True)  # pins the published slot
+        sender.share(make_image("RGBA", seed=2))  # into another slot
+        second, _ = receiver.receive(borrow=True)
+        sender.share(make_image("RGBA", seed=3))  # the third slot
+        assert receiver.info().segment_id == segment_id  # three slots: no move yet
+        third, _ = receiver.receive(borrow=True)  # now every slot is pinned
+        sender.share(make_image("RGBA", seed=4))
         moved_to = receiver.info().segment_id
-        assert moved_to != segment_id  # borrowed pixels were not overwritten: a new segment took over
-        assert borrowed.tobytes() == make_image("RGBA", seed=1).tobytes()
-        del borrowed
-        image, _ = receiver.receive(borrow=True)
-        del image
-        sender.share(make_image("RGBA", seed=3))
-        assert receiver.info().segment_id == moved_to  # nobody borrows now: reused in place
+        assert moved_to != segment_id  # never overwrites a pinned slot, never waits: it moves
+        assert [first.tobytes(), second.tobytes(), third.tobytes()] == [pixels(1), pixels(2), pixels(3)]
+        del first, second, third
+        for seed in (5, 6, 7):
+            sender.share(make_image("RGBA", seed=seed))
+            assert receiver.receive()[0].tobytes() == pixels(seed)
+        assert receiver.info().segment_id == moved_to  # nobody borrows now: the slots are reused
 
 
 def _attached(shmid: int) -> int:

@@ -84,7 +84,7 @@ def _receive_following(args: argparse.Namespace) -> int:
                     print(f"sender gone (pid {pid}); waiting for a new sender", flush=True)
                     continue
                 image, info = event.received
-                line = describe(info)
+                line = describe(info) + (f", missed {event.missed}" if event.missed else "")
                 if folder is not None:
                     path = folder.path_for(info.sequence, image.mode)
                     save_image(image, path)

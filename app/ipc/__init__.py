@@ -5,6 +5,9 @@
         sequence = sender.share(image, source_name="photo.png")
     with Receiver("169254") as receiver:
         image, info = receiver.receive(timeout=5.0)
+
+numpy arrays too (pip install 'imgshare[numpy]'): `sender.share(array, channels="BGR")`,
+`with sender.frame(w, h, "RGB") as pixels: ...`, `array, info = receiver.receive_array(borrow=True)`.
 """
 
 from .channel import ChannelKind, ImageReceiver, ImageSender, open_receiver, open_sender
@@ -16,15 +19,15 @@ from .errors import (
                      ForeignSegmentError,
                      ImageError,
                      ImgShareError,
-                     IncompleteShareError,
                      InvalidKeyError,
                      KeyInUseError,
                      LockTimeoutError,
                      NotSharedError,
                      TooLargeError,
+                     UnsupportedFormatError,
                      WaitTimeoutError,
 )
-from .info import Received, ShareInfo
+from .info import Received, ReceivedArray, ShareInfo
 from .keys import DEFAULT_KEY, sysv_key, validate_key
 from .receiver import Receiver
 from .sender import Sender
@@ -32,7 +35,7 @@ from .sender import Sender
 __all__ = [
     "ChannelKind", "DEFAULT_LOCK_TIMEOUT", "ImageReceiver", "ImageSender", "open_receiver", "open_sender",
     "AccessDeniedError", "CorruptSegmentError", "DEFAULT_KEY", "ForeignSegmentError", "ImageError",
-    "ImgShareError", "IncompleteShareError", "InvalidKeyError", "KeyInUseError", "ListedShare", "LockTimeoutError",
-    "NotSharedError", "Received", "Receiver", "Sender", "ShareInfo", "TooLargeError",
-    "WaitTimeoutError", "clean", "list_shares", "remove_share", "sysv_key", "validate_key",
+    "ImgShareError", "InvalidKeyError", "KeyInUseError", "ListedShare", "LockTimeoutError",
+    "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender", "ShareInfo", "TooLargeError",
+    "UnsupportedFormatError", "WaitTimeoutError", "clean", "list_shares", "remove_share", "sysv_key", "validate_key",
 ]

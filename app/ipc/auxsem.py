@@ -1,8 +1,8 @@
-"""The auxiliary semaphores of a key (borrow count, new-image signal): opened or created at value 0.
+"""The new-image semaphore's System V calls: created at value 0, opened with flags 0.
 
-Both start at 0, which is already their initial state, so creating them with IPC_CREX has no
-initialisation race (unlike the lock, lock.py). Existing ones are opened with flags 0, never
-IPC_CREAT, which would reset them.
+It starts at 0, which is already its initial state, so creating it with IPC_CREX has no
+initialisation race (unlike the lock, lock.py). An existing one is opened with flags 0, never
+IPC_CREAT, which would make sysv_ipc reset it.
 """
 
 from __future__ import annotations
@@ -10,18 +10,16 @@ from __future__ import annotations
 import sysv_ipc
 
 
-def open_or_create(sysv: int) -> sysv_ipc.Semaphore | None:
-    """For senders: the semaphore at sysv, created 0600 at 0 if missing; None if not ours to use."""
+def create(sysv: int) -> sysv_ipc.Semaphore | None:
+    """A new 0600 semaphore at sysv with value 0; None if one exists (or it may not be made)."""
     try:
         return sysv_ipc.Semaphore(sysv, sysv_ipc.IPC_CREX, mode=0o600, initial_value=0)
-    except sysv_ipc.ExistentialError:
-        return open_existing(sysv)
-    except sysv_ipc.PermissionsError:
+    except (sysv_ipc.ExistentialError, sysv_ipc.PermissionsError):
         return None
 
 
 def open_existing(sysv: int) -> sysv_ipc.Semaphore | None:
-    """For receivers: the semaphore at sysv, or None if there is none (or it is not ours)."""
+    """The semaphore at sysv, or None if there is none (or it is not ours)."""
     try:
         return sysv_ipc.Semaphore(sysv, 0)
     except (sysv_ipc.ExistentialError, sysv_ipc.PermissionsError):

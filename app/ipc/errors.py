@@ -23,12 +23,22 @@ class CorruptSegmentError(ImgShareError):
     """The segment under the key holds our magic but fails validation."""
 
 
-class IncompleteShareError(CorruptSegmentError):
-    """The sender died while writing the image; a new sender under the key replaces it."""
-
-
 class ForeignSegmentError(CorruptSegmentError):
     """The segment under the key belongs to another program; imgshare leaves it alone."""
+
+
+class UnsupportedFormatError(CorruptSegmentError):
+    """The segment holds imgshare's magic but another format version (an older or newer build)."""
+
+    def __init__(self, version: int):
+        if version == 1:
+            message = ("the share under this key was made by an older imgshare (format 1); stop that "
+                       "program, or remove the share with 'imgshare remove'")
+        else:
+            message = (f"the share under this key was made by an imgshare of format {version}; this program "
+                       "reads format 2")
+        super().__init__(message)
+        self.version = version
 
 
 class LockTimeoutError(ImgShareError, TimeoutError):

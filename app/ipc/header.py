@@ -1,55 +1,76 @@
-"""The segment header: the one owner of imgshare's wire contract (layout in docs/protocol.md).
+"""A slot's descriptor: the header of one image (layout in docs/protocol.md, section 3.2).
 
-A segment is a 4096-byte little-endian header followed by the raw pixels. Everything that reads or writes
-the header goes through pack_header() and unpack_header(); unpack_header() trusts nothing it is given.
+Each slot of a segment has a 4096-byte descriptor saying what its pixels are. Everything that reads or
+writes one goes through pack_header() and unpack_header(); unpack_header() trusts nothing it is given.
+The control block in front of the slots is control.py's.
 """
 
 from __future__ import annotations
 
+import enum
 import struct
 import zlib
 from dataclasses import dataclass
 
-from .errors import CorruptSegmentError, ForeignSegmentError
+from .errors import CorruptSegmentError
 from .modes import CARRIED_MODES, row_bytes
 
-MAGIC = b"IMGSHARE"
-VERSION = 1
-HEADER_SIZE = 4096
+DESCRIPTOR_SIZE = 4096
 
-# Flags (bit values of the u32 at offset 12).
-FLAG_PERSISTED = 1  # the sender left on purpose; the share is not stale
-FLAG_SUPERSEDED = 2  # a newer segment replaced this one under the key: reopen the key
-FLAG_CONVERTED = 4  # the source's mode was not carried as is; source_mode names it
-FLAG_WRITING = 8  # pixels are being rewritten in place; seen under the lock, the writer died
-KNOWN_FLAGS = FLAG_PERSISTED | FLAG_SUPERSEDED | FLAG_CONVERTED | FLAG_WRITING
+# Descriptor flags (u32 at offset 20).
+FLAG_CONVERTED = 1  # the source's mode was not carried as is; source_mode names it
+FLAG_BGR = 2  # RGB/RGBA pixels stored in OpenCV's order: B, G, R(, A)
+KNOWN_FLAGS = FLAG_CONVERTED | FLAG_BGR
+BGR_MODES = frozenset({"RGB", "RGBA"})
 
-CHECKSUM_XXH3_64 = 1
 MAX_DIMENSION = 65536
-MAX_KEY_BYTES = 255
 MAX_SOURCE_BYTES = 255
 MAX_PALETTE_BYTES = 1024
+MAX_PALETTE_ENTRIES = 256
 MAX_ALPHA_BYTES = 256
 MAX_STRIDE_PADDING = 4096
 
-# Transparency kinds (u8 at offset 118).
-TRANSPARENCY_NONE = 0
-TRANSPARENCY_VALUE = 1  # one int: a palette index, or a grey value for L / I;16 / I
-TRANSPARENCY_COLOUR = 2  # up to four ints: an RGB colour for RGB
-TRANSPARENCY_ALPHA = 3  # bytes at KEY..: one alpha per palette index (PNG tRNS)
 
-_FIXED = struct.Struct("<8sHHIQIIIIQQIIQq16s16sHHHBB8s4I")
-assert _FIXED.size == 144
-CRC_OFFSET = 60
-KEY_OFFSET = 256
-SOURCE_OFFSET = 512
-ALPHA_OFFSET = 768
-PALETTE_OFFSET = 1024
+class ChecksumKind(enum.IntEnum):
+    """How a payload is checksummed (u32 at offset 24)."""
+
+    NONE = 0  # the sender computed none: receivers do not verify
+    XXH3_64 = 1  # XXH3-64, seed 0, of the payload_length bytes of the slot
+
+
+class Transparency(enum.IntEnum):
+    """Transparency kinds (u16 at offset 116)."""
+
+    NONE = 0
+    VALUE = 1  # one int: a palette index, or a grey value for 1 / L / I;16 / I
+    COLOUR = 2  # three ints: R, G, B, for RGB
+    ALPHA = 3  # bytes at ALPHA_OFFSET: one alpha per palette index (PNG tRNS), for P
+
+
+# mode -> (kinds allowed, largest value allowed for kinds VALUE and COLOUR)
+TRANSPARENCY_RULES: dict[str, tuple[frozenset[Transparency], int]] = {
+    "P": (frozenset({Transparency.NONE, Transparency.VALUE, Transparency.ALPHA}), 255),
+    "1": (frozenset({Transparency.NONE, Transparency.VALUE}), 255),
+    "L": (frozenset({Transparency.NONE, Transparency.VALUE}), 255),
+    "I;16": (frozenset({Transparency.NONE, Transparency.VALUE}), 65535),
+    "I": (frozenset({Transparency.NONE, Transparency.VALUE}), 2**31 - 1),
+    "RGB": (frozenset({Transparency.NONE, Transparency.COLOUR}), 255),
+}
+_NO_TRANSPARENCY: tuple[frozenset[Transparency], int] = (frozenset({Transparency.NONE}), 0)
+_VALUE_COUNT = {Transparency.NONE: 0, Transparency.VALUE: 1, Transparency.COLOUR: 3}
+_KIND_VALUES = frozenset(int(kind) for kind in Transparency)
+
+_FIXED = struct.Struct("<QIIIIIIQQIIQq16s16s8sHHHH4I")
+assert _FIXED.size == 136
+CRC_OFFSET = 28
+SOURCE_OFFSET = 256
+ALPHA_OFFSET = 512
+PALETTE_OFFSET = 768
 
 
 @dataclass(frozen=True)
 class Header:
-    """The decoded header of one share; field meanings are in docs/protocol.md."""
+    """The decoded descriptor of one image; field meanings are in docs/protocol.md, section 3.2."""
 
     sequence: int
     width: int
@@ -61,41 +82,23 @@ class Header:
     sender_pid: int
     sender_start: int
     timestamp_ns: int
-    key: str
     source_name: str = ""
     source_mode: str = ""
     flags: int = 0
     palette_mode: str = ""
     palette: bytes = b""
-    transparency_kind: int = TRANSPARENCY_NONE
+    transparency_kind: Transparency = Transparency.NONE
     transparency_values: tuple[int, ...] = ()
     transparency_alpha: bytes = b""
-    checksum_kind: int = CHECKSUM_XXH3_64
-    header_size: int = HEADER_SIZE
-    version: int = VERSION
-
-    @property
-    def persisted(self) -> bool:
-        return bool(self.flags & FLAG_PERSISTED)
-
-    @property
-    def superseded(self) -> bool:
-        return bool(self.flags & FLAG_SUPERSEDED)
+    checksum_kind: ChecksumKind = ChecksumKind.XXH3_64
 
     @property
     def converted(self) -> bool:
         return bool(self.flags & FLAG_CONVERTED)
 
     @property
-    def writing(self) -> bool:
-        return bool(self.flags & FLAG_WRITING)
-
-
-def _ascii_field(text: str, size: int, what: str) -> bytes:
-    raw = text.encode("ascii")
-    if len(raw) > size:
-        raise ValueError(f"{what} {text!r} is longer than {size} bytes")
-    return raw
+    def bgr(self) -> bool:
+        return bool(self.flags & FLAG_BGR)
 
 
 def truncate_utf8(text: str, limit: int) -> bytes:
@@ -106,55 +109,56 @@ def truncate_utf8(text: str, limit: int) -> bytes:
     return raw[:limit].decode("utf-8", "ignore").encode("utf-8")
 
 
+def _ascii_field(text: str, size: int, what: str) -> bytes:
+    raw = text.encode("ascii")
+    if len(raw) > size:
+        raise ValueError(f"{what} {text!r} is longer than {size} bytes")
+    return raw
+
+
+def transparency_allowed(mode: str, kind: Transparency, values: tuple[int, ...], alpha: bytes) -> bool:
+    """Whether a mode may carry this transparency (the table in docs/protocol.md, section 3.2)."""
+    kinds, largest = TRANSPARENCY_RULES.get(mode, _NO_TRANSPARENCY)
+    if kind not in kinds:
+        return False
+    if kind is Transparency.ALPHA:
+        return 1 <= len(alpha) <= MAX_ALPHA_BYTES
+    return len(values) == _VALUE_COUNT[kind] and all(0 <= v <= largest for v in values)
+
+
 def pack_header(h: Header) -> bytes:
-    """The 4096 header bytes for h, checksummed; raises ValueError for values the layout cannot hold."""
-    key = h.key.encode("utf-8")
-    if not 0 < len(key) <= MAX_KEY_BYTES:
-        raise ValueError("key must be 1 to 255 UTF-8 bytes")
+    """The 4096 descriptor bytes for h, with their CRC; ValueError for values the layout cannot hold."""
     source = truncate_utf8(h.source_name, MAX_SOURCE_BYTES)
-    if len(h.palette) > MAX_PALETTE_BYTES or len(h.transparency_alpha) > MAX_ALPHA_BYTES:
-        raise ValueError("palette or transparency too long")
+    if len(h.palette) > MAX_PALETTE_BYTES:
+        raise ValueError("palette too long")
+    if not transparency_allowed(h.mode, h.transparency_kind, tuple(h.transparency_values),
+                                h.transparency_alpha):
+        raise ValueError(f"transparency kind {h.transparency_kind} does not fit mode {h.mode}")
+    if h.flags & FLAG_BGR and h.mode not in BGR_MODES:
+        raise ValueError("the BGR flag goes with RGB and RGBA only")
     values = tuple(h.transparency_values) + (0,) * (4 - len(h.transparency_values))
-    if len(values) != 4:
-        raise ValueError("at most four transparency values")
-    t_len = len(h.transparency_alpha) if h.transparency_kind == TRANSPARENCY_ALPHA else len(
-        h.transparency_values
-    )
-    buf = bytearray(HEADER_SIZE)
+    alpha = h.transparency_alpha if h.transparency_kind is Transparency.ALPHA else b""
+    t_len = len(alpha) if h.transparency_kind is Transparency.ALPHA else len(h.transparency_values)
+    buf = bytearray(DESCRIPTOR_SIZE)
     _FIXED.pack_into(
-        buf, 0, MAGIC, VERSION, HEADER_SIZE, h.flags, h.sequence, h.width, h.height, h.stride,
-        h.checksum_kind, h.payload_length, h.checksum, h.sender_pid, 0, h.sender_start,
-        h.timestamp_ns, _ascii_field(h.mode, 16, "mode"),
-        _ascii_field(h.source_mode or h.mode, 16, "source mode"), len(key), len(source),
-        len(h.palette), h.transparency_kind, t_len, _ascii_field(h.palette_mode, 8, "palette mode"),
-        *values,
+        buf, 0, h.sequence, h.width, h.height, h.stride, h.flags, int(h.checksum_kind), 0,
+        h.payload_length, h.checksum, h.sender_pid, 0, h.sender_start, h.timestamp_ns,
+        _ascii_field(h.mode, 16, "mode"), _ascii_field(h.source_mode or h.mode, 16, "source mode"),
+        _ascii_field(h.palette_mode, 8, "palette mode"), len(source), len(h.palette),
+        int(h.transparency_kind), t_len, *values,
     )
-    buf[KEY_OFFSET:KEY_OFFSET + len(key)] = key
     buf[SOURCE_OFFSET:SOURCE_OFFSET + len(source)] = source
-    buf[ALPHA_OFFSET:ALPHA_OFFSET + len(h.transparency_alpha)] = h.transparency_alpha
+    buf[ALPHA_OFFSET:ALPHA_OFFSET + len(alpha)] = alpha
     buf[PALETTE_OFFSET:PALETTE_OFFSET + len(h.palette)] = h.palette
     struct.pack_into("<I", buf, CRC_OFFSET, zlib.crc32(buf))
     return bytes(buf)
 
 
-def has_magic(data: bytes | memoryview) -> bool:
-    """Whether data starts with imgshare's magic (the first test for 'ours or foreign')."""
-    return len(data) >= len(MAGIC) and bytes(data[: len(MAGIC)]) == MAGIC
-
-
-def is_blank(data: bytes | memoryview) -> bool:
-    """Whether the segment's header was never written (a sender died between creating and writing it).
-
-    imgshare creates segments zero-filled and writes the header last, under the lock.
-    """
-    return len(data) >= len(MAGIC) and not any(bytes(data[: len(MAGIC)]))
-
-
 def _corrupt(detail: str) -> CorruptSegmentError:
-    return CorruptSegmentError(f"the segment's header is damaged ({detail})")
+    return CorruptSegmentError(f"the image's header in the shared memory is damaged ({detail})")
 
 
-def _text(data: bytes, what: str, encoding: str = "ascii") -> str:
+def decode_text(data: bytes, what: str, encoding: str = "ascii") -> str:
     """Decode a field; fixed-width ASCII fields are NUL padded, length-prefixed UTF-8 ones are exact."""
     if encoding == "ascii":
         data = data.rstrip(b"\0")
@@ -164,33 +168,22 @@ def _text(data: bytes, what: str, encoding: str = "ascii") -> str:
         raise _corrupt(f"{what} is not valid {encoding}") from None
 
 
-def unpack_header(data: bytes | bytearray | memoryview, segment_size: int) -> Header:
-    """Decode and validate a header read from a segment of segment_size bytes.
-
-    Raises ForeignSegmentError when the bytes are not ours at all and CorruptSegmentError when they claim
-    to be ours but any field is out of bounds or inconsistent. The payload itself is not checked here.
-    """
-    if segment_size < len(MAGIC) or not has_magic(data):
-        raise ForeignSegmentError("the segment under this key belongs to another program")
-    if segment_size < HEADER_SIZE or len(data) < HEADER_SIZE:
-        raise _corrupt("it is shorter than a header")
-    raw = bytes(data[:HEADER_SIZE])
-    (magic, version, header_size, flags, sequence, width, height, stride, checksum_kind,
-     payload_length, checksum, sender_pid, crc, sender_start, timestamp_ns, mode_raw, source_mode_raw,
-     key_len, source_len, palette_len, t_kind, t_len, palette_mode_raw, *t_values) = _FIXED.unpack_from(raw)
-    if version != VERSION:
-        raise CorruptSegmentError(
-            f"the segment uses imgshare format version {version}; this program reads version {VERSION}"
-        )
+def unpack_header(data: bytes | bytearray | memoryview, capacity: int) -> Header:
+    """Decode and validate the descriptor of a slot of capacity bytes (CorruptSegmentError if any field
+    is out of bounds or inconsistent). The payload itself is not checked here."""
+    if len(data) < DESCRIPTOR_SIZE:
+        raise _corrupt("it is shorter than a descriptor")
+    raw = bytes(data[:DESCRIPTOR_SIZE])
+    (sequence, width, height, stride, flags, checksum_kind, crc, payload_length, checksum, sender_pid, _,
+     sender_start, timestamp_ns, mode_raw, source_mode_raw, palette_mode_raw, source_len, palette_len,
+     t_kind, t_len, *t_values) = _FIXED.unpack_from(raw)
     zeroed = bytearray(raw)
-    zeroed[CRC_OFFSET:CRC_OFFSET + 4] = b"\0\0\0\0"
+    zeroed[CRC_OFFSET:CRC_OFFSET + 4] = bytes(4)
     if zlib.crc32(zeroed) != crc:
-        raise _corrupt("header checksum mismatch")
-    if header_size != HEADER_SIZE:
-        raise _corrupt(f"header size {header_size}")
-    if flags & ~KNOWN_FLAGS:
-        raise _corrupt(f"unknown flags {flags:#x}")
-    mode = _text(mode_raw, "mode")
+        raise _corrupt("descriptor checksum mismatch")
+    if sequence < 1:
+        raise _corrupt("sequence 0")
+    mode = decode_text(mode_raw, "mode")
     if mode not in CARRIED_MODES:
         raise _corrupt(f"unsupported mode {mode!r}")
     if not (1 <= width <= MAX_DIMENSION and 1 <= height <= MAX_DIMENSION):
@@ -200,33 +193,37 @@ def unpack_header(data: bytes | bytearray | memoryview, segment_size: int) -> He
         raise _corrupt(f"stride {stride} does not fit {width} pixels of mode {mode}")
     if payload_length != stride * height:
         raise _corrupt(f"payload length {payload_length} is not stride x height")
-    if header_size + payload_length > segment_size:
-        raise _corrupt("payload runs past the end of the segment")
-    if checksum_kind != CHECKSUM_XXH3_64:
+    if payload_length > capacity:
+        raise _corrupt("the image is larger than its slot")
+    if flags & ~KNOWN_FLAGS or (flags & FLAG_BGR and mode not in BGR_MODES):
+        raise _corrupt(f"flags {flags:#x} do not fit mode {mode}")
+    if checksum_kind not in (ChecksumKind.NONE, ChecksumKind.XXH3_64) or (
+            checksum_kind == ChecksumKind.NONE and checksum != 0):
         raise _corrupt(f"unknown checksum kind {checksum_kind}")
-    if not 0 < key_len <= MAX_KEY_BYTES or source_len > MAX_SOURCE_BYTES:
-        raise _corrupt("key or source name length out of bounds")
-    palette_mode = _text(palette_mode_raw, "palette mode")
-    if palette_len > MAX_PALETTE_BYTES or (palette_len and palette_mode not in ("RGB", "RGBA")):
-        raise _corrupt("palette out of bounds")
-    if palette_len % len(palette_mode or "RGB"):
-        raise _corrupt("palette length is not whole entries")
-    if t_kind > TRANSPARENCY_ALPHA:
+    if source_len > MAX_SOURCE_BYTES:
+        raise _corrupt("source name length out of bounds")
+    palette_mode = decode_text(palette_mode_raw, "palette mode")
+    if mode == "P":
+        entry = len(palette_mode) if palette_mode in ("RGB", "RGBA") else 0
+        if palette_len and (not entry or palette_len % entry or palette_len // entry > MAX_PALETTE_ENTRIES):
+            raise _corrupt("palette out of bounds")
+    elif palette_len or palette_mode:
+        raise _corrupt(f"a palette on a {mode} image")
+    if t_kind not in _KIND_VALUES:
         raise _corrupt(f"unknown transparency kind {t_kind}")
-    if (t_kind == TRANSPARENCY_ALPHA and t_len > MAX_ALPHA_BYTES) or (
-        t_kind in (TRANSPARENCY_VALUE, TRANSPARENCY_COLOUR) and not 1 <= t_len <= 4
-    ):
-        raise _corrupt("transparency out of bounds")
-    alpha = raw[ALPHA_OFFSET:ALPHA_OFFSET + t_len] if t_kind == TRANSPARENCY_ALPHA else b""
-    values = tuple(t_values[:t_len]) if t_kind in (TRANSPARENCY_VALUE, TRANSPARENCY_COLOUR) else ()
+    kind = Transparency(t_kind)
+    alpha = raw[ALPHA_OFFSET:ALPHA_OFFSET + t_len] if kind is Transparency.ALPHA else b""
+    values = tuple(t_values[:t_len]) if kind in (Transparency.VALUE, Transparency.COLOUR) else ()
+    if (kind is not Transparency.ALPHA and t_len != _VALUE_COUNT[kind]) or not transparency_allowed(
+            mode, kind, values, alpha):
+        raise _corrupt(f"transparency kind {t_kind} of length {t_len} does not fit mode {mode}")
     return Header(
         sequence=sequence, width=width, height=height, mode=mode, stride=stride,
         payload_length=payload_length, checksum=checksum, sender_pid=sender_pid,
         sender_start=sender_start, timestamp_ns=timestamp_ns,
-        key=_text(raw[KEY_OFFSET:KEY_OFFSET + key_len], "key", "utf-8"),
-        source_name=_text(raw[SOURCE_OFFSET:SOURCE_OFFSET + source_len], "source name", "utf-8"),
-        source_mode=_text(source_mode_raw, "source mode"), flags=flags, palette_mode=palette_mode,
-        palette=raw[PALETTE_OFFSET:PALETTE_OFFSET + palette_len], transparency_kind=t_kind,
-        transparency_values=values, transparency_alpha=alpha, checksum_kind=checksum_kind,
-        header_size=header_size, version=version,
+        source_name=decode_text(raw[SOURCE_OFFSET:SOURCE_OFFSET + source_len], "source name", "utf-8"),
+        source_mode=decode_text(source_mode_raw, "source mode") or mode, flags=flags,
+        palette_mode=palette_mode, palette=raw[PALETTE_OFFSET:PALETTE_OFFSET + palette_len],
+        transparency_kind=kind, transparency_values=values, transparency_alpha=alpha,
+        checksum_kind=ChecksumKind(checksum_kind),
     )

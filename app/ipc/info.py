@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from PIL import Image
 
-from .header import Header
+from .control import Control
+from .header import ChecksumKind, Header
 from .liveness import is_alive
 
 
@@ -34,6 +35,7 @@ class ShareInfo:
     checksum: str
     segment_id: int
     segment_size: int
+    bgr: bool = False  # RGB(A) pixels carried in OpenCV's order (B, G, R)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -58,25 +60,44 @@ class ShareInfo:
             return "persisted"
         return "alive" if self.sender_alive else "sender gone"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.update(age=round(self.age, 3), state=self.state)
         return data
 
     @classmethod
-    def from_header(cls, h: Header, sysv_key: int, segment_id: int, segment_size: int) -> ShareInfo:
+    def from_parts(cls, control: Control, h: Header, sysv_key: int, segment_id: int,
+                   segment_size: int) -> ShareInfo:
+        """The info of the image h, published in a segment whose control block is control. The sender
+        is judged alive by the owner the control block names (the process serving the key now)."""
+        checksum = f"xxh3:{h.checksum:016x}" if h.checksum_kind is ChecksumKind.XXH3_64 else "none"
         return cls(
-            key=h.key, sysv_key=sysv_key, sequence=h.sequence, width=h.width, height=h.height,
+            key=control.key, sysv_key=sysv_key, sequence=h.sequence, width=h.width, height=h.height,
             mode=h.mode, source_mode=h.source_mode, converted=h.converted, source_name=h.source_name,
-            sender_pid=h.sender_pid, sender_alive=is_alive(h.sender_pid, h.sender_start),
-            persisted=h.persisted, timestamp=h.timestamp_ns / 1e9, stride=h.stride,
-            payload_length=h.payload_length, checksum=f"xxh3:{h.checksum:016x}",
-            segment_id=segment_id, segment_size=segment_size,
+            sender_pid=h.sender_pid, sender_alive=is_alive(control.owner_pid, control.owner_start),
+            persisted=control.persisted, timestamp=h.timestamp_ns / 1e9, stride=h.stride,
+            payload_length=h.payload_length, checksum=checksum, segment_id=segment_id,
+            segment_size=segment_size, bgr=h.bgr,
         )
+
+
+def missed_between(last: ShareInfo | None, new: ShareInfo) -> int:
+    """How many shares came between last and new, from their sequences (0 when they cannot be compared:
+    nothing before, or the sequence went back because another sender started the key afresh)."""
+    if last is None or new.sequence <= last.sequence:
+        return 0
+    return new.sequence - last.sequence - 1
 
 
 class Received(NamedTuple):
     """What Receiver.receive() returns: `image, info = receiver.receive()`."""
 
     image: Image.Image
+    info: ShareInfo
+
+
+class ReceivedArray(NamedTuple):
+    """What Receiver.receive_array() returns: `array, info = receiver.receive_array()` (a numpy array)."""
+
+    array: Any
     info: ShareInfo

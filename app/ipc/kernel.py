@@ -13,10 +13,10 @@ from .procfs import shm_rows
 
 _MADV_POPULATE_READ = 22
 _IPC_CREAT, _IPC_EXCL = 0o1000, 0o2000
-_libc = None
+_libc: ctypes.CDLL | None = None
 
 
-def _c_library():
+def _c_library() -> ctypes.CDLL:
     global _libc
     if _libc is None:
         _libc = ctypes.CDLL(None, use_errno=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+from types import TracebackType
 
 import sysv_ipc
 
@@ -21,12 +22,16 @@ from .errors import AccessDeniedError, LockTimeoutError, NotSharedError
 
 _FIRST_BACKOFF = 0.0005
 _MAX_BACKOFF = 0.02
+# Readers poll a busy lock soon and often: it is held for microseconds (a follower woken by the
+# new-image signal finds the sender just releasing it).
+_READER_FIRST_BACKOFF = 0.00005
+_READER_MAX_BACKOFF = 0.002
 
 
 class KeyLock:
     """The semaphore of one System V key; use `with lock.held(timeout):` around segment access."""
 
-    def __init__(self, semaphore: sysv_ipc.Semaphore, key_name: str):
+    def __init__(self, semaphore: sysv_ipc.Semaphore, key_name: str) -> None:
         self._sem = semaphore
         self._sem.undo = True
         self._sem.block = False
@@ -72,7 +77,7 @@ class KeyLock:
     def _wait_initialised(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         delay = _FIRST_BACKOFF
-        while self._stat(lambda s: s.o_time) == 0:
+        while not self._initialised():
             if time.monotonic() >= deadline:
                 raise LockTimeoutError(
                     f"the lock of key {self._key_name!r} was never initialised by its creator; "
@@ -81,18 +86,28 @@ class KeyLock:
             time.sleep(delay)
             delay = min(delay * 2, _MAX_BACKOFF)
 
-    def _stat(self, read):
+    def _initialised(self) -> bool:
+        """Whether the creator has released the semaphore once (sem_otime set)."""
         try:
-            return read(self._sem)
+            return bool(self._sem.o_time)
         except sysv_ipc.ExistentialError:
             raise NotSharedError(f"nothing is shared under the key {self._key_name!r}") from None
 
-    def acquire(self, timeout: float) -> None:
-        """Take the lock within timeout seconds or raise LockTimeoutError; NotSharedError if removed."""
-        if semtimedop.AVAILABLE:
+    def acquire(self, timeout: float, *, queue: bool = True) -> None:
+        """Take the lock within timeout seconds or raise LockTimeoutError; NotSharedError if removed.
+
+        queue=False (readers) tries without joining the kernel's FIFO queue, and again after short
+        pauses. The kernel hands a released lock to the first queued waiter even before it runs: with
+        readers queued, a sender would wait behind every one of them being scheduled in turn (a lock
+        convoy on a busy machine). Readers that only poll leave the sender alone in the queue.
+        """
+        if semtimedop.AVAILABLE and queue:
             self._acquire_waiting(timeout)
         else:
-            self._acquire_polling(timeout)
+            if queue:
+                self._acquire_polling(timeout, _FIRST_BACKOFF, _MAX_BACKOFF)
+            else:
+                self._acquire_polling(timeout, _READER_FIRST_BACKOFF, _READER_MAX_BACKOFF)
         self.held_now = True
 
     def _acquire_waiting(self, timeout: float) -> None:
@@ -117,9 +132,9 @@ class KeyLock:
             "another process holds it, try again"
         )
 
-    def _acquire_polling(self, timeout: float) -> None:
+    def _acquire_polling(self, timeout: float, first_backoff: float, max_backoff: float) -> None:
         deadline = time.monotonic() + max(0.0, timeout)
-        delay = _FIRST_BACKOFF
+        delay = first_backoff
         while True:
             try:
                 self._sem.acquire()
@@ -134,7 +149,7 @@ class KeyLock:
             if now >= deadline:
                 raise self._timeout_error(timeout)
             time.sleep(min(delay, deadline - now))
-            delay = min(delay * 2, _MAX_BACKOFF)
+            delay = min(delay * 2, max_backoff)
 
     def release(self) -> None:
         if not self.held_now:
@@ -145,8 +160,8 @@ class KeyLock:
         except sysv_ipc.ExistentialError:
             pass  # removed while we held it (we removed it ourselves): nothing to release
 
-    def held(self, timeout: float) -> _Held:
-        return _Held(self, timeout)
+    def held(self, timeout: float, *, queue: bool = True) -> _Held:
+        return _Held(self, timeout, queue)
 
     def remove(self) -> None:
         """Remove the semaphore (only ever called by its key's owner, holding it)."""
@@ -156,18 +171,26 @@ class KeyLock:
         except sysv_ipc.ExistentialError:
             pass
 
-    def holder_pid(self) -> int:
-        """The pid of the last process that operated on the semaphore (the holder while it is held)."""
-        return self._stat(lambda s: s.last_pid)
-
 
 class _Held:
-    def __init__(self, lock: KeyLock, timeout: float):
-        self._lock, self._timeout = lock, timeout
+    def __init__(self, lock: KeyLock, timeout: float, queue: bool) -> None:
+        self._lock, self._timeout, self._queue = lock, timeout, queue
 
     def __enter__(self) -> KeyLock:
-        self._lock.acquire(self._timeout)
+        self._lock.acquire(self._timeout, queue=self._queue)
         return self._lock
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         self._lock.release()
+
+
+def lock_exists(sysv: int) -> bool:
+    """Whether a semaphore is at sysv now (opened with flags 0, never created)."""
+    try:
+        sysv_ipc.Semaphore(sysv, 0)
+    except sysv_ipc.ExistentialError:
+        return False
+    except sysv_ipc.PermissionsError:
+        return True
+    return True

@@ -8,11 +8,14 @@ lingers, attached, until a later detach finds it free.
 
 from __future__ import annotations
 
+import ctypes
 import threading
+import weakref
 
 import sysv_ipc
 
 from . import kernel
+from .control import MAGIC
 from .errors import AccessDeniedError, NotSharedError, TooLargeError
 
 _lingering: list[Segment] = []  # detached later, when their borrowed views are gone
@@ -22,11 +25,13 @@ _lingering_guard = threading.RLock()
 class Segment:
     """An attached segment and the views taken of it."""
 
-    def __init__(self, shm: sysv_ipc.SharedMemory, key_name: str):
+    def __init__(self, shm: sysv_ipc.SharedMemory, key_name: str, read_only: bool = False) -> None:
         self._shm = shm
+        self._read_only = read_only  # views are read-only too: a write through one would crash
         self._key_name = key_name
         self._base: memoryview | None = None
         self._views: list[memoryview] = []
+        self._held: list[weakref.ref[object]] = []  # objects that use the mapping without a buffer export
         self._detached = False
         self._populated = False
 
@@ -61,13 +66,13 @@ class Segment:
             if read_only:
                 shm.detach()
                 shm.attach(address=None, flags=sysv_ipc.SHM_RDONLY)
-        except sysv_ipc.ExistentialError:
+        except (sysv_ipc.ExistentialError, ValueError):  # ValueError: removed between the two calls
             raise NotSharedError(f"nothing is shared under the key {key_name!r}") from None
         except sysv_ipc.PermissionsError:
             raise AccessDeniedError(
                 f"permission denied for the segment of key {key_name!r} (it belongs to another user)"
             ) from None
-        return cls(shm, key_name)
+        return cls(shm, key_name, read_only)
 
     @classmethod
     def attach_id(cls, shmid: int, key_name: str = "") -> Segment:
@@ -79,7 +84,7 @@ class Segment:
             raise NotSharedError(f"segment {shmid} no longer exists") from None
         except sysv_ipc.PermissionsError:
             raise AccessDeniedError(f"permission denied for segment {shmid}") from None
-        return cls(shm, key_name)
+        return cls(shm, key_name, read_only=True)
 
     # -- facts -------------------------------------------------------------------------------------
     @property
@@ -112,6 +117,8 @@ class Segment:
         if offset < 0 or length < 0 or offset + length > len(self._base):
             raise ValueError("view outside the segment")
         view = self._base[offset:offset + length]
+        if self._read_only:  # sysv_ipc exports a SHM_RDONLY mapping as writable
+            view = view.toreadonly()
         self._views.append(view)
         return view
 
@@ -130,8 +137,23 @@ class Segment:
     def write(self, data: bytes, offset: int) -> None:
         self._shm.write(data, offset)
 
+    def store(self, offset: int, value: int, width: int = 4) -> None:
+        """Write one aligned little-endian word of width 4 or 8 bytes with a single store, so a process
+        killed at any instant leaves it old or new, never half-written (protocol.md, section 3.1)."""
+        if offset % width or not 0 <= offset <= self.size - width:
+            raise ValueError("store outside the segment or misaligned")
+        word = ctypes.c_uint32 if width == 4 else ctypes.c_uint64
+        word.from_address(self._shm.address + offset).value = value  # x86-64 and arm64: little-endian
+
+    def hold(self, user: object) -> None:
+        """Keep the mapping while user lives. numpy arrays over a view hold no buffer export of it (numpy
+        keeps a memoryview of its own over the same memory), so releasing the view cannot tell that
+        they are alive: the object they all refer to is watched instead."""
+        self._held.append(weakref.ref(user))
+
     def release_views(self) -> bool:
         """Release every tracked view; False if some are still borrowed by live objects."""
+        self._held = [ref for ref in self._held if ref() is not None]
         still_borrowed = []
         for view in self._views:
             try:
@@ -139,10 +161,10 @@ class Segment:
             except BufferError:
                 still_borrowed.append(view)
         self._views = still_borrowed
-        if not still_borrowed and self._base is not None:
+        if not still_borrowed and not self._held and self._base is not None:
             self._base.release()
             self._base = None
-        return not still_borrowed
+        return not still_borrowed and not self._held
 
     # -- ending ------------------------------------------------------------------------------------
     def detach(self) -> None:
@@ -221,7 +243,6 @@ def holds_foreign_data(sysv: int, key_name: str) -> bool:
     Our segments are all zero until their first header is written under the lock, so only non-zero
     bytes that are not our magic prove a segment foreign; an all-zero start proves nothing yet.
     """
-    from .header import MAGIC  # header imports nothing from here; keep the dependency one-way at import
     start = peek_start(sysv, key_name, len(MAGIC))
     return start is not None and any(start) and start != MAGIC
 

@@ -1,8 +1,9 @@
 """The sender: owns a key, publishes images under it, and removes them when it stops.
 
-All segment access happens holding the key's lock. Pixels are written before the header, and an image
-that does not fit the current segment goes into a new segment that replaces the old one under the key
-(the old one is marked superseded and removed; processes still attached keep a complete old image).
+Pixels go into a slot that is neither published nor pinned by a reader, **without the key's lock**;
+publishing is one 4-byte store under the lock. A sender killed at any instant therefore leaves the
+last published image complete. When no slot fits, the sender moves to a new segment, carrying the
+published image over so readers never find the key empty (docs/protocol.md, section 7).
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from types import TracebackType
+from typing import Any
 
 import xxhash
 from PIL import Image
 
+from . import arrays
+from . import control as ctl
 from . import header as hdr
-from .borrows import BorrowCount
 from .channel import ChannelKind
 from .claims import Claim
 from .defaults import DEFAULT_LOCK_TIMEOUT
@@ -25,128 +30,170 @@ from .errors import (
     CorruptSegmentError,
     ForeignSegmentError,
     ImageError,
+    ImgShareError,
     KeyInUseError,
     LockTimeoutError,
     NotSharedError,
     TooLargeError,
+    UnsupportedFormatError,
 )
 from .kernel import check_fits
 from .keys import sysv_key, validate_key
 from .liveness import is_alive, own_identity
 from .lock import KeyLock
 from .modes import to_carried
-from .pixels import palette_fields, payload_length, write_pixels
-from .segment import Segment, holds_foreign_data, is_removed
+from .pins import PinSet
+from .pixels import Hasher, hash_in_chunks, palette_fields, payload_length, write_pixels
+from .segment import Segment, holds_foreign_data, id_at, is_removed
 from .wake import WakeSignal
 
-_PAGE = 4096
-_SHRINK_FACTOR = 4  # give back a segment that is more than 4x larger than the image needs
+_SHRINK_FACTOR = 4  # give back a slot more than 4x larger than the image needs (plus _SHRINK_SLACK)
+_SHRINK_SLACK = 1 << 20
+
+Fill = Callable[[memoryview, "Hasher | None"], None]
 
 
-def _segment_size(payload: int) -> int:
-    return hdr.HEADER_SIZE + (payload + _PAGE - 1) // _PAGE * _PAGE
+@dataclass(frozen=True)
+class _Plan:
+    """What the next image is, before its pixels are written."""
+
+    mode: str
+    width: int
+    height: int
+    stride: int
+    source_mode: str
+    flags: int
+    source_name: str
+    extra: dict[str, Any]  # palette and transparency fields
+
+    @property
+    def length(self) -> int:
+        return self.stride * self.height
+
+
+class _Lost(Exception):
+    """Our segment was removed under us (imgshare remove --force): claim the key afresh."""
+
+
+def fits(capacity: int, length: int) -> bool:
+    """Whether a slot of capacity holds length bytes without being more than 4x too big."""
+    return length <= capacity <= _SHRINK_FACTOR * ctl.round_up(length) + _SHRINK_SLACK
 
 
 class Sender:
-    """Publishes Pillow images under a key: `with Sender("169254") as s: s.share(image)`."""
+    """Publishes images under a key: `with Sender("169254") as s: s.share(image)`.
+
+    share() takes Pillow images and numpy arrays; frame() lends a writable array over a free slot.
+    checksum=False publishes without a payload checksum (receivers then skip verification).
+    """
 
     kind = ChannelKind.IMGSHARE
 
-    def __init__(self, key: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+    def __init__(self, key: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, checksum: bool = True):
         validate_key(key)
         self.key = key
         self.sysv_key = sysv_key(key)
         self.lock_timeout = lock_timeout
+        self.checksum = checksum
         self._lock: KeyLock | None = None
         self._segment: Segment | None = None
-        self._header: hdr.Header | None = None
+        self._control: ctl.Control | None = None
+        self._pins: PinSet | None = None
+        self._wake: WakeSignal | None = None
+        self._published: int | None = None
         self._sequence = 0
         self._claim = Claim(self.sysv_key)
-        self._created_lock = False
-        self._borrows: BorrowCount | None = None
-        self._wake: WakeSignal | None = None
+        self._in_frame = False
         self._mutex = threading.RLock()  # a GUI may share from a worker and close from the Tk thread
 
     # -- public API --------------------------------------------------------------------------------
     @property
     def sequence(self) -> int:
         """The sequence number of the last share (0 before the first)."""
-
         return self._sequence
 
     @property
     def sharing(self) -> bool:
         return self._segment is not None
 
-    def share(self, image: Image.Image, source_name: str = "") -> int:
-        """Publish image under the key, replacing what this sender shared before; returns its sequence.
+    def share(self, image: Image.Image | Any, source_name: str = "", *, channels: str | None = None) -> int:
+        """Publish a Pillow image or a numpy array under the key; returns its sequence number.
 
-        Raises KeyInUseError if another live sender owns the key, ForeignSegmentError if another
-        program's segment sits there, LockTimeoutError if the lock stays busy, TooLargeError if the
-        image does not fit the machine's limits. On any error, what was shared before stays shared.
+        Arrays: (H, W) bool -> 1, uint8 -> L, uint16 -> I;16, int32 -> I, float32 -> F; (H, W, 2)
+        uint8 -> LA, (H, W, 3) -> RGB, (H, W, 4) -> RGBA; channels="BGR" (or "BGRA") carries OpenCV's
+        order as it is. Raises KeyInUseError if another live sender owns the key, ForeignSegmentError
+        if another program's segment sits there, LockTimeoutError if the lock stays busy, TooLargeError
+        if the image does not fit the machine's limits. On any error, what was shared before stays.
         """
-        if not isinstance(image, Image.Image):
-            raise ImageError("only Pillow images can be shared")
-        carried, converted = to_carried(image)
-        width, height = carried.size
-        if not (1 <= width <= hdr.MAX_DIMENSION and 1 <= height <= hdr.MAX_DIMENSION):
-            raise TooLargeError(
-                f"the image is {width}x{height}; imgshare carries 1 to {hdr.MAX_DIMENSION} pixels a side"
-            )
-        stride, length = payload_length(carried.mode, carried.size)
-        pid, start = own_identity()
+        if arrays.is_array(image):
+            array_plan = arrays.plan_for(image, channels)
+            plan = self._plan(array_plan.mode, array_plan.width, array_plan.height, array_plan.mode,
+                              hdr.FLAG_BGR if array_plan.bgr else 0, source_name, {})
+
+            def fill(dest: memoryview, hasher: Hasher | None) -> None:
+                arrays.fill_slot(image, array_plan, dest, hasher)
+        elif isinstance(image, Image.Image):
+            if channels is not None:
+                raise ImageError("channels= goes with numpy arrays; a Pillow image names its own mode")
+            carried, converted = to_carried(image)
+            plan = self._plan(carried.mode, carried.width, carried.height, image.mode,
+                              hdr.FLAG_CONVERTED if converted else 0, source_name, palette_fields(carried))
+
+            def fill(dest: memoryview, hasher: Hasher | None) -> None:
+                write_pixels(carried, dest, hasher)
+        else:
+            raise ImageError(f"only Pillow images and numpy arrays can be shared, not {type(image).__name__}")
         with self._mutex:
-            self._claim_key()
-            if self._segment is None and holds_foreign_data(self.sysv_key, self.key):
-                self._release_key()
-                raise ForeignSegmentError(
-                    f"the key {self.key!r} holds another program's shared memory; imgshare will not "
-                    "touch it, choose another key"
-                )
-            lock = self._ensure_lock()
-            try:
-                lock.acquire(self.lock_timeout)
-            except NotSharedError:  # our semaphore was removed under us (imgshare remove --force)
-                self._forget_objects()
-                lock = self._ensure_lock()
-                lock.acquire(self.lock_timeout)
-            try:
+            self._refuse_during_frame()
+            for _ in range(2):
+                slot = self._slot_for(plan.length)
+                header = self._write_slot(slot, plan, fill)
                 try:
-                    segment = self._segment_for(length)
-                except BaseException:
-                    self._give_up_claim()
-                    raise
-                new_header = hdr.Header(
-                    sequence=self._sequence + 1, width=width, height=height, mode=carried.mode,
-                    stride=stride, payload_length=length, checksum=0, sender_pid=pid,
-                    sender_start=start, timestamp_ns=time.time_ns(), key=self.key,
-                    source_name=os.path.basename(source_name), source_mode=image.mode,
-                    flags=(hdr.FLAG_CONVERTED if converted else 0) | hdr.FLAG_WRITING,
-                    **palette_fields(carried),
-                )
-                # Header first, marked WRITING: if we die before the final header below, a reader
-                # learns that the sender died mid-write rather than meeting torn pixels.
-                segment.write(hdr.pack_header(new_header), 0)
-                payload = segment.view(hdr.HEADER_SIZE, length)
+                    return self._publish(slot, header)
+                except _Lost:
+                    self._forget_objects()
+            raise NotSharedError(f"the share of key {self.key!r} keeps being removed by another program")
+
+    @contextmanager
+    def frame(self, width: int, height: int, mode: str = "RGB", *, channels: str | None = None,
+              source_name: str = "") -> Iterator[Any]:
+        """`with sender.frame(w, h, "RGBA") as pixels:` — a writable numpy array over a free slot.
+
+        Leaving the block normally publishes what was written; leaving it by an exception publishes
+        nothing. The array must not be used after the block. One frame() at a time per sender.
+        """
+        array_plan = arrays.frame_plan(width, height, mode, channels)
+        plan = self._plan(mode, width, height, mode, hdr.FLAG_BGR if array_plan.bgr else 0, source_name, {})
+        with self._mutex:
+            self._refuse_during_frame()
+            slot = self._slot_for(plan.length)
+            segment = self._segment
+            assert segment is not None and self._control is not None
+            self._in_frame = True
+        offset = self._control.slots[slot][0]
+        try:
+            view = segment.view(offset, plan.length)
+            pixels = arrays.slot_array(view, mode, width, height, plan.stride)
+            segment.hold(arrays.memory_owner(pixels))  # mapped while any view of pixels lives
+            yield pixels
+            pixels.flags.writeable = False
+            with self._mutex:
+                if self._segment is not segment:
+                    raise ImgShareError("the sender was closed or moved during the frame() block; "
+                                        "nothing was published")
+                header = self._write_slot(slot, plan, None)
                 try:
-                    write_pixels(carried, payload)
-                    checksum = xxhash.xxh3_64_intdigest(payload)
-                finally:
-                    segment.release_views()
-                new_header = replace(new_header, checksum=checksum,
-                                     flags=new_header.flags & ~hdr.FLAG_WRITING)
-                segment.write(hdr.pack_header(new_header), 0)
-                if self._wake is not None:
-                    self._wake.signal()
-                self._header = new_header
-                self._sequence = new_header.sequence
-            finally:
-                lock.release()
-        return self._sequence
+                    self._publish(slot, header)
+                except _Lost:
+                    self._forget_objects()
+                    raise NotSharedError(
+                        f"the share of key {self.key!r} was removed during the frame() block") from None
+        finally:
+            self._in_frame = False
 
     def close(self, persist: bool = False) -> None:
-        """Stop sharing. Normally removes the segment and its lock; with persist, leaves both, marked
-        persisted so the share is not stale and a later sender may replace it."""
+        """Stop sharing. Normally removes the segment and the key's semaphores; with persist, leaves
+        them, marked persisted so the share is not stale and a later sender may take it over."""
         with self._mutex:
             if self._segment is not None and self._lock is not None:
                 try:
@@ -154,23 +201,17 @@ class Sender:
                 except (LockTimeoutError, NotSharedError):
                     pass  # a stuck holder must not keep our objects alive; removal is safe for it
                 try:
-                    if persist and self._header is not None and not is_removed(self._segment):
-                        marked = _with_flags(self._header, hdr.FLAG_PERSISTED)
-                        self._segment.write(hdr.pack_header(marked), 0)
+                    if self._lost():
+                        self._lock.release()  # whatever is at the key now may be another sender's
+                    elif persist and self._published is not None and self._control is not None:
+                        self._segment.store(ctl.FLAGS_OFFSET, self._control.flags | ctl.FLAG_PERSISTED)
                         self._lock.release()
-                    elif not is_removed(self._segment):
-                        self._segment.remove()
-                        if self._borrows is not None:
-                            self._borrows.remove()
-                        if self._wake is not None:
-                            self._wake.remove()  # wakes followers at once: "removed"
-                        self._lock.remove()
                     else:
-                        self._lock.release()
+                        self._remove_everything()
                 finally:
                     self._forget_objects()
             self._forget_objects()
-            self._release_key()
+            self._claim.give_up()
 
     def __enter__(self) -> Sender:
         return self
@@ -179,81 +220,272 @@ class Sender:
                  trace: TracebackType | None) -> None:
         self.close()
 
-    # -- ownership ---------------------------------------------------------------------------------
-    def _claim_key(self) -> None:
+    # -- writing and publishing ------------------------------------------------------------------------
+    def _plan(self, mode: str, width: int, height: int, source_mode: str, flags: int, source_name: str,
+              extra: dict[str, Any]) -> _Plan:
+        if not (1 <= width <= hdr.MAX_DIMENSION and 1 <= height <= hdr.MAX_DIMENSION):
+            raise TooLargeError(
+                f"the image is {width}x{height}; imgshare carries 1 to {hdr.MAX_DIMENSION} pixels a side"
+            )
+        stride, _ = payload_length(mode, (width, height))
+        return _Plan(mode, width, height, stride, source_mode, flags, os.path.basename(source_name), extra)
+
+    def _refuse_during_frame(self) -> None:
+        if self._in_frame:
+            raise ImgShareError("a frame() block of this sender is open; leave it before sharing again")
+
+    def _write_slot(self, slot: int, plan: _Plan, fill: Fill | None) -> hdr.Header:
+        """Write pixels (unless fill is None: frame() wrote them) and the descriptor of slot, lock free."""
+        segment, control = self._segment, self._control
+        assert segment is not None and control is not None
+        offset = control.slots[slot][0]
+        hasher = xxhash.xxh3_64() if self.checksum else None
+        payload = segment.view(offset, plan.length)
+        try:
+            if fill is not None:
+                fill(payload, hasher)
+            elif hasher is not None:
+                hash_in_chunks(payload, hasher)
+        finally:
+            segment.release_views()
+        pid, start = own_identity()
+        header = hdr.Header(
+            sequence=self._sequence + 1, width=plan.width, height=plan.height, mode=plan.mode,
+            stride=plan.stride, payload_length=plan.length, checksum=hasher.intdigest() if hasher else 0,
+            sender_pid=pid, sender_start=start, timestamp_ns=time.time_ns(), source_name=plan.source_name,
+            source_mode=plan.source_mode, flags=plan.flags,
+            checksum_kind=hdr.ChecksumKind.XXH3_64 if hasher else hdr.ChecksumKind.NONE, **plan.extra,
+        )
+        segment.write(hdr.pack_header(header), ctl.descriptor_offset(slot))
+        return header
+
+    def _publish(self, slot: int, header: hdr.Header) -> int:
+        """Make slot the published one: a short critical section with no pixel work in it."""
+        lock, segment = self._lock, self._segment
+        assert lock is not None and segment is not None
+        try:
+            lock.acquire(self.lock_timeout)
+        except NotSharedError:  # our lock was removed (imgshare remove --force)
+            raise _Lost() from None
+        try:
+            if self._lost():
+                raise _Lost()
+            self._repair_control()
+            segment.store(ctl.PUBLISHED_OFFSET, slot)
+            if self._wake is not None:
+                self._wake.signal()
+        finally:
+            lock.release()
+        self._published = slot
+        self._sequence = header.sequence
+        return self._sequence
+
+    def _repair_control(self) -> None:
+        """Rewrite our control block if another program damaged it (holding the lock): it is written
+        once per segment, so without this one stray write would damage every later share."""
+        segment, control = self._segment, self._control
+        assert segment is not None and control is not None
+        try:
+            ctl.unpack_control(segment.read(0, ctl.CONTROL_SIZE), segment.size, self.key)
+        except CorruptSegmentError:
+            segment.write(ctl.pack_control(replace(control, published=self._published)), 0)
+
+    def _lost(self) -> bool:
+        segment = self._segment
+        return segment is None or is_removed(segment) or id_at(self.sysv_key) != segment.id
+
+    # -- slots ----------------------------------------------------------------------------------------
+    def _slot_for(self, length: int) -> int:
+        """A slot that holds length bytes, is not published and no reader pins; claims the key first
+        and moves to a new segment when none fits."""
+        if self._segment is not None and self._lost():
+            self._forget_objects()  # removed under us: start over as a new sender
+        if self._segment is None:
+            self._claim_key(length)
+        slot = self._free_slot(length)
+        if slot is None:
+            lock = self._lock
+            assert lock is not None
+            lock.acquire(self.lock_timeout)
+            try:
+                self._move(length, carry=True)
+            finally:
+                lock.release()
+            slot = self._free_slot(length)
+        if slot is None:  # a fresh segment and a fresh pin set: cannot happen
+            raise ImgShareError(f"no free slot in the new segment of key {self.key!r}")
+        return slot
+
+    def _free_slot(self, length: int) -> int | None:
+        control, pins = self._control, self._pins
+        if control is None or pins is None:
+            return None
+        for index, (_, capacity) in enumerate(control.slots):
+            if index != self._published and fits(capacity, length) and pins.count(index) == 0:
+                return index
+        return None
+
+    def _move(self, length: int, *, carry: bool) -> None:
+        """Replace the key's segment by a new one with room for length-byte images (holding the lock),
+        carrying the published image over into slot 0 so readers never find the key empty."""
+        old, old_control = self._segment, self._control
+        carried: tuple[bytes, int, int] | None = None  # descriptor, offset, length in the old segment
+        if carry and old is not None and old_control is not None and self._published is not None:
+            descriptor = old.read(ctl.descriptor_offset(self._published), hdr.DESCRIPTOR_SIZE)
+            offset, capacity = old_control.slots[self._published]
+            carried = (descriptor, offset, hdr.unpack_header(descriptor, capacity).payload_length)
+        capacities = [ctl.round_up(length)] * ctl.SLOT_COUNT
+        if carried is not None:
+            capacities[0] = ctl.round_up(carried[2])
+        slots, size = ctl.plan_slots(capacities)
+        check_fits(size)  # before giving anything up
+        snapshot = old.read(0, old.size) if old is not None else None
+        if old is not None:
+            old.remove()
+        try:
+            new = self._create(size)
+        except BaseException:
+            if old is not None and snapshot is not None:
+                self._restore(old, snapshot)
+            raise
+        pid, start = own_identity()
+        control = ctl.Control(key=self.key, slots=slots, owner_pid=pid, owner_start=start)
+        block = ctl.pack_control(control)
+        # The magic last, in one store: a reader's lock-free peek sees zeros (nothing yet) or the magic,
+        # never a part of it (which would look like another program's data).
+        new.write(bytes(len(ctl.MAGIC)) + block[len(ctl.MAGIC):], 0)
+        new.store(0, int.from_bytes(ctl.MAGIC, "little"), 8)
+        # Fresh pins before anything is published: killed in between, the key has nothing published
+        # (never a published image without its pin set).
+        self._replace_pins()
+        if carried is not None and old is not None:
+            descriptor, offset, carried_length = carried
+            source, target = old.view(offset, carried_length), new.view(slots[0][0], carried_length)
+            try:
+                target[:] = source
+            finally:
+                old.release_views()
+                new.release_views()
+            new.write(descriptor, ctl.descriptor_offset(0))
+            new.store(ctl.PUBLISHED_OFFSET, 0)
+        if old is not None:
+            old.detach()
+        self._segment, self._control = new, control
+        self._published = 0 if carried is not None else None
+
+    def _replace_pins(self) -> None:
+        """A fresh pin set for a fresh segment: pins on the old one no longer matter."""
+        if self._pins is not None:
+            self._pins.remove()
+        else:
+            stale = PinSet.open(self.key)
+            if stale is not None:
+                stale.remove()
+        self._pins = PinSet.create(self.key)
+
+    def _create(self, size: int) -> Segment:
+        try:
+            return Segment.create(self.sysv_key, size, self.key)
+        except FileExistsError:
+            raise KeyInUseError(f"the key {self.key!r} was taken by another process meanwhile") from None
+
+    def _restore(self, old: Segment, snapshot: bytes) -> None:
+        """Put the old share back under the key after a failed move (holding the lock)."""
+        try:
+            again = Segment.create(self.sysv_key, old.size, self.key)
+        except Exception:
+            old.detach()
+            self._segment, self._control, self._published = None, None, None
+            return
+        again.write(bytes(len(ctl.MAGIC)) + snapshot[len(ctl.MAGIC):], 0)
+        again.store(0, int.from_bytes(snapshot[:len(ctl.MAGIC)], "little"), 8)  # the magic last, as in _move
+        old.detach()
+        self._segment = again
+
+    # -- claiming the key --------------------------------------------------------------------------------
+    def _claim_key(self, length: int) -> None:
+        """Become the key's sender (docs/protocol.md, section 7.1): take over what is there or create."""
         if not self._claim.take():
             raise KeyInUseError(
                 f"the key {self.key!r} is in use by pid {os.getpid()} (another sender in this program)",
                 pid=os.getpid(),
             )
-
-    def _release_key(self) -> None:
-        self._claim.give_up()
-
-    def _ensure_lock(self) -> KeyLock:
-        if self._lock is None:
-            self._lock, self._created_lock = KeyLock.open_or_create(self.sysv_key, self.key,
-                                                                    self.lock_timeout)
-        return self._lock
-
-    def _give_up_claim(self) -> None:
-        """After a failed first share: leave the key as we found it (holding the lock)."""
-        if self._segment is not None:
-            return  # we still own a share: keep it
-        if self._created_lock and self._lock is not None:
-            self._lock.remove()  # we made it a moment ago for a share that never happened
-        self._lock = None
-        self._release_key()
-
-    def _forget_objects(self) -> None:
-        """Drop (and detach) our handles on the key's objects; whoever calls decides their fate."""
-        if self._segment is not None:
-            self._segment.detach()
-        self._segment = None
-        self._lock = None
-        self._borrows = None
-        self._wake = None
-        self._header = None
-
-    # -- segments (called holding the lock) ---------------------------------------------------------
-    def _segment_for(self, length: int) -> Segment:
-        """A segment at the key with room for length payload bytes that no one else is reading."""
-        if self._segment is not None and is_removed(self._segment):
-            self._segment.detach()  # removed under us: start over as a new sender
-            self._segment, self._header = None, None
-        if self._segment is None:
-            self._segment = self._take_over_key(length)
-        if self._borrows is None:
-            self._borrows = BorrowCount.open_or_create(self.key)
-        if self._wake is None:
-            self._wake = WakeSignal.open_or_create(self.key)
-        current = self._segment
-        needed = _segment_size(length)
-        fits = needed <= current.size <= needed * _SHRINK_FACTOR + (1 << 20)
-        # A receiver that borrows the current pixels must never see them change: move instead.
-        borrowed = self._borrows is None or self._borrows.count() > 0
-        if fits and not borrowed:
-            return current
-        check_fits(needed)  # before giving anything up
-        self._segment = self._replace_segment(current, needed)
-        return self._segment
-
-    def _take_over_key(self, length: int) -> Segment:
-        """Attach the key's segment if it is ours to take, or create one."""
+        if holds_foreign_data(self.sysv_key, self.key):
+            self._claim.give_up()
+            raise ForeignSegmentError(
+                f"the key {self.key!r} holds another program's shared memory; imgshare will not touch it, "
+                "choose another key"
+            )
         try:
-            existing = Segment.open(self.sysv_key, self.key)
-        except NotSharedError:
-            return self._create(_segment_size(length))
-        try:
-            self._check_takeover(existing)
+            lock, created_lock = KeyLock.open_or_create(self.sysv_key, self.key, self.lock_timeout)
         except BaseException:
-            existing.detach()
+            self._claim.give_up()
             raise
-        return existing
+        self._lock = lock
+        created: list[Callable[[], None]] = [lock.remove] if created_lock else []
+        try:
+            lock.acquire(self.lock_timeout)
+            try:
+                self._take_over_or_create(length, created)
+            finally:
+                lock.release()
+        except BaseException:
+            # Refused: leave the key as we found it, removing what we made for it.
+            if self._segment is None:
+                for remove in reversed(created):
+                    remove()
+                self._forget_objects()
+                self._claim.give_up()
+            raise
 
-    def _check_takeover(self, existing: Segment) -> None:
-        raw = existing.read(0, hdr.HEADER_SIZE)
-        if hdr.is_blank(raw):
+    def _take_over_or_create(self, length: int, created: list[Callable[[], None]]) -> None:
+        """Holding the lock: adopt the key's segment if it is ours to take, else make a new one."""
+        try:
+            existing: Segment | None = Segment.open(self.sysv_key, self.key)
+        except NotSharedError:
+            existing = None
+        adopted = None
+        if existing is not None:
+            try:
+                adopted = self._adoptable(existing)
+            except BaseException:
+                existing.detach()
+                raise
+        wake = WakeSignal.open(self.key)
+        if wake is None:
+            wake = WakeSignal.create(self.key)
+            if wake is not None:
+                created.append(wake.remove)
+        self._wake = wake or WakeSignal.open(self.key)  # None: another process made it meanwhile
+        if adopted is not None and existing is not None:
+            pins = PinSet.open(self.key)
+            if pins is None:
+                pins = PinSet.create(self.key)
+                created.append(pins.remove)
+            self._pins = pins
+            pid, start = own_identity()
+            existing.store(ctl.OWNER_START_OFFSET, start, 8)
+            existing.store(ctl.OWNER_PID_OFFSET, pid)
+            existing.store(ctl.FLAGS_OFFSET, adopted.flags & ~ctl.FLAG_PERSISTED)
+            self._segment, self._control = existing, replace(adopted, owner_pid=pid, owner_start=start,
+                                                             flags=adopted.flags & ~ctl.FLAG_PERSISTED)
+            self._published = adopted.published
+            return
+        self._segment = existing  # damaged or blank: replaced below, nothing carried over
+        self._published = None
+        try:
+            self._move(length, carry=False)
+        except BaseException:
+            if self._segment is not None:
+                self._segment.detach()  # the damaged share, put back at the key: not ours to keep
+            self._segment, self._control = None, None
+            raise
+
+    def _adoptable(self, existing: Segment) -> ctl.Control | None:
+        """The control block of a segment we may take over as it is; None for one to replace; raises
+        for one we must not touch (foreign, another version, a live sender's)."""
+        raw = existing.read(0, ctl.CONTROL_SIZE)
+        if ctl.is_blank(raw):
             # Created but never written: its sender died in between (we hold the lock, so nobody is
             # writing it now). Take it unless that creator still runs or someone else is attached.
             creator = existing.creator_pid
@@ -261,70 +493,47 @@ class Sender:
                 raise KeyInUseError(f"the key {self.key!r} is in use by pid {creator}", pid=creator)
             if existing.number_attached() > 1:
                 raise KeyInUseError(f"the key {self.key!r} is being set up by another process")
-            return
-        if not hdr.has_magic(raw):
-            raise ForeignSegmentError(
-                f"the key {self.key!r} holds another program's shared memory (id {existing.id}); "
-                "imgshare will not touch it, choose another key"
-            )
+            return None
         try:
-            old = hdr.unpack_header(raw, existing.size)
+            control = ctl.unpack_control(raw, existing.size, self.key)
+        except (ForeignSegmentError, UnsupportedFormatError):
+            raise  # another program's, another key's or another format's: not ours to replace
         except CorruptSegmentError:
-            return  # our format but damaged: the lock is ours now, so nobody is writing it; replace
-        if old.key != self.key:
-            raise ForeignSegmentError(
-                f"the key {self.key!r} collides with imgshare key {old.key!r} (same System V key); "
-                "choose another key"
-            )
+            return None  # our format but damaged: the lock is ours now, so nobody is writing it
         own = os.getpid()
-        if not old.persisted and is_alive(old.sender_pid, old.sender_start) and old.sender_pid != own:
-            raise KeyInUseError(f"the key {self.key!r} is in use by pid {old.sender_pid}",
-                                pid=old.sender_pid)
-        self._sequence = max(self._sequence, old.sequence)  # followers see the sequence keep growing
-
-    def _create(self, size: int) -> Segment:
-        check_fits(size)
+        if not control.persisted and control.owner_pid != own and is_alive(control.owner_pid,
+                                                                            control.owner_start):
+            raise KeyInUseError(f"the key {self.key!r} is in use by pid {control.owner_pid}",
+                                pid=control.owner_pid)
+        if control.published is None:
+            return control
+        offset, capacity = control.slots[control.published]
         try:
-            return Segment.create(self.sysv_key, size, self.key)
-        except FileExistsError:
-            raise KeyInUseError(f"the key {self.key!r} was taken by another process meanwhile") from None
-
-    def _replace_segment(self, old: Segment, size: int) -> Segment:
-        """Swap in a new segment of size bytes; readers of the old one keep a complete old image."""
-        old_header_bytes = old.read(0, hdr.HEADER_SIZE)
-        try:
-            old_header = self._header or hdr.unpack_header(old_header_bytes, old.size)
-            old.write(hdr.pack_header(_with_flags(old_header, hdr.FLAG_SUPERSEDED)), 0)
+            published = hdr.unpack_header(existing.read(ctl.descriptor_offset(control.published),
+                                                        hdr.DESCRIPTOR_SIZE), capacity)
         except CorruptSegmentError:
-            pass  # a damaged header cannot be marked; its readers fail validation anyway
-        old.remove()
-        try:
-            new = self._create(size)
-        except BaseException:
-            self._restore(old, old_header_bytes)  # sets self._segment to the restored share
-            raise
-        old.detach()
-        return new
+            return None  # its image is damaged: replace the segment
+        self._sequence = max(self._sequence, published.sequence)  # followers see it keep growing
+        return control
 
-    def _restore(self, old: Segment, header_bytes: bytes) -> None:
-        """Put the old share back under the key after a failed replacement."""
-        try:
-            again = Segment.create(self.sysv_key, old.size, self.key)
-        except Exception:
-            old.detach()
-            self._segment, self._header = None, None
-            return
-        source = old.view(0, old.size)
-        target = again.view(0, old.size)
-        try:
-            target[:] = source
-        finally:
-            old.release_views()
-            again.release_views()
-        again.write(header_bytes, 0)
-        old.detach()
-        self._segment = again
+    # -- ending ---------------------------------------------------------------------------------------
+    def _remove_everything(self) -> None:
+        """Remove the segment and every semaphore of the key (holding the lock, removed last)."""
+        assert self._segment is not None and self._lock is not None
+        self._segment.remove()
+        if self._pins is not None:
+            self._pins.remove()
+        if self._wake is not None:
+            self._wake.remove()  # wakes followers at once: "removed"
+        self._lock.remove()
 
-
-def _with_flags(h: hdr.Header, flags: int) -> hdr.Header:
-    return replace(h, flags=h.flags | flags)
+    def _forget_objects(self) -> None:
+        """Drop (and detach) our handles on the key's objects; whoever calls decides their fate."""
+        if self._segment is not None:
+            self._segment.detach()
+        self._segment = None
+        self._control = None
+        self._lock = None
+        self._pins = None
+        self._wake = None
+        self._published = None

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..following import FollowEvent, follow
+from ..following import FollowEvent, FollowKind, follow
 from ..ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, Receiver, ShareInfo
 from .display import display_base
 from .receiving import Got
@@ -30,6 +30,7 @@ class FollowSession:
         self._lock_timeout = lock_timeout
         self._verify = verify
         self._stop = threading.Event()
+        self.missed = 0  # shares published between two frames this session returned (an int: GIL-safe)
         self._thread = threading.Thread(target=self._run, name=f"imgshare-follow-{key}", daemon=True)
 
     def start(self) -> FollowSession:
@@ -59,10 +60,11 @@ class FollowSession:
             self._receiver.close()
 
     def _deliver(self, event: FollowEvent) -> None:
-        if event.kind == "frame" and event.received is not None:
+        if event.kind is FollowKind.FRAME and event.received is not None:
+            self.missed += event.missed
             image, info = event.received
             self._on_frame(Got(image, info, display_base(image)))
-        elif event.kind == "gone" and event.info is not None:
+        elif event.kind is FollowKind.GONE and event.info is not None:
             self._on_gone(event.info)
         else:
             self._on_error(event.error or ImgShareError("following failed"))

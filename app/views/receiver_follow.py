@@ -139,7 +139,8 @@ class FollowController:
 
     def _tick(self) -> None:
         self._tick_after = self.hooks.widget.after(TICK_MS, self._tick)
-        self.hooks.show_rows([("Frame rate", rate_text(self.shown.rate(), self.received.rate()))])
+        missed = f", {self.session.missed} missed" if self.session is not None else ""
+        self.hooks.show_rows([("Frame rate", rate_text(self.shown.rate(), self.received.rate()) + missed)])
         got = self.hooks.shown()
         if got is not None and self._frames:
             self.hooks.show_rows([("Age", follow_age_text(got.info.age))])

@@ -13,6 +13,7 @@ from imgshare.ipc import Sender, sysv_key
 from imgshare.views.display import fit_size
 from tests.conftest import start_cli
 from tests.gui.support import foreign_segment, lock_held_elsewhere, pump_until, status_after, stop, stripes
+from tests.helpers.layout import published
 
 
 def receive(app) -> str:
@@ -148,7 +149,7 @@ def test_errors_name_the_key_and_keep_the_previous_image(make_app, new_key):
     with Sender(corrupt) as other:
         other.share(stripes((64, 64)))
         shm = sysv_ipc.SharedMemory(sysv_key(corrupt))
-        shm.write(b"\x01\x02\x03" * 100, shm.size - 400)  # scribble over the pixels
+        shm.write(b"\x01\x02\x03" * 100, published(shm)[1])  # scribble over the published pixels
         shm.detach()
         fails(corrupt, f"the image under key {corrupt!r} failed its checksum")
     fails("", "the key must not be empty")

@@ -4,7 +4,7 @@ import sys
 import threading
 import time
 
-from imgshare.following import follow
+from imgshare.following import FollowKind, follow
 from imgshare.ipc import Receiver
 
 key, seconds = sys.argv[1], float(sys.argv[2])
@@ -17,5 +17,5 @@ with Receiver(key) as receiver:
     started = time.process_time()
     threading.Timer(seconds, stop.set).start()
     for event in stream:
-        frames += event.kind == "frame"
+        frames += event.kind is FollowKind.FRAME
 print(f"{time.process_time() - started:.4f} {frames}")

@@ -5,12 +5,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from imgshare.ipc import Sender
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, wait_until
 from tests.images import digest, make_image
 from tests.test_lifecycle import python
 
@@ -50,9 +49,8 @@ def test_two_senders_racing_for_one_key(key, tmp_path):
         racers = [subprocess.Popen([sys.executable, "-m", "imgshare", "send", str(path), "--key", key],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
                   for _ in range(2)]
-        deadline = time.monotonic() + 30
-        while sum(r.poll() is not None for r in racers) < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda racers=racers: any(r.poll() is not None for r in racers), timeout=30,
+                   what="one racer to give up")
         losers = [r for r in racers if r.poll() is not None]
         winners = [r for r in racers if r.poll() is None]
         assert len(losers) == 1 and len(winners) == 1
@@ -61,3 +59,37 @@ def test_two_senders_racing_for_one_key(key, tmp_path):
         winners[0].terminate()
         assert winners[0].wait(10) == 0
         assert run_cli("receive", "--key", key).returncode == 3
+
+
+def test_readers_polling_while_senders_set_the_key_up_and_stop_see_only_images_or_nothing(key):
+    """A sender that starts and stops over and over: a reader polling meanwhile sees an image or
+    "nothing shared", never a foreign segment or a lost lock (the magic is written last, in one store;
+    a lock that appears after the peek means a sender is setting up)."""
+    import os
+    import signal
+
+    from imgshare.ipc import ImgShareError, NotSharedError, Receiver
+
+    pid = os.fork()
+    if pid == 0:  # child: start and stop a sender forever; never return into pytest
+        try:
+            while True:
+                with Sender(key) as sender:
+                    sender.share(make_image("L", (64, 48)))
+        except BaseException:
+            os._exit(3)
+    outcomes = {"image": 0, "nothing": 0}
+    try:
+        with Receiver(key) as receiver:
+            for _ in range(3000):
+                try:
+                    receiver.receive(timeout=5)
+                    outcomes["image"] += 1
+                except NotSharedError:
+                    outcomes["nothing"] += 1
+                except ImgShareError as exc:
+                    raise AssertionError(f"after {outcomes}: {type(exc).__name__}: {exc}") from None
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert outcomes["image"] > 0 and outcomes["nothing"] > 0, outcomes
