@@ -9,9 +9,10 @@
  *   tool receive KEY OUT [--stride S] [--borrow] [--timeout S] [--no-verify]
  *        writes the current image's unpadded rows to OUT and prints its metadata on one line.
  *   tool info KEY [--timeout S]
- *   tool follow KEY COUNT TIMEOUT [--step] [--borrow] [--no-verify]
+ *   tool follow KEY COUNT TIMEOUT [--step] [--borrow] [--no-verify] [--until SEQ]
  *        receives COUNT new images (each within TIMEOUT s), printing "frame SEQ MISSED GOOD" (GOOD: the
- *        bytes follow stream's pattern); --step waits for a line on stdin before each wait after the first.
+ *        bytes follow stream's pattern); --step waits for a line on stdin before each wait after the first;
+ *        --until stops after the image of sequence SEQ (or a later one).
  */
 #define IMGSHARE_IMPLEMENTATION
 #include "imgshare.h"
@@ -325,6 +326,7 @@ static int cmd_follow(int argc, char **argv)
     long count = atol(argv[3]), n;
     double timeout = atof(argv[4]);
     int borrow = flag(argc, argv, "--borrow"), step = flag(argc, argv, "--step");
+    const char *until = option(argc, argv, "--until");
     unsigned char *buffer = NULL;
     size_t capacity = 0;
     char line[64];
@@ -361,6 +363,8 @@ static int cmd_follow(int argc, char **argv)
         printf("frame %llu %llu %d\n", (unsigned long long)info.sequence, (unsigned long long)info.missed,
                follows_pattern((const unsigned char *)pixels, borrow ? info.stride : imgshare_row_bytes(info.mode, info.width), &info));
         fflush(stdout);
+        if (until && info.sequence >= strtoull(until, NULL, 10))
+            break;
     }
     free(buffer);
     imgshare_receiver_close(r);
