@@ -69,7 +69,7 @@ enum {
 /* What a receiver learns about an image besides its pixels. */
 typedef struct imgshare_info {
     uint64_t sequence;            /* 1 for a key's first share, +1 per share */
-    uint64_t missed;              /* shares published between the previous image this receiver returned and this one */
+    uint64_t missed;              /* shares published between the last image (pixels) this receiver returned and this one */
     uint32_t width, height;
     imgshare_mode mode;
     uint32_t stride;              /* bytes per row in the shared slot (a borrow's row pitch) */
@@ -153,7 +153,7 @@ imgshare_status imgshare_receive(imgshare_receiver *receiver, void *buffer, size
 /* Borrow the current image in place: *pixels (rows of info->stride bytes) stays valid and unchanged
  * until imgshare_release(), the receiver's next receive or borrow, or imgshare_receiver_close(). */
 imgshare_status imgshare_borrow(imgshare_receiver *receiver, const void **pixels, imgshare_info *info);
-/* As above, for an image newer than the last one this receiver returned, waiting up to timeout
+/* As above, for an image newer than the last one whose pixels this receiver returned, waiting up to timeout
  * seconds on the new-image signal: IMGSHARE_TIMED_OUT if none came (IMGSHARE_NOT_SHARED if, by
  * then, nothing is shared at all). */
 imgshare_status imgshare_receive_new(imgshare_receiver *receiver, double timeout, void *buffer, size_t capacity,
@@ -2142,6 +2142,8 @@ static imgshare_status imgshare__read(imgshare_receiver *r, int how, int newer, 
     }
     if (st)
         return st;
+    if (how == IMGSHARE__INFO)
+        return imgshare__ok(); /* metadata alone: "the last image returned" stays the last one with pixels */
     r->has_last = 1;
     r->last_pid = info->sender_pid;
     r->last_sequence = info->sequence;

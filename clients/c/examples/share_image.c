@@ -128,6 +128,7 @@ int main(int argc, char **argv)
     imgshare_extras extras;
     imgshare_status st;
     struct sigaction action;
+    sigset_t blocked, waiting;
     picture p;
     const char *problem;
     if (argc < 3) {
@@ -138,6 +139,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "share_image: %s: %s\n", argv[2], problem);
         return 1;
     }
+    /* handlers first: a SIGTERM at any moment after this still closes the share */
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGINT);
+    sigprocmask(SIG_BLOCK, &blocked, &waiting);
     memset(&extras, 0, sizeof extras);
     extras.source_name = argv[2];
     if ((st = imgshare_sender_open(&sender, argv[1])) == IMGSHARE_OK)
@@ -151,11 +161,7 @@ int main(int argc, char **argv)
     printf("sharing %ux%u %s under '%s'; stop with Ctrl+C\n", (unsigned)p.width, (unsigned)p.height,
            imgshare_mode_name(p.mode), argv[1]);
     fflush(stdout);
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_signal;
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
-    while (!stop)
-        pause();
+    while (!stop) /* the signals are blocked but here, so none slips between the test and the wait */
+        sigsuspend(&waiting);
     return (int)imgshare_sender_close(sender, argc > 3 && strcmp(argv[3], "--persist") == 0);
 }
