@@ -220,7 +220,9 @@ extern "C" {
 #define IMGSHARE__PIN_COUNT 8
 #define IMGSHARE__WRAP_AT 32000
 #define IMGSHARE__SEM_MAX 32767
-#define IMGSHARE__CHUNK (256u * 1024u)   /* bytes hashed right after they were copied */
+/* Bytes hashed just before they are copied: the hash pulls them into the cache the copy then reads
+ * from (hashing after the copy reads them again from memory: large copies bypass the cache). */
+#define IMGSHARE__CHUNK (1024u * 1024u)
 #define IMGSHARE__WAKE_BOUND 0.5         /* longest sleep on the signal: a dead sender is noticed */
 #define IMGSHARE__NOTHING_POLL 0.1       /* between looks while following a key with no sender */
 #define IMGSHARE__DEFAULT_TIMEOUT 5.0
@@ -939,13 +941,13 @@ static imgshare_status imgshare__copy_out(const uint8_t *payload, const imgshare
     for (top = 0; top < info->height; top += rows_per_chunk) {
         size_t bottom = top + rows_per_chunk < info->height ? top + rows_per_chunk : info->height;
         const uint8_t *band = payload + top * info->stride;
+        if (verify)
+            XXH3_64bits_update(state, band, (bottom - top) * info->stride);
         if (stride == info->stride && stride == row)
             memcpy(out + top * stride, band, (bottom - top) * row);
         else
             for (y = top; y < bottom; y++)
                 memcpy(out + y * stride, payload + y * info->stride, row);
-        if (verify)
-            XXH3_64bits_update(state, band, (bottom - top) * info->stride);
     }
     if (verify && XXH3_64bits_digest(state) != info->checksum)
         return imgshare__fail(IMGSHARE_CORRUPT, "the image failed its checksum (damaged segment)");
@@ -1735,6 +1737,8 @@ imgshare_status imgshare_share(imgshare_sender *s, const void *pixels, uint32_t 
         return imgshare__fail(IMGSHARE_ERROR, "the pixels are missing, or the stride %zu is shorter than a row (%zu bytes)",
                               stride, row);
     for (attempt = 0; attempt < 2; attempt++) {
+        /* unpadded rows are hashed as given, then copied; others are hashed as written */
+        int as_given = stride == row && !(mode == IMGSHARE_MODE_1 && width % 8);
         uint32_t slot;
         uint8_t *dest;
         size_t top, rows_per_chunk = IMGSHARE__CHUNK / row ? IMGSHARE__CHUNK / row : 1;
@@ -1745,15 +1749,19 @@ imgshare_status imgshare_share(imgshare_sender *s, const void *pixels, uint32_t 
             XXH3_64bits_reset(s->state);
         for (top = 0; top < height; top += rows_per_chunk) {
             size_t bottom = top + rows_per_chunk < height ? top + rows_per_chunk : height, y;
-            if (stride == row)
-                memcpy(dest + top * row, (const uint8_t *)pixels + top * row, (bottom - top) * row);
-            else
-                for (y = top; y < bottom; y++)
-                    memcpy(dest + y * row, (const uint8_t *)pixels + y * stride, row);
+            if (as_given) {
+                const uint8_t *band = (const uint8_t *)pixels + top * row;
+                if (s->checksum)
+                    XXH3_64bits_update(s->state, band, (bottom - top) * row);
+                memcpy(dest + top * row, band, (bottom - top) * row); /* from the cache the hash filled */
+                continue;
+            }
+            for (y = top; y < bottom; y++)
+                memcpy(dest + y * row, (const uint8_t *)pixels + y * stride, row);
             if (mode == IMGSHARE_MODE_1)
                 imgshare__clear_pad_bits(dest, row, width, top, bottom);
             if (s->checksum)
-                XXH3_64bits_update(s->state, dest + top * row, (bottom - top) * row); /* still in cache */
+                XXH3_64bits_update(s->state, dest + top * row, (bottom - top) * row);
         }
         imgshare__write_descriptor(s, slot, width, height, mode, extras, s->checksum ? XXH3_64bits_digest(s->state) : 0);
         st = imgshare__publish(s, slot);

@@ -91,7 +91,7 @@ static int bench_send(const char *key, uint32_t w, uint32_t h, int inplace)
             fprintf(stderr, "transfer: %s\n", imgshare_message());
             break;
         }
-        printf("sent %llu %.9f\n", (unsigned long long)imgshare_sender_sequence(s), t0);
+        printf("sent %llu %.9f %.9f\n", (unsigned long long)imgshare_sender_sequence(s), t0, now());
         fflush(stdout);
     }
     free(own);
