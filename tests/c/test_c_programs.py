@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 
 import numpy as np
 from PIL import Image
@@ -117,3 +118,32 @@ def test_follow_key_example_expands_a_palette(c_build, start_c, key, tmp_path):
         example.expect(str(folder / "000001.pam"))
         assert example.process.wait(timeout=20) == 0
     assert (folder / "000001.pam").read_bytes().endswith(bytes([10, 20, 30, 40, 50, 60, 70, 80, 90]))
+
+
+def test_the_readme_example_compiles_and_shares(c_build, key, tmp_path):
+    """The README's "From C and C++" example, in a main() of its own, shares a frame Python reads."""
+    from tests.c.conftest import CLIENT
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## From C and C++", 1)[1]
+    snippet = section.split("```c\n", 1)[1].split("```", 1)[0]
+    directives = [line for line in snippet.splitlines() if line.startswith("#")]
+    body = [line for line in snippet.splitlines() if not line.startswith("#")]
+    body[-1:-1] = ["getchar(); /* serve until stdin closes */"]  # before the close
+    program = "\n".join([*directives, "#include <stdio.h>", "int main(void) {",
+                         "static unsigned char pixels[480][640 * 4]; size_t stride = sizeof pixels[0];",
+                         "pixels[0][0] = 42;", *body, "return 0; }"])
+    assert program.count('"demo"') == 1
+    (tmp_path / "example.c").write_text(program.replace('"demo"', f'"{key}"'))  # a fresh key, not "demo"
+    build = run_c("cc", "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{CLIENT}", tmp_path / "example.c", "-o",
+                  tmp_path / "example", "-lxxhash")
+    assert build.returncode == 0, build.stderr
+    example = subprocess.Popen([str(tmp_path / "example")], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        array, info = Receiver(key).receive_array(wait=20)
+        assert (info.width, info.height, info.mode, array[0, 0, 0]) == (640, 480, "RGBA", 42)
+    finally:
+        example.communicate(b"\n", timeout=20)
+    assert example.returncode == 0
+    assert objects_of(key) == []
