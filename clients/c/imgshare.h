@@ -11,7 +11,8 @@
  * Every call returns an imgshare_status whose values are imgshare's command-line exit codes
  * (IMGSHARE_NOT_SHARED is 3, as `imgshare receive` exits 3); imgshare_message() then gives one
  * sentence saying what happened, for this thread's last call. No call aborts, prints or keeps an IPC
- * object it made after failing.
+ * object it made after failing. A sender or receiver is used by one thread at a time (different ones
+ * may be used from different threads); a killed program's pins and lock holds are undone by the kernel.
  *
  *     imgshare_sender *s;
  *     if (imgshare_sender_open(&s, "demo") == IMGSHARE_OK &&
@@ -151,7 +152,8 @@ imgshare_status imgshare_receive_info(imgshare_receiver *receiver, imgshare_info
 imgshare_status imgshare_receive(imgshare_receiver *receiver, void *buffer, size_t capacity, size_t stride,
                                  imgshare_info *info);
 /* Borrow the current image in place: *pixels (rows of info->stride bytes) stays valid and unchanged
- * until imgshare_release(), the receiver's next receive or borrow, or imgshare_receiver_close(). */
+ * (the slot is pinned: no sender writes it) until imgshare_release(), the next call on this receiver,
+ * or imgshare_receiver_close(). */
 imgshare_status imgshare_borrow(imgshare_receiver *receiver, const void **pixels, imgshare_info *info);
 /* As above, for an image newer than the last one whose pixels this receiver returned, waiting up to timeout
  * seconds on the new-image signal: IMGSHARE_TIMED_OUT if none came (IMGSHARE_NOT_SHARED if, by
@@ -1227,7 +1229,8 @@ static imgshare_status imgshare__check_fits(uint64_t size)
 /* A fresh pin set for a fresh segment (holding the lock): pins on the old one no longer matter. */
 static imgshare_status imgshare__replace_pins(imgshare_sender *s)
 {
-    int stale = s->pins >= 0 ? s->pins : semget(s->sysv_pins, 0, 0);
+    /* ours, or a dead sender's set of 8 (a smaller set is another program's: refused when claiming) */
+    int stale = s->pins >= 0 ? s->pins : semget(s->sysv_pins, IMGSHARE__PIN_COUNT, 0);
     if (stale >= 0)
         semctl(stale, 0, IPC_RMID);
     s->pins = semget(s->sysv_pins, IMGSHARE__PIN_COUNT, IPC_CREAT | IPC_EXCL | 0600);
@@ -1388,7 +1391,13 @@ static imgshare_status imgshare__take_over_or_create(imgshare_sender *s, uint64_
     int adopt = 0, not_ours;
     imgshare_status st = IMGSHARE_OK;
     uint8_t *base = NULL;
-    int shmid = shmget(s->sysv, 0, 0);
+    int shmid, pins = semget(s->sysv_pins, IMGSHARE__PIN_COUNT, 0);
+    if (pins < 0 && errno == EINVAL) /* a set of fewer semaphores: another program's, left alone */
+        return imgshare__fail(IMGSHARE_CORRUPT, "the key '%s' has another program's semaphores beside it; choose "
+                              "another key", s->key);
+    if (pins < 0 && (errno == EACCES || errno == EPERM))
+        return imgshare__fail(IMGSHARE_PERMISSION, "permission denied for the pin semaphores of key '%s'", s->key);
+    shmid = shmget(s->sysv, 0, 0);
     imgshare__own_identity(&own_pid, &own_start);
     if (shmid < 0 && errno == EACCES)
         return imgshare__fail(IMGSHARE_PERMISSION,
@@ -1662,6 +1671,22 @@ static void imgshare__write_descriptor(imgshare_sender *s, uint32_t slot, uint32
     memcpy(s->base + IMGSHARE__CONTROL + (size_t)slot * IMGSHARE__DESCRIPTOR, d, sizeof d);
 }
 
+/* Rewrite our control block if another program damaged it (holding the lock): it is written once per
+ * segment, so without this one stray write would damage every later share (as app/ipc/sender.py does). */
+static void imgshare__repair_control(imgshare_sender *s)
+{
+    uint8_t raw[IMGSHARE__CONTROL];
+    imgshare__control c;
+    int not_ours;
+    memcpy(raw, s->base, sizeof raw);
+    if (imgshare__check_control(raw, s->size, s->key, s->key_length, &c, &not_ours) != IMGSHARE_OK) {
+        c = s->control;
+        c.published = s->published;
+        imgshare__pack_control(raw, s->key, s->key_length, &c);
+        memcpy(s->base, raw, sizeof raw);
+    }
+}
+
 /* Make slot the published one: a short critical section with no pixel work in it (protocol §7.2). */
 static imgshare_status imgshare__publish(imgshare_sender *s, uint32_t slot)
 {
@@ -1676,6 +1701,7 @@ static imgshare_status imgshare__publish(imgshare_sender *s, uint32_t slot)
         imgshare__sender_release(s);
         return (imgshare_status)IMGSHARE__LOST;
     }
+    imgshare__repair_control(s);
     imgshare__store32(s->base, IMGSHARE__O_PUBLISHED, slot);
     if (s->wake >= 0) { /* the new-image signal (§6): the wrap is decided on the value before +1 */
         int value = imgshare__semval(s->wake, 0);
@@ -2096,6 +2122,9 @@ static imgshare_status imgshare__look_up(imgshare_receiver *r, int pin, int newe
         if (pins < 0 || semop(pins, &op, 1) != 0) {
             if (errno == EACCES || errno == EPERM)
                 st = imgshare__fail(IMGSHARE_PERMISSION, "permission denied for the pin semaphores of key '%s'", r->key);
+            else if (pins < 0 && errno == EINVAL)
+                st = imgshare__fail(IMGSHARE_CORRUPT, "the key '%s' has another program's semaphores beside it; "
+                                    "choose another key", r->key);
             else
                 st = imgshare__fail(IMGSHARE_CORRUPT,
                                     "the share under key '%s' has lost its semaphores; remove it with 'imgshare remove "

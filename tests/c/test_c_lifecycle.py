@@ -144,3 +144,35 @@ def test_a_refused_c_sender_removes_the_lock_it_created(c_build, key, tmp_path):
     finally:
         memory.detach()
         memory.remove()
+
+
+def test_a_c_sender_repairs_a_control_block_damaged_by_another_program(c_build, start_c, key, tmp_path):
+    rows = random_rows("L", 6, 6, seed=9)
+    (tmp_path / "rows").write_bytes(rows)
+    sender = start_c(c_build.program("tool"), "send", key, "L", 6, 6, tmp_path / "rows")
+    sender.expect("shared 1")
+    memory = sysv_ipc.SharedMemory(sysv_key(key))
+    try:
+        memory.write(b"\x55", 1000)  # a stray write into the control block's reserved bytes
+    finally:
+        memory.detach()
+    damaged = run_c(c_build.program("tool"), "receive", key, tmp_path / "out")
+    assert damaged.returncode == 4 and "control block checksum" in damaged.stderr
+    sender.send("again\n")
+    sender.expect("shared 2")  # the next share rewrites the block
+    array, info = Receiver(key).receive_array()
+    assert array.tobytes() == rows and info.sequence == 2
+    assert sender.finish() == 0
+    assert objects_of(key) == []
+
+
+def test_another_programs_semaphores_at_the_pin_key_are_refused_and_left_alone(c_build, key, tmp_path):
+    """A set of fewer than 8 semaphores where imgshare keeps its pins is not imgshare's (protocol.md §7.1)."""
+    theirs = sysv_ipc.Semaphore(borrow_sysv_key(key), sysv_ipc.IPC_CREX, mode=0o600, initial_value=3)
+    try:
+        result = run_c(c_build.program("tool"), "send", key, "L", "1", "1", _one_byte(tmp_path))
+        assert result.returncode == 4 and "another program's semaphores" in result.stderr
+        assert theirs.value == 3
+        assert [kind for kind, _ in objects_of(key)] == ["sem"]  # the key as it was: theirs alone
+    finally:
+        theirs.remove()

@@ -3,7 +3,8 @@
  *   tool send KEY MODE W H FILE [--pad N] [--frame] [--persist] [--timeout S] [--no-checksum] [--bgr]
  *             [--source NAME] [--palette FILE] [--palette-rgba] [--transparency KIND V0 V1 V2]
  *        shares FILE's unpadded rows (given to the library with N bytes of padding a row), prints
- *        "shared SEQ", serves until stdin closes or SIGTERM, then closes (removing, or --persist).
+ *        "shared SEQ", serves until stdin closes or SIGTERM, then closes (removing, or --persist);
+ *        a line "again" on stdin shares the same image once more.
  *   tool stream KEY MODE W H COUNT [--frame] [--no-checksum]
  *        shares COUNT images whose byte i is (7 * sequence + i) & 255, prints "done SEQ", serves as above.
  *   tool receive KEY OUT [--stride S] [--borrow] [--timeout S] [--no-verify]
@@ -75,16 +76,19 @@ static unsigned char *read_file(const char *path, size_t *length)
     return data;
 }
 
-/* Serve until stdin closes or SIGTERM arrives. */
-static void serve(void)
+/* Serve until stdin closes or SIGTERM arrives; 1 when a line "again" came first. */
+static int serve(void)
 {
     struct sigaction action;
-    char scratch[256];
+    char line[256];
     memset(&action, 0, sizeof action);
     action.sa_handler = on_term;
-    sigaction(SIGTERM, &action, NULL); /* no SA_RESTART: read() returns at once */
-    while (!stopping && read(0, scratch, sizeof scratch) > 0) {
+    sigaction(SIGTERM, &action, NULL); /* no SA_RESTART: fgets() returns at once */
+    while (!stopping && fgets(line, sizeof line, stdin)) {
+        if (strncmp(line, "again", 5) == 0)
+            return 1;
     }
+    return 0;
 }
 
 static void print_info(const imgshare_info *info)
@@ -179,15 +183,19 @@ static int cmd_send(int argc, char **argv)
     imgshare_sender_set_checksum(s, !flag(argc, argv, "--no-checksum"));
     text = option(argc, argv, "--pad");
     result = share_from(s, rows, w, h, mode, text ? (size_t)atol(text) : 0, flag(argc, argv, "--frame"), &extras);
+    while (result == 0) {
+        printf("shared %llu\n", (unsigned long long)imgshare_sender_sequence(s));
+        fflush(stdout);
+        if (!serve())
+            break;
+        result = share_from(s, rows, w, h, mode, text ? (size_t)atol(text) : 0, flag(argc, argv, "--frame"), &extras);
+    }
     free(rows);
     free(palette);
     if (result) {
         imgshare_sender_close(s, 0);
         return result;
     }
-    printf("shared %llu\n", (unsigned long long)imgshare_sender_sequence(s));
-    fflush(stdout);
-    serve();
     st = imgshare_sender_close(s, flag(argc, argv, "--persist"));
     printf("closed\n");
     return st ? fail(st) : 0;
@@ -228,7 +236,8 @@ static int cmd_stream(int argc, char **argv)
     free(rows);
     printf("done %llu\n", (unsigned long long)imgshare_sender_sequence(s));
     fflush(stdout);
-    serve();
+    while (serve()) {
+    }
     st = imgshare_sender_close(s, 0);
     return st ? fail(st) : 0;
 }
