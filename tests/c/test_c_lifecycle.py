@@ -129,7 +129,7 @@ def test_a_c_share_damaged_by_another_writer_is_reported_corrupt(c_build, start_
 def test_a_refused_c_sender_removes_the_lock_it_created(c_build, key, tmp_path):
     """A segment naming another key (a collision) with no lock: C creates the lock to look, refuses the key
     (4), and leaves it as it found it: the segment untouched, no semaphore of its own left behind."""
-    from tests.vectors.make_segments import segment
+    from tests.vectors.segments.generate import segment
 
     data, _ = segment(mode="L", key="another key")
     memory = sysv_ipc.SharedMemory(sysv_key(key), sysv_ipc.IPC_CREX, mode=0o600, size=len(data))

@@ -1,6 +1,6 @@
 """Write the segment test vectors (tests/vectors/segments/): small segment images and what reading each gives.
 
-Run from the repository root: `.venv/bin/python tests/vectors/make_segments.py`. Good vectors are built with
+Run from the repository root: `.venv/bin/python tests/vectors/segments/generate.py`. Good vectors are built with
 imgshare's own layout code (imgshare.ipc.control and imgshare.ipc.header); hostile ones are good ones with
 one thing broken, their CRCs recomputed so that the broken thing is what a reader meets (unless the CRC
 itself is what is broken). The index (index.txt) says, for each NAME.seg, the status a reader returns
@@ -22,7 +22,7 @@ from imgshare.ipc import control as ctl
 from imgshare.ipc import header as hdr
 from imgshare.ipc.modes import row_bytes
 
-FOLDER = Path(__file__).resolve().parent / "segments"
+FOLDER = Path(__file__).resolve().parent
 KEY = "vector"
 PAGE = 4096
 
@@ -222,7 +222,7 @@ def write(folder: Path = FOLDER) -> int:
     for old in folder.glob("*.pixels"):
         old.unlink()
     vectors = {**good_vectors(), **hostile_vectors()}
-    lines = ["# Segment test vectors (tests/vectors/make_segments.py writes this folder; docs/protocol.md, section 3).",
+    lines = ["# Segment test vectors (generate.py writes this index and the .seg and .pixels files; protocol.md §3).",
              "# One vector a line: NAME STATUS KIND KEY_HEX [MODE WIDTH HEIGHT SEQUENCE]. NAME.seg holds the segment's",
              "# bytes (its size is the segment size); STATUS is what a reader returns (0 image, 3 nothing shared,",
              "# 4 damaged or not ours); KIND is image, not_shared, foreign, collision, format, damaged or checksum;",

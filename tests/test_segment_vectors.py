@@ -3,7 +3,7 @@ index says: the image, pixel for pixel, or the error of the kind and exit code l
 
 The reader here is the Receiver's own sequence of checks on the bytes it copies out of a segment under
 the lock (receiver.py, _look and the array reader): blank, control block, published slot, descriptor,
-checksum, pixels. The C library reads the same vectors (tests/c/test_c_vectors.py)."""
+checksum, pixels. The C library reads the same vectors (tests/c/test_c_programs.py, clients/c/tests/vectors.c)."""
 
 from __future__ import annotations
 
@@ -112,10 +112,12 @@ def test_python_reads_each_vector_as_listed(vector: Vector):
 
 
 def test_the_generator_reproduces_the_stored_vectors(tmp_path):
-    from tests.vectors.make_segments import write
+    from tests.vectors.segments.generate import write
     write(tmp_path)
-    for stored in FOLDER.iterdir():
-        assert (tmp_path / stored.name).read_bytes() == stored.read_bytes(), stored.name
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert made == sorted(p.name for p in FOLDER.iterdir() if p.suffix in (".seg", ".pixels") or p.name == "index.txt")
+    for name in made:
+        assert (tmp_path / name).read_bytes() == (FOLDER / name).read_bytes(), name
 
 
 def test_an_error_status_for_every_hostile_vector_is_not_shared_or_corrupt():
