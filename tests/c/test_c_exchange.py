@@ -179,3 +179,28 @@ def test_info_identity_compares_like_python(c_build, start_c, key, tmp_path):
     assert isinstance(first, ShareInfo) and first.identity == second.identity
     assert first.sender_pid == sender.process.pid
     assert sender.finish() == 0
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_large_images_are_exact_both_ways(c_build, start_c, new_key, tmp_path, mode):
+    """Images of 4 MiB and more are copied with streaming stores, rows at any alignment."""
+    width, height = 2001, 701  # RGB rows of 6003 bytes: every row starts at another alignment
+    rows = random_rows(mode, width, height, seed=21)
+    (tmp_path / "rows").write_bytes(rows)
+    key = new_key()
+    sender = start_c(c_build.program("tool"), "send", key, mode, width, height, tmp_path / "rows")
+    sender.expect("shared")
+    with Receiver(key) as receiver:
+        assert receiver.receive_array()[0].tobytes() == rows
+    for args in ([], ["--stride", str(row_bytes(mode, width) + 7)]):
+        out = tmp_path / "out"
+        assert run_c(c_build.program("tool"), "receive", key, out, *args).returncode == 0
+        assert out.read_bytes() == rows
+    assert sender.finish() == 0
+    key = new_key()
+    with Sender(key) as python_sender:
+        python_sender.share(np.array(as_array(mode, width, height, rows)))
+        out = tmp_path / "out"
+        result = run_c(c_build.program("tool", True), "receive", key, out, "--stride", str(row_bytes(mode, width) + 3))
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        assert out.read_bytes() == rows
