@@ -1360,8 +1360,11 @@ static imgshare_status imgshare__move(imgshare_sender *s, uint64_t length, int c
     imgshare__own_identity(&c.owner_pid, &c.owner_start);
     {
         uint8_t block[IMGSHARE__CONTROL];
+        uint64_t magic;
         imgshare__pack_control(block, s->key, s->key_length, &c);
-        memcpy(base, block, IMGSHARE__CONTROL);
+        memcpy(base + 8, block + 8, IMGSHARE__CONTROL - 8);
+        memcpy(&magic, block, 8); /* last and in one store: a lock-free peek sees zeros or the magic */
+        imgshare__store64(base, 0, magic);
     }
     if (carry) {
         memcpy(base + c.offset[0], old + s->control.offset[s->published], (size_t)carried_length);
@@ -2045,12 +2048,19 @@ static imgshare_status imgshare__nothing(const imgshare_receiver *r)
     return imgshare__fail(IMGSHARE_NOT_SHARED, "nothing is shared under the key '%s'", r->key);
 }
 
-/* No lock at the key: nothing shared, unless a segment of ours lost its lock (protocol §5.1 step 2). */
+/* No lock at the key: nothing shared, unless a segment of ours lost its lock (protocol §5.1 step 2).
+ * A sender creates the lock before the segment and removes it after the segment, so a segment of ours
+ * seen after the lock was found missing is a lost lock only if the lock is still missing now (else a
+ * sender was setting the key up meanwhile) and the segment still there (else one was just closing). */
 static imgshare_status imgshare__missing_lock(imgshare_receiver *r)
 {
     uint8_t start[10];
     imgshare__drop_segment(r);
     if (imgshare__peek(r->sysv, start, sizeof start) > 0) {
+        if (memcmp(start, imgshare__magic, 8) == 0 &&
+            (semget(r->sysv, 0, 0) >= 0 || imgshare__peek(r->sysv, start, sizeof start) <= 0 ||
+             memcmp(start, imgshare__magic, 8) != 0))
+            return imgshare__fail(IMGSHARE_NOT_SHARED, "nothing is shared under the key '%s' yet", r->key);
         if (memcmp(start, imgshare__magic, 8) == 0) {
             if (imgshare__u16(start + 8) != 2)
                 return imgshare__format(imgshare__u16(start + 8), r->key);

@@ -121,6 +121,10 @@ static int bench_receive(const char *key, int borrow, int count)
             if (!buffer) {
                 while ((st = imgshare_receive_info(r, &info)) == IMGSHARE_NOT_SHARED) {
                 }
+                if (st != IMGSHARE_OK) {
+                    fprintf(stderr, "transfer: %s\n", imgshare_message());
+                    return (int)st;
+                }
                 capacity = (size_t)info.payload_length;
                 buffer = (unsigned char *)malloc(capacity);
                 if (!buffer)
