@@ -176,3 +176,17 @@ def test_another_programs_semaphores_at_the_pin_key_are_refused_and_left_alone(c
         assert [kind for kind, _ in objects_of(key)] == ["sem"]  # the key as it was: theirs alone
     finally:
         theirs.remove()
+
+
+def test_a_receiver_never_mistakes_a_sender_setting_up_for_a_lost_lock(c_build, start_c, new_key):
+    """A receiver polling as fast as it can while a sender creates the key's lock, then its segment: it
+    may find no lock, then our segment; that is a key being set up (3, then the image), never 4."""
+    for _ in range(30):
+        key = new_key()
+        receiver = start_c(c_build.program("transfer"), "receive", key, "copy", "1")
+        sender = start_c(c_build.program("transfer"), "send", key, "1920", "1080", "copy")
+        sender.send("go\n")  # both start together: the receiver's first looks race the sender's set-up
+        receiver.expect("got 1")
+        assert receiver.finish() == 0, receiver.stderr()
+        assert sender.finish() == 0
+        assert objects_of(key) == []
