@@ -19,6 +19,7 @@ images after 3 warm-up ones):
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -124,7 +125,9 @@ def main() -> None:
         ("C share -> C copy, verified", c_to_c("copy", "copy", args.repeat), 2.5),
         ("C in place -> Python borrowed array, verified", c_to_python(args.repeat), None),
     ]
-    print(f"{WIDTH}x{HEIGHT} RGBA ({LENGTH / 1e6:.1f} MB), one way, median of {args.repeat}")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"{WIDTH}x{HEIGHT} RGBA ({LENGTH / 1e6:.1f} MB), one way, median of {args.repeat} "
+          f"(load average {load}: others' work on the machine moves these figures)")
     print(f"{'memory copy (memcpy, same run)':48} {copy_s * 1000:8.2f} ms   1.00x")
     for name, samples, target in rows:
         median = statistics.median(samples)
