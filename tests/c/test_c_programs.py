@@ -1,0 +1,149 @@
+"""The C programs on their own: the shared test vectors read by C (also under AddressSanitizer and
+UBSan), the C reader fuzzed under the sanitizers, a C-to-C exchange under the sanitizers, the C++
+round trip, and the two examples."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+
+import numpy as np
+from PIL import Image
+
+from imgshare.ipc import Receiver, Sender
+from tests.c.conftest import VECTORS, run_c
+from tests.c.images import as_array, random_rows
+from tests.ipc_cleanup import objects_of
+
+SANITIZERS = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
+
+
+def run_sanitized(*args, **kwargs):
+    return run_c(*args, env=dict(os.environ, **SANITIZERS), **kwargs)
+
+
+def test_c_reads_every_vector_as_listed(c_build):
+    for sanitized in (False, True):
+        result = run_c(c_build.program("vectors", sanitized), VECTORS / "segments", VECTORS / "keys.txt")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.startswith("ok ") and "0 failures" in result.stdout
+        assert result.stderr == ""
+
+
+def test_fuzzed_segments_give_only_error_statuses_under_the_sanitizers(c_build, key):
+    seed = str(secrets.randbits(32))
+    result = run_sanitized(c_build.program("fuzz", True), VECTORS / "segments", key, "20000", "400", seed,
+                           timeout=120)
+    assert result.returncode == 0, f"seed {seed}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.stdout.strip() == "ok 20000 400"
+    assert result.stderr == ""  # no sanitizer report, no leak
+    assert objects_of(key) == []  # the fuzzer removed every object it made
+
+
+def test_c_to_c_exchange_under_the_sanitizers(c_build, start_c, key, tmp_path):
+    rows = random_rows("RGBA", 317, 211, seed=6)
+    (tmp_path / "rows").write_bytes(rows)
+    sender = start_c(c_build.program("tool", True), "send", key, "RGBA", 317, 211, tmp_path / "rows", "--pad", "3")
+    sender.expect("shared")
+    for args in ([], ["--borrow"], ["--stride", "2000"]):
+        out = tmp_path / "out"
+        result = run_sanitized(c_build.program("tool", True), "receive", key, out, *args)
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        assert out.read_bytes() == rows
+    assert sender.finish() == 0
+    assert sender.stderr() == ""
+    assert objects_of(key) == []
+
+
+def test_the_cpp_translation_unit_round_trips_an_image(c_build, key):
+    result = run_c(c_build.program("roundtrip"), key)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+    assert objects_of(key) == []
+
+
+def test_share_image_example_serves_a_pam_file_until_sigterm(c_build, start_c, key, tmp_path):
+    width, height = 317, 211
+    rows = random_rows("RGBA", width, height, seed=12)
+    pam = tmp_path / "picture.pam"
+    pam.write_bytes(f"P7\nWIDTH {width}\nHEIGHT {height}\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n".encode()
+                    + rows)
+    example = start_c(c_build.program("share_image"), key, pam, stdin=False)
+    assert example.expect("sharing").startswith(f"sharing {width}x{height} RGBA")
+    array, info = Receiver(key).receive_array()
+    assert array.tobytes() == rows and info.source_name == "picture.pam"
+    example.process.terminate()
+    assert example.process.wait(timeout=20) == 0
+    assert objects_of(key) == []
+
+
+def test_share_image_example_reads_16_bit_grey(c_build, start_c, key, tmp_path):
+    values = (np.arange(6 * 5).reshape(5, 6) * 2000).astype(">u2")  # PNM is big-endian
+    pgm = tmp_path / "deep.pgm"
+    pgm.write_bytes(b"P5\n# sixteen bits\n6 5\n65535\n" + values.tobytes())
+    example = start_c(c_build.program("share_image"), key, pgm, stdin=False)
+    example.expect("sharing")
+    array, info = Receiver(key).receive_array()
+    assert info.mode == "I;16" and (array == values.astype(np.uint16)).all()
+    example.process.terminate()
+    assert example.process.wait(timeout=20) == 0
+
+
+def test_follow_key_example_writes_each_new_image(c_build, start_c, key, tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    example = start_c(c_build.program("follow_key"), key, folder, "2", stdin=False)
+    first = random_rows("RGB", 5, 4, seed=1)
+    second = random_rows("RGB", 5, 4, seed=2)
+    with Sender(key) as sender:
+        sender.share(np.array(as_array("RGB", 5, 4, first)))
+        example.expect(str(folder / "000001.pam"))
+        sender.share(np.array(as_array("RGB", 5, 4, second)), channels="BGR")  # the example writes R, G, B
+        assert "0 missed" in example.expect(str(folder / "000002.pam"))
+        assert example.process.wait(timeout=20) == 0
+    header = b"P7\nWIDTH 5\nHEIGHT 4\nDEPTH 3\nMAXVAL 255\nTUPLTYPE RGB\nENDHDR\n"
+    assert (folder / "000001.pam").read_bytes() == header + first
+    assert (folder / "000002.pam").read_bytes() == header + as_array("RGB", 5, 4, second)[..., ::-1].tobytes()
+
+
+def test_follow_key_example_expands_a_palette(c_build, start_c, key, tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    example = start_c(c_build.program("follow_key"), key, folder, "1", stdin=False)
+    image = Image.frombytes("P", (3, 1), bytes([0, 1, 2]))
+    image.putpalette([10, 20, 30, 40, 50, 60, 70, 80, 90], "RGB")
+    with Sender(key) as sender:
+        sender.share(image)
+        example.expect(str(folder / "000001.pam"))
+        assert example.process.wait(timeout=20) == 0
+    assert (folder / "000001.pam").read_bytes().endswith(bytes([10, 20, 30, 40, 50, 60, 70, 80, 90]))
+
+
+def test_the_readme_example_compiles_and_shares(c_build, key, tmp_path):
+    """The README's "From C and C++" example, in a main() of its own, shares a frame Python reads."""
+    from tests.c.conftest import CLIENT
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## From C and C++", 1)[1]
+    snippet = section.split("```c\n", 1)[1].split("```", 1)[0]
+    directives = [line for line in snippet.splitlines() if line.startswith("#")]
+    body = [line for line in snippet.splitlines() if not line.startswith("#")]
+    body[-1:-1] = ["getchar(); /* serve until stdin closes */"]  # before the close
+    program = "\n".join([*directives, "#include <stdio.h>", "int main(void) {",
+                         "static unsigned char pixels[480][640 * 4]; size_t stride = sizeof pixels[0];",
+                         "pixels[0][0] = 42;", *body, "return 0; }"])
+    assert program.count('"demo"') == 1
+    (tmp_path / "example.c").write_text(program.replace('"demo"', f'"{key}"'))  # a fresh key, not "demo"
+    build = run_c("cc", "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{CLIENT}", tmp_path / "example.c", "-o",
+                  tmp_path / "example", "-lxxhash")
+    assert build.returncode == 0, build.stderr
+    example = subprocess.Popen([str(tmp_path / "example")], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        array, info = Receiver(key).receive_array(wait=20)
+        assert (info.width, info.height, info.mode, array[0, 0, 0]) == (640, 480, "RGBA", 42)
+    finally:
+        example.communicate(b"\n", timeout=20)
+    assert example.returncode == 0
+    assert objects_of(key) == []
