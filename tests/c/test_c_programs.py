@@ -4,6 +4,7 @@ round trip, and the two examples."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -147,3 +148,23 @@ def test_the_readme_example_compiles_and_shares(c_build, key, tmp_path):
         example.communicate(b"\n", timeout=20)
     assert example.returncode == 0
     assert objects_of(key) == []
+
+
+def test_c_reads_the_reference_vectors_of_the_protocol(c_build, tmp_path):
+    """tests/vectors/segments.json (the set docs/protocol.md §11 names, described language-neutrally)
+    turned into the C runner's index: C must give every vector the exit code and pixels it lists."""
+    kinds = {0: "image", 3: "not_shared", 4: "damaged"}
+    lines = []
+    for vector in json.loads((VECTORS / "segments.json").read_text()):
+        name = vector["name"]
+        (tmp_path / f"{name}.seg").write_bytes((VECTORS / vector["file"]).read_bytes())
+        line = f"{name} {vector['exit']} {kinds[vector['exit']]} {vector['key'].encode().hex()}"
+        if vector["exit"] == 0:
+            line += f" {vector['mode']} {vector['width']} {vector['height']} {vector['sequence']}"
+            (tmp_path / f"{name}.pixels").write_bytes(bytes.fromhex(vector["rows"]))
+        lines.append(line)
+    (tmp_path / "index.txt").write_text("\n".join(lines) + "\n")
+    for sanitized in (False, True):
+        result = run_c(c_build.program("vectors", sanitized), tmp_path, VECTORS / "keys.txt", str(len(lines)))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.startswith(f"ok {len(lines)} segment vectors") and "0 failures" in result.stdout

@@ -53,7 +53,7 @@ static void unhex(const char *hex, char *out)
     out[n] = '\0';
 }
 
-static int check_segments(const char *folder)
+static int check_segments(const char *folder, int minimum)
 {
     char path[4096], line[1024];
     FILE *index;
@@ -129,8 +129,8 @@ static int check_segments(const char *folder)
         free(data);
     }
     fclose(index);
-    if (count < 50)
-        failed("fewer than 50 vectors", folder);
+    if (count < minimum)
+        failed("fewer vectors than expected", folder);
     return count;
 }
 
@@ -199,12 +199,12 @@ static void check_primitives(void)
 int main(int argc, char **argv)
 {
     int segments, keys;
-    if (argc != 3) {
-        fprintf(stderr, "usage: vectors SEGMENTS_DIR KEYS_TXT\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: vectors SEGMENTS_DIR KEYS_TXT [MIN_SEGMENTS]\n");
         return 2;
     }
     check_primitives();
-    segments = check_segments(argv[1]);
+    segments = check_segments(argv[1], argc == 4 ? atoi(argv[3]) : 50);
     keys = check_keys(argv[2]);
     if (keys < 5)
         failed("fewer than 5 key vectors", argv[2]);
