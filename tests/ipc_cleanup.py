@@ -7,7 +7,8 @@ every child started with subprocess.Popen or os.fork, and their descendants (rea
 when it was not there when the session started and its creator is one of those processes: a
 segment's creator pid (cpid); a semaphore has none, so its last user (sempid) when it is first seen
 (every few milliseconds, and before every look) stands in: the creating SETVAL sets it, and a later
-user (a test listing another program's share) does not change what was noted. pids are reused
+user (a test listing another program's share) does not change what was noted. A pin set nobody has
+used names no process; it is the session's at the pin key of a key the session made up. pids are reused
 (pid_max is often 32768), so each pid is recorded with its start time, and a pid now running with
 another start time is someone else's. Tests look at, and remove, only such objects, by id.
 """
@@ -47,6 +48,17 @@ def _semaphore_last_pid(semid: int) -> int:
 
 _FIRST_SEEN: dict[tuple[int, int], int] = {}  # (semid, key) -> sempid when first seen: its creator
 _FIRST_SEEN_LOCK = threading.Lock()
+# A key's pin set (docs/protocol.md §4) is created with every semaphore at 0 and no operation, so its
+# sempid stays 0 until a reader pins: no process is named. Such a set counts as the session's when it
+# sits at the pin key of a key this session made up (fresh_key: 64 random bits) and nobody has used it.
+_SESSION_PIN_KEYS: set[int] = set()
+
+
+def _first_user(semid: int, key: int) -> int:
+    pid = _semaphore_last_pid(semid)
+    if pid == 0 and key in _SESSION_PIN_KEYS:
+        return SESSION.root  # the session's own, never-used pin set
+    return pid
 
 
 def all_objects() -> list[IpcObject]:
@@ -59,7 +71,7 @@ def all_objects() -> list[IpcObject]:
         for row in rows:
             semid, key = int(row["semid"]), int(row["key"])
             if (semid, key) not in _FIRST_SEEN:
-                _FIRST_SEEN[(semid, key)] = _semaphore_last_pid(semid)
+                _FIRST_SEEN[(semid, key)] = _first_user(semid, key)
             found.append(IpcObject("sem", semid, key, _FIRST_SEEN[(semid, key)]))
     return found
 
@@ -180,7 +192,9 @@ def own_objects() -> list[IpcObject]:
 
 
 def fresh_key(prefix: str = "test") -> str:
-    return f"{prefix}-{secrets.token_hex(8)}"
+    key = f"{prefix}-{secrets.token_hex(8)}"
+    _SESSION_PIN_KEYS.add(borrow_sysv_key(key))
+    return key
 
 
 def objects_at(sysv: int) -> list[tuple[str, int]]:

@@ -111,7 +111,7 @@ def test_follow_survives_a_killed_sender_and_a_new_one(key, tmp_path):
         stopper.set()
         stop(successor)
     kinds = [e.kind for _, e in events]
-    assert kinds == ["frame", "gone", "frame"], kinds
+    assert kinds == [FollowKind.FRAME, FollowKind.GONE, FollowKind.FRAME], kinds
     assert digest(events[-1][1].received.image) == digest(make_image("RGB", seed=2))
 
 

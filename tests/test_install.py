@@ -2,6 +2,7 @@
 semaphore timeouts): the console script runs, and a held lock still gives exit 5 in time."""
 
 import os
+import shutil
 import subprocess
 import time
 import venv
@@ -17,10 +18,18 @@ from tests.test_lifecycle import lock_held_elsewhere
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
+    # From the files git tracks, as a fresh clone has them: a developer's build/ (setuptools reuses
+    # build/lib) or caches must not decide what this test sees installed.
+    source = tmp_path_factory.mktemp("source")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in tracked.decode().split("\0"):
+        if name and (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     target = tmp_path_factory.mktemp("venv")
     venv.create(target, with_pip=True)
     pip = [str(target / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, str(ROOT)], check=True, timeout=600, capture_output=True)
+    subprocess.run([*pip, str(source)], check=True, timeout=600, capture_output=True)
     return target
 
 

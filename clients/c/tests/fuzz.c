@@ -12,6 +12,7 @@
  */
 #define IMGSHARE_IMPLEMENTATION
 #include "imgshare.h"
+#include "tests/files.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,26 +32,6 @@ static uint64_t next(void)
 }
 
 static size_t below(size_t n) { return n ? (size_t)(next() % n) : 0; }
-
-static unsigned char *read_file(const char *path, size_t *length)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *data;
-    long size;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    data = (unsigned char *)malloc(size > 0 ? (size_t)size : 1);
-    if (data && fread(data, 1, (size_t)size, f) != (size_t)size) {
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *length = (size_t)size;
-    return data;
-}
 
 static void put(unsigned char *p, uint64_t value, int width)
 {

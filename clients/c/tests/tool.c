@@ -17,6 +17,7 @@
  */
 #define IMGSHARE_IMPLEMENTATION
 #include "imgshare.h"
+#include "tests/files.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -54,26 +55,6 @@ static int fail(imgshare_status status)
 {
     fprintf(stderr, "tool: %s\n", imgshare_message());
     return (int)status;
-}
-
-static unsigned char *read_file(const char *path, size_t *length)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *data;
-    long size;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    data = (unsigned char *)malloc(size > 0 ? (size_t)size : 1);
-    if (data && fread(data, 1, (size_t)size, f) != (size_t)size) {
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *length = (size_t)size;
-    return data;
 }
 
 /* Serve until stdin closes or SIGTERM arrives; 1 when a line "again" came first. */

@@ -9,6 +9,7 @@
  */
 #define IMGSHARE_IMPLEMENTATION
 #include "imgshare.h"
+#include "tests/files.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,26 +21,6 @@ static void failed(const char *what, const char *name)
 {
     printf("FAIL %s: %s\n", name, what);
     failures++;
-}
-
-static unsigned char *read_file(const char *path, size_t *length)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *data;
-    long size;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    data = (unsigned char *)malloc(size > 0 ? (size_t)size : 1);
-    if (data && fread(data, 1, (size_t)size, f) != (size_t)size) {
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *length = (size_t)size;
-    return data;
 }
 
 static void unhex(const char *hex, char *out)
