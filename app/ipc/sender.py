@@ -425,18 +425,27 @@ class Sender:
         created: list[Callable[[], None]] = [lock.remove] if created_lock else []
         try:
             lock.acquire(self.lock_timeout)
-            try:
-                self._take_over_or_create(length, created)
-            finally:
-                lock.release()
         except BaseException:
-            # Refused: leave the key as we found it, removing what we made for it.
+            # Someone else holds the lock now (even one we just made): it is theirs to use; leave it.
+            self._forget_objects()
+            self._claim.give_up()
+            raise
+        try:
+            self._take_over_or_create(length, created)
+        except BaseException:
             if self._segment is None:
+                # Refused: leave the key as we found it. What we made goes while we still hold the lock
+                # (docs/protocol.md §5), so no sender that opens it next can lose it under its feet.
                 for remove in reversed(created):
                     remove()
+                if not created_lock:
+                    lock.release()
                 self._forget_objects()
                 self._claim.give_up()
+            else:
+                lock.release()
             raise
+        lock.release()
 
     def _take_over_or_create(self, length: int, created: list[Callable[[], None]]) -> None:
         """Holding the lock: adopt the key's segment if it is ours to take, else make a new one."""
