@@ -32,6 +32,8 @@ def test_self_test_passes_with_a_display(binary, xvfb):
     lines = done.stdout.splitlines()
     assert sum(line.startswith("ok   mode ") for line in lines) == 9, done.stdout
     assert any(line.startswith("ok   Tk window and PIL.ImageTk") for line in lines), done.stdout
+    # The whole window, built by the binary: its theme (not Tk's grey default) and its icon loaded.
+    assert any(line.startswith("ok   the themed window: themed window with icon") for line in lines), done.stdout
     assert "frozen binary" in lines[0]
     assert not any(line.startswith("FAIL") for line in lines)
 
