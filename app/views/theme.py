@@ -145,6 +145,17 @@ def _configure(style: ttk.Style, p: Palette, u: Units, images: dict[str, ImageTk
             ("Checkbutton.label", {"sticky": "nswe"})]})]})])
     style.configure("TCheckbutton", padding=(u.pad // 2, u.pad))
     style.map("TCheckbutton", background=[("active", p.background)])
+    # Radio buttons: round indicators drawn the same way, so they too follow the font at any dpi.
+    style.element_create("Imgshare.Radiobutton.indicator", "image", images["radio-off"],
+                         ("disabled", "selected", images["radio-on-disabled"]),
+                         ("disabled", images["radio-off-disabled"]), ("selected", images["radio-on"]),
+                         ("active", images["radio-off-hover"]), border=0, sticky="w")
+    style.layout("TRadiobutton", [("Radiobutton.padding", {"sticky": "nswe", "children": [
+        ("Imgshare.Radiobutton.indicator", {"side": "left", "sticky": ""}),
+        ("Radiobutton.focus", {"side": "left", "sticky": "w", "children": [
+            ("Radiobutton.label", {"sticky": "nswe"})]})]})])
+    style.configure("TRadiobutton", padding=(u.pad // 2, u.pad))
+    style.map("TRadiobutton", background=[("active", p.background)])
     style.configure("TEntry", padding=(u.pad, u.pad // 2), **flat)
     style.map("TEntry", bordercolor=[("focus", p.accent)], lightcolor=[("focus", p.accent)])
     style.configure("TCombobox", padding=(u.pad, u.pad // 2), arrowsize=u.line,
@@ -208,18 +219,19 @@ def _recolour_popdown(box: ttk.Combobox, p: Palette) -> None:
 
 
 def _indicator_images(root: tk.Tk, p: Palette, size: int, gap: int) -> dict[str, ImageTk.PhotoImage]:
-    """Rounded check boxes, drawn smooth at size pixels with gap clear pixels after them (the space
-    before the label): off, off-hover, on, and both disabled."""
+    """Rounded check boxes and round radio buttons, drawn smooth at size pixels with gap clear pixels
+    after them (the space before the label): off, off-hover, on, and both disabled."""
     size = max(12, size)
     edge = _mix(p.border, p.foreground, 0.35)
     looks = {"off": (p.field, edge, None), "off-hover": (p.field, p.accent, None),
              "off-disabled": (p.background, p.border, None), "on": (p.accent, p.accent, p.accent_foreground),
              "on-disabled": (p.border, p.border, p.background)}
     images = {}
-    for name, look in looks.items():
-        canvas = Image.new("RGBA", (size + gap, size), (0, 0, 0, 0))
-        canvas.paste(_check_box(size, *look), (0, 0))
-        images[name] = ImageTk.PhotoImage(canvas, master=root)
+    for draw_one, prefix in ((_check_box, ""), (_radio_button, "radio-")):
+        for name, look in looks.items():
+            canvas = Image.new("RGBA", (size + gap, size), (0, 0, 0, 0))
+            canvas.paste(draw_one(size, *look), (0, 0))
+            images[prefix + name] = ImageTk.PhotoImage(canvas, master=root)
     return images
 
 
@@ -234,6 +246,19 @@ def _check_box(size: int, fill: str, outline: str, tick: str | None) -> Image.Im
     if tick is not None:
         points = [(big * 0.27, big * 0.52), (big * 0.44, big * 0.69), (big * 0.74, big * 0.34)]
         draw.line(points, fill=tick, width=round(big / 8), joint="curve")
+    return image.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def _radio_button(size: int, fill: str, outline: str, dot: str | None) -> Image.Image:
+    big = size * SUPERSAMPLE
+    image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    inset = SUPERSAMPLE
+    draw.ellipse((inset, inset, big - inset, big - inset), fill=fill, outline=outline,
+                 width=max(SUPERSAMPLE, round(big / 12)))
+    if dot is not None:
+        middle = big * 0.32
+        draw.ellipse((middle, middle, big - middle, big - middle), fill=dot)
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 

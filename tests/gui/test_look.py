@@ -4,6 +4,7 @@ light and dark from the menu and from the desktop's preference, tooltips, the ic
 from __future__ import annotations
 
 import subprocess
+from tkinter import ttk
 
 import pytest
 from PIL import ImageGrab
@@ -66,6 +67,16 @@ def test_check_boxes_are_drawn_at_the_fonts_size(make_app, key, dpi, dpi_screen)
     assert box.winfo_reqheight() >= line  # not the tiny fixed-pixel square
     images = app.root._imgshare_theme_images
     assert images and all(image.height() >= round(line * 0.9) for image in images)
+
+
+def test_radio_buttons_are_drawn_at_the_fonts_size_too(make_app, key, dpi, dpi_screen):
+    """The value range's Auto / Window choice: clam's radio indicator is a fixed few pixels."""
+    app = make_app(key=key, screen=dpi_screen)
+    radio = ttk.Radiobutton(app.root, text="Auto")
+    layout = str(ttk.Style(app.root).layout("TRadiobutton"))
+    assert "Imgshare.Radiobutton.indicator" in layout
+    assert radio.winfo_reqheight() >= theme.units(app.root).line
+    radio.destroy()
 
 
 def test_following_the_desktop_reads_its_preference(make_app, key, tmp_path, monkeypatch):
