@@ -56,6 +56,7 @@ class SenderTab(ttk.Frame):
         self.session = sharing.SharingSession()
         self.loaded: sharing.Loaded | None = None
         self.shared: sharing.Shared | None = None
+        self._frame_shown: tuple[int, int] | None = None  # the animation frame (index, sequence) shown last
         self.start_folder: Callable[[], str] = str  # where Open image… starts (the window sets it)
         self.on_loaded: Callable[[sharing.Loaded], None] | None = None  # an image was opened
         self.worker = Worker(self, "sender", on_busy=self._busy)
@@ -131,6 +132,8 @@ class SenderTab(ttk.Frame):
             self.play_button.configure(text="Play" if playing else "Pause")
             self.status.say(f"{'Paused' if playing else 'Playing'} {self.shared.source_name}"
                             if self.shared else "")
+            if self._frame_shown is not None:  # the panel says paused at once, not at the next frame
+                self._show_frame(*self._frame_shown)
 
     def _dress(self, buttons: FlowRow, side: ttk.Frame) -> None:
         """Lay the packed controls out in a row that wraps when narrow, give them tooltips, and put the
@@ -197,6 +200,7 @@ class SenderTab(ttk.Frame):
 
     def _show_shared(self, shared: sharing.Shared) -> None:
         self.shared = shared
+        self._frame_shown = None
         self.share_panel.show(sharing.shared_rows(shared))
         self.stop_button.configure(state="normal")
         self.play_button.configure(state="normal" if shared.frames > 1 else "disabled", text="Pause")
@@ -211,6 +215,7 @@ class SenderTab(ttk.Frame):
 
     def _show_stopped(self, key: str | None) -> None:
         self.shared = None
+        self._frame_shown = None
         self.share_panel.show(sharing.shared_rows(None))
         self.stop_button.configure(state="disabled")
         self.play_button.configure(state="disabled", text="Pause")
@@ -220,6 +225,7 @@ class SenderTab(ttk.Frame):
     def _show_frame(self, index: int, sequence: int) -> None:
         if self.shared is None or self.shared.frames <= 1:
             return  # a frame from a player that has since been stopped
+        self._frame_shown = (index, sequence)
         state = " (paused)" if not self.session.playing else ""
         self.share_panel.show([("Frame", f"{index + 1} of {self.shared.frames}{state}"),
                                ("Sequence", str(sequence))])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 
 from PIL import Image, ImageGrab
 
 from imgshare.ipc import Receiver
 from imgshare.views.theme import LIGHT
+from tests.conftest import wait_until
 from tests.gui.support import CYAN, MAGENTA, ipc_objects, start_gui, stop, stripes
 
 
@@ -27,21 +27,11 @@ def rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
 def new_window(before: set[str], process) -> str:
     def appeared():
         assert process.poll() is None, process.stderr.read()
         return windows() - before
-    (window,) = wait_for(appeared, 20, "the window")
+    (window,) = wait_until(appeared, 20, "the window", step=0.1)
     return window
 
 
@@ -52,12 +42,13 @@ def geometry(window: str) -> tuple[int, int, int, int]:
 
 def place(window: str, x: int, width: int) -> None:
     """Move and size a window, again until it sticks (Tk applies its own geometry once mapped)."""
-    def placed():
+    def placed() -> bool:
+        if geometry(window) == (x, 0, width, 780):
+            return True
         xdotool("windowsize", window, str(width), "780")
         xdotool("windowmove", window, str(x), "0")
-        time.sleep(0.2)
-        return geometry(window) == (x, 0, width, 780)
-    wait_for(placed, 20, "the window to take its place")
+        return False  # looked at again after the step, once X and Tk have had it
+    wait_until(placed, 20, "the window to take its place", step=0.2)
 
 
 def grab(window: str) -> Image.Image:
@@ -96,7 +87,7 @@ def test_two_real_windows_hand_over_an_image(key, tmp_path):
     try:
         rec_window = new_window(before, receiver)
         place(rec_window, 0, 640)
-        wait_for(lambda: colour_share(grab(rec_window), rgb(LIGHT.background)) > 0.2, 20, "the receiver to draw")
+        wait_until(lambda: colour_share(grab(rec_window), rgb(LIGHT.background)) > 0.2, 20, "the receiver to draw")
         assert colour_share(grab(rec_window), MAGENTA) == 0  # nothing shared yet: nothing shown
         sender = start_gui("--send", str(path), "--key", key)
         snd_window = new_window(before | {rec_window}, sender)
@@ -104,7 +95,7 @@ def test_two_real_windows_hand_over_an_image(key, tmp_path):
         assert Receiver(key).info(wait=20).sender_pid == sender.pid
         xdotool("windowfocus", "--sync", rec_window)
         xdotool("key", "--clearmodifiers", "ctrl+r")
-        shot = wait_for(lambda: (lambda s: s if colour_share(s, MAGENTA) > 0.03 else None)(grab(rec_window)),
+        shot = wait_until(lambda: (lambda s: s if colour_share(s, MAGENTA) > 0.03 else None)(grab(rec_window)),
                         20, "the receiver to show the sender's pixels")
         shot = grab(rec_window)  # once more, after any last redraw
         ImageGrab.grab(xdisplay=os.environ["DISPLAY"]).save(tmp_path / "screen.png")

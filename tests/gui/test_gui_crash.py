@@ -10,23 +10,25 @@ import time
 
 import pytest
 
-from imgshare.ipc import ImgShareError, Receiver
-from tests.conftest import run_cli
+from imgshare.ipc import ImgShareError, Received, Receiver
+from tests.conftest import run_cli, wait_until
 from tests.gui.support import start_gui, stop, stripes
 from tests.images import digest
 
 pytestmark = pytest.mark.slow
 
 
-def wait_for_share(key: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return Receiver(key).receive(timeout=2)
-        except ImgShareError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+def received_by(key: str, sender_pid: int | None = None) -> Received | None:
+    """What is shared under key now (from sender_pid, when given), or None."""
+    try:
+        got = Receiver(key).receive(timeout=2)
+    except ImgShareError:
+        return None
+    return got if sender_pid is None or got.info.sender_pid == sender_pid else None
+
+
+def wait_for_share(key: str, timeout: float = 30.0) -> Received:
+    return wait_until(lambda: received_by(key), timeout, f"a share under {key!r}")
 
 
 @pytest.mark.parametrize("round_", range(3))
@@ -50,13 +52,7 @@ def test_gui_sender_killed_then_reclaimed(round_, key, tmp_path):
         stop(gui)
     successor = start_gui("--send", str(path), "--key", key)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            _, info = Receiver(key).receive(timeout=2)
-            if info.sender_pid == successor.pid:
-                break
-            assert time.monotonic() < deadline, "the new GUI sender did not reclaim the key"
-            time.sleep(0.05)
+        _, info = wait_until(lambda: received_by(key, successor.pid), 30, "the new GUI sender to reclaim the key")
         assert info.sequence == 2
     finally:
         stop(successor)
