@@ -336,12 +336,18 @@ class Receiver:
     def _explain_missing_lock(self) -> None:
         """No lock at the key: nothing shared, unless a segment of ours lost its lock."""
         self._drop_segment()
+        before = id_at(self.sysv_key)
         # The first 8 bytes alone (one load: the magic is stored in one go); the version after.
         start = peek_start(self.sysv_key, self.key, len(ctl.MAGIC)) or b""
         if ctl.has_magic(start):
             ctl.check_version(peek_start(self.sysv_key, self.key, ctl.VERSION_END) or start)
             if lock_exists(self.sysv_key):  # a sender set the key up meanwhile: not a lost lock
                 raise NotSharedError(f"nothing is shared under the key {self.key!r} yet")
+            if before is None or id_at(self.sysv_key) != before:
+                # A sender set the key up and stopped again while we looked (it makes the lock before
+                # the segment and removes it after): only a segment that stayed the whole time, with
+                # no lock at some moment in between, has lost its lock.
+                raise NotSharedError(f"nothing is shared under the key {self.key!r}")
             raise CorruptSegmentError(
                 f"the share under key {self.key!r} has lost its lock semaphore; "
                 f"remove it with 'imgshare remove --key {self.key}'"

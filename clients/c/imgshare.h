@@ -2051,15 +2051,17 @@ static imgshare_status imgshare__nothing(const imgshare_receiver *r)
 /* No lock at the key: nothing shared, unless a segment of ours lost its lock (protocol §5.1 step 2).
  * A sender creates the lock before the segment and removes it after the segment, so a segment of ours
  * seen after the lock was found missing is a lost lock only if the lock is still missing now (else a
- * sender was setting the key up meanwhile) and the segment still there (else one was just closing). */
+ * sender was setting the key up meanwhile) and the same segment stayed at the key all along (else a
+ * sender came and went while we looked). */
 static imgshare_status imgshare__missing_lock(imgshare_receiver *r)
 {
     uint8_t start[10];
+    int before;
     imgshare__drop_segment(r);
+    before = shmget(r->sysv, 0, 0);
     if (imgshare__peek(r->sysv, start, sizeof start) > 0) {
         if (memcmp(start, imgshare__magic, 8) == 0 &&
-            (semget(r->sysv, 0, 0) >= 0 || imgshare__peek(r->sysv, start, sizeof start) <= 0 ||
-             memcmp(start, imgshare__magic, 8) != 0))
+            (semget(r->sysv, 0, 0) >= 0 || before < 0 || shmget(r->sysv, 0, 0) != before))
             return imgshare__fail(IMGSHARE_NOT_SHARED, "nothing is shared under the key '%s' yet", r->key);
         if (memcmp(start, imgshare__magic, 8) == 0) {
             if (imgshare__u16(start + 8) != 2)
