@@ -123,7 +123,28 @@ def run_cli(*args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedPr
                           cwd=ROOT, env=env, **kwargs)
 
 
+_STARTED: list[subprocess.Popen] = []  # start_cli's processes, stopped after their test if still running
+
+
 def start_cli(*args: str, **kwargs) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([*imgshare_cmd(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT, env=env, **kwargs)
+    process = subprocess.Popen([*imgshare_cmd(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=ROOT, env=env, **kwargs)
+    _STARTED.append(process)
+    return process
+
+
+@pytest.fixture(autouse=True)
+def _stop_started_processes():
+    """A test that fails before stopping its sender must not leave it running (serving its segment)
+    after the run: SIGTERM, as a user would, then SIGKILL."""
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

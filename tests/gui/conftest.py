@@ -8,12 +8,12 @@ import random
 import shutil
 import socket
 import subprocess
-import time
 import tkinter as tk
 
 import pytest
 
 from imgshare.views.window import build_app
+from tests.conftest import wait_until
 from tests.gui.support import pump_until
 
 SCREEN = (1280, 800)
@@ -79,11 +79,13 @@ def _start_xvfb(size: tuple[int, int], dpi: int) -> tuple[subprocess.Popen, str]
         server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{size[0]}x{size[1]}x24",
                                    "-dpi", str(dpi), "-nolisten", "tcp"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while server.poll() is None and time.monotonic() < deadline:
-            if os.path.exists(f"/tmp/.X11-unix/X{number}") and not _abstract_free(number):
-                return server, str(number)
-            time.sleep(0.05)
+        def settled(server: subprocess.Popen = server, number: int = number) -> str | None:
+            """'up' once it accepts clients, 'died' if it exited (the number was taken meanwhile)."""
+            if server.poll() is not None:
+                return "died"
+            return "up" if os.path.exists(f"/tmp/.X11-unix/X{number}") and not _abstract_free(number) else None
+        if wait_until(settled, 10, f"Xvfb :{number} to accept clients", step=0.05) == "up":
+            return server, str(number)
         server.kill()
         server.wait()
     pytest.fail("Xvfb did not start on any free display number")
