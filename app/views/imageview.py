@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import tkinter as tk
 from collections.abc import Callable
-from tkinter import font as tkfont
 from tkinter import ttk
 from typing import Any
 
@@ -22,15 +21,13 @@ from PIL import Image, ImageTk
 from .display import AUTO, ValueMapping, fit_size
 from .pixelinfo import PixelValue, read_pixel
 from .viewgeometry import Placement
+from .viewinput import ViewInput
 from .viewrender import Inputs, Overlay, Renderer
 from .worker import Worker
 from .zoomsteps import MAX_SCALE, MIN_SCALE, step_in, step_out, zoom_text
 
 RESIZE_DEBOUNCE_MS = 40
 RENDER_POLL_MS = 4  # followed frames come back from the render thread without a long wait
-_CONTROL, _SHIFT = 0x4, 0x1  # event.state bits
-SCROLL_LINES = 3  # a wheel notch scrolls this many lines of the default font
-DRAG_THRESHOLD = 0.04  # inches the pointer moves before a press is a drag, not a click
 _BACKGROUND = "#3c3f41"  # the canvas behind images: neutral dark grey in every theme
 
 PixelListener = Callable[[PixelValue | None, bool], None]  # (value or None, pinned)
@@ -77,40 +74,13 @@ class ImageView(ttk.Frame):
         self._announced = ""
         self._hover: tuple[int, int] | None = None
         self.pinned: tuple[int, int] | None = None
-        self._press: tuple[int, int, float, float] | None = None
-        self._dragging = False
         self._worker = Worker(self, "render", poll_ms=RENDER_POLL_MS)
         self._bind()
 
     def _bind(self) -> None:
-        canvas = self.canvas
-        canvas.bind("<Configure>", lambda _e: self._schedule(RESIZE_DEBOUNCE_MS))
-        for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>"):
-            canvas.bind(sequence, self._wheel)
-        canvas.bind("<Motion>", self._motion)
-        canvas.bind("<Leave>", lambda _e: self._set_hover(None))
-        canvas.bind("<ButtonPress-1>", self._pressed)
-        canvas.bind("<B1-Motion>", self._dragged)
-        canvas.bind("<ButtonRelease-1>", self._released)
-        keys: list[tuple[tuple[str, ...], Callable[[], None]]] = [
-            (("<Control-plus>", "<Control-equal>", "<Control-KP_Add>"), self.zoom_in),
-            (("<Control-minus>", "<Control-KP_Subtract>"), self.zoom_out),
-            (("<Control-Key-0>", "<Control-KP_0>", "<Control-KP_Insert>"), self.zoom_fit),
-            (("<Control-Key-1>", "<Control-KP_1>", "<Control-KP_End>"), self.zoom_actual),
-            (("<Escape>",), self.unpin),
-        ]
-        for sequences, action in keys:
-            for sequence in sequences:
-                # "break": a window-wide binding of the same shortcut (a menu accelerator) must not
-                # zoom a second time when the view has the focus
-                canvas.bind(sequence, self._key_handler(action))
-
-    @staticmethod
-    def _key_handler(action: Callable[[], None]) -> Callable[[tk.Event], str]:
-        def handle(_event: tk.Event) -> str:
-            action()
-            return "break"
-        return handle
+        self.canvas.bind("<Configure>", lambda _e: self._schedule(RESIZE_DEBOUNCE_MS))
+        self.canvas.bind("<Leave>", lambda _e: self.hover(None))
+        self._input = ViewInput(self)  # mouse and keys: hover, pin, pan, scroll, zoom
 
     # -- what is shown -----------------------------------------------------------------------------
     @property
@@ -238,6 +208,16 @@ class ImageView(ttk.Frame):
     def _set_region(self) -> None:
         self.canvas.configure(scrollregion=self._placement().region())
 
+    @property
+    def pannable(self) -> bool:
+        """Whether the view can be panned: a zoomed (not fitted) image is shown."""
+        return self._scale is not None and self._base is not None
+
+    def pan_to(self, left: float, top: float) -> None:
+        """Scroll so that the zoomed image's point (left, top) is the window's top left, and draw."""
+        self._move_to(left, top)
+        self._schedule(0)
+
     def _move_to(self, left: float, top: float) -> None:
         """Scroll so that zoomed point (left, top) is at the window's top left (Tk keeps it in range)."""
         x0, y0, x1, y1 = self._placement().region()
@@ -289,7 +269,8 @@ class ImageView(ttk.Frame):
     def unpin(self) -> None:
         self.pin(None)
 
-    def _set_hover(self, where: tuple[int, int] | None) -> None:
+    def hover(self, where: tuple[int, int] | None) -> None:
+        """The pixel under the pointer (None: it left the image); reported unless one is pinned."""
         if where != self._hover:
             self._hover = where
             if self.pinned is None:
@@ -315,50 +296,6 @@ class ImageView(ttk.Frame):
             self.canvas.coords(mark, left - pad, top - pad, max(right, left + 1) + pad, max(bottom, top + 1) + pad)
             self.canvas.itemconfigure(mark, state="normal")
             self.canvas.tag_raise(mark)
-
-    # -- mouse -------------------------------------------------------------------------------------
-    def _motion(self, event: tk.Event) -> None:
-        self._set_hover(self.pixel_at(event.x, event.y))
-
-    def _pressed(self, event: tk.Event) -> None:
-        self.canvas.focus_set()  # so the zoom keys and Escape reach the view
-        self._press = (event.x, event.y, self.canvas.canvasx(0), self.canvas.canvasy(0))
-        self._dragging = False
-
-    def _dragged(self, event: tk.Event) -> None:
-        if self._press is None or self._scale is None or self._base is None:
-            return
-        x0, y0, left, top = self._press
-        threshold = DRAG_THRESHOLD * self.winfo_fpixels("1i")
-        if not self._dragging and math.hypot(event.x - x0, event.y - y0) < threshold:
-            return
-        self._dragging = True
-        self._move_to(left - (event.x - x0), top - (event.y - y0))
-        self._schedule(0)
-
-    def _released(self, event: tk.Event) -> None:
-        if self._press is not None and not self._dragging:
-            where = self.pixel_at(event.x, event.y)
-            self.pin(None if self.pinned is not None or where is None else where)
-        self._press = None
-        self._dragging = False
-
-    def _wheel(self, event: tk.Event) -> None:
-        up = getattr(event, "num", 0) == 4 or getattr(event, "delta", 0) > 0
-        if int(event.state) & _CONTROL:
-            (self.zoom_in if up else self.zoom_out)((event.x, event.y))
-            self._set_hover(self.pixel_at(event.x, event.y))
-            return
-        if self._scale is None or self._base is None:
-            return
-        step = SCROLL_LINES * tkfont.nametofont("TkDefaultFont").metrics("linespace") * (-1 if up else 1)
-        left, top = self.canvas.canvasx(0), self.canvas.canvasy(0)
-        if int(event.state) & _SHIFT:
-            self._move_to(left + step, top)
-        else:
-            self._move_to(left, top + step)
-        self._schedule(0)
-        self._set_hover(self.pixel_at(event.x, event.y))
 
     def _view_moved(self, bar: ttk.Scrollbar) -> Callable[[float, float], None]:
         """Tk's scroll command: move the bar, and draw the newly visible part however the view moved
