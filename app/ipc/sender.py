@@ -35,16 +35,16 @@ from .errors import (
     LockTimeoutError,
     NotSharedError,
     TooLargeError,
-    UnsupportedFormatError,
 )
 from .kernel import check_fits
 from .keys import sysv_key, validate_key
-from .liveness import is_alive, own_identity
+from .liveness import own_identity
 from .lock import KeyLock
 from .modes import to_carried
 from .pins import PinSet
 from .pixels import Hasher, hash_in_chunks, palette_fields, payload_length, write_pixels
 from .segment import Segment, holds_foreign_data, id_at, is_removed
+from .takeover import judge_found_segment
 from .wake import WakeSignal
 
 _SHRINK_FACTOR = 4  # give back a slot more than 4x larger than the image needs (plus _SHRINK_SLACK)
@@ -456,10 +456,13 @@ class Sender:
         adopted = None
         if existing is not None:
             try:
-                adopted = self._adoptable(existing)
+                adoption = judge_found_segment(existing, self.key)
             except BaseException:
                 existing.detach()
                 raise
+            if adoption is not None:
+                adopted = adoption.control
+                self._sequence = max(self._sequence, adoption.sequence)  # followers see it keep growing
         wake = WakeSignal.open(self.key)
         if wake is None:
             wake = WakeSignal.create(self.key)
@@ -489,41 +492,6 @@ class Sender:
                 self._segment.detach()  # the damaged share, put back at the key: not ours to keep
             self._segment, self._control = None, None
             raise
-
-    def _adoptable(self, existing: Segment) -> ctl.Control | None:
-        """The control block of a segment we may take over as it is; None for one to replace; raises
-        for one we must not touch (foreign, another version, a live sender's)."""
-        raw = existing.read(0, ctl.CONTROL_SIZE)
-        if ctl.is_blank(raw):
-            # Created but never written: its sender died in between (we hold the lock, so nobody is
-            # writing it now). Take it unless that creator still runs or someone else is attached.
-            creator = existing.creator_pid
-            if creator != os.getpid() and is_alive(creator):
-                raise KeyInUseError(f"the key {self.key!r} is in use by pid {creator}", pid=creator)
-            if existing.number_attached() > 1:
-                raise KeyInUseError(f"the key {self.key!r} is being set up by another process")
-            return None
-        try:
-            control = ctl.unpack_control(raw, existing.size, self.key)
-        except (ForeignSegmentError, UnsupportedFormatError):
-            raise  # another program's, another key's or another format's: not ours to replace
-        except CorruptSegmentError:
-            return None  # our format but damaged: the lock is ours now, so nobody is writing it
-        own = os.getpid()
-        if not control.persisted and control.owner_pid != own and is_alive(control.owner_pid,
-                                                                            control.owner_start):
-            raise KeyInUseError(f"the key {self.key!r} is in use by pid {control.owner_pid}",
-                                pid=control.owner_pid)
-        if control.published is None:
-            return control
-        offset, capacity = control.slots[control.published]
-        try:
-            published = hdr.unpack_header(existing.read(ctl.descriptor_offset(control.published),
-                                                        hdr.DESCRIPTOR_SIZE), capacity)
-        except CorruptSegmentError:
-            return None  # its image is damaged: replace the segment
-        self._sequence = max(self._sequence, published.sequence)  # followers see it keep growing
-        return control
 
     # -- ending ---------------------------------------------------------------------------------------
     def _remove_everything(self) -> None:
