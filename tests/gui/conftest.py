@@ -15,6 +15,7 @@ import pytest
 from imgshare.views.window import build_app
 from tests.conftest import wait_until
 from tests.gui.support import pump_until
+from tests.qt.conftest import qt_env  # noqa: F401  (the Qt tests' fixture, for the tabs' Qt mode)
 
 SCREEN = (1280, 800)
 HIDPI_SCREEN = (2560, 1600)  # a 192-dpi screen: twice the pixels of SCREEN at twice the density

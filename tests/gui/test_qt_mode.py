@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.gui.support import pump_until, status_after
-from tests.qt.conftest import QtEnv
 from tests.qt.images import assert_qt_dump_matches, assert_same, make
-
-
-@pytest.fixture
-def qt_env(tmp_path, monkeypatch):
-    folder = tmp_path / "qtmp"
-    folder.mkdir()
-    monkeypatch.setenv("TMPDIR", str(folder))
-    env = QtEnv(folder)
-    try:
-        yield env
-    finally:
-        env.close()
 
 
 def test_receiver_tab_reads_a_qt_sender(make_app, qt_env):

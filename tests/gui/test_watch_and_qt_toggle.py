@@ -14,7 +14,6 @@ from tests.gui.support import foreign_segment, pump_until, status_after
 from tests.gui.test_drop_and_paste import press_ctrl_v, put_on_clipboard
 from tests.images import digest, make_image
 from tests.ipc_cleanup import objects_of
-from tests.qt.conftest import QtEnv
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -78,22 +77,10 @@ def test_ticking_watch_on_a_pasted_share_is_refused_with_a_sentence(make_app, ke
     assert said.startswith("Only an opened file can be watched") and app.status.is_error
 
 
-@pytest.fixture
-def qt_tmp(tmp_path, monkeypatch):
-    folder = tmp_path / "qtmp"
-    folder.mkdir()
-    monkeypatch.setenv("TMPDIR", str(folder))
-    env = QtEnv(folder)
-    try:
-        yield env
-    finally:
-        env.close()
-
-
-def test_toggling_qt_while_sharing_shares_again_in_that_format(make_app, qt_tmp):
+def test_toggling_qt_while_sharing_shares_again_in_that_format(make_app, qt_env):
     from imgshare.ipc.qt import QtKey, QtReceiver, ftok
-    key = qt_tmp.key
-    path = qt_tmp.tmp / "picture.png"
+    key = qt_env.key
+    path = qt_env.tmp / "picture.png"
     sent = make_image("RGB", (70, 50), seed=4)
     sent.save(path)
     app = make_app(key=key)
@@ -121,7 +108,7 @@ def test_toggling_qt_while_sharing_shares_again_in_that_format(make_app, qt_tmp)
     status_after(app, tab.stop_button.invoke)
     pump_until(app, lambda: not tab.session.sharing, what="sharing to stop")
     assert objects_of(key) == []
-    qt_tmp.assert_clean()
+    qt_env.assert_clean()
 
 
 def test_a_new_key_that_fails_leaves_the_old_share_and_panel(make_app, new_key, tmp_path):
@@ -142,10 +129,10 @@ def test_a_new_key_that_fails_leaves_the_old_share_and_panel(make_app, new_key, 
         assert digest(image) == digest(kept)
 
 
-def test_toggling_qt_while_the_first_share_is_on_its_way_is_followed(make_app, qt_tmp):
+def test_toggling_qt_while_the_first_share_is_on_its_way_is_followed(make_app, qt_env):
     from imgshare.ipc.qt import QtReceiver
-    key = qt_tmp.key
-    path = qt_tmp.tmp / "quick.png"
+    key = qt_env.key
+    path = qt_env.tmp / "quick.png"
     sent = make_image("RGB", (33, 22), seed=6)
     sent.save(path)
     app = make_app(key=key)
@@ -163,4 +150,4 @@ def test_toggling_qt_while_the_first_share_is_on_its_way_is_followed(make_app, q
         Receiver(key).receive()
     status_after(app, tab.stop_button.invoke)
     pump_until(app, lambda: not tab.session.sharing, what="sharing to stop")
-    qt_tmp.assert_clean()
+    qt_env.assert_clean()

@@ -6,9 +6,9 @@ import json
 
 from PIL import Image
 
-from tests.conftest import run_cli, start_cli
-from tests.qt.images import assert_qt_dump_matches, assert_same, make
-from tests.test_roundtrip import stop, wait_for_line
+from tests.conftest import run_cli
+from tests.qt.exchange import qt_receiver_gets_cli_share
+from tests.qt.images import assert_same, make
 
 
 def test_cli_receive_from_a_qt_sender(qt_env, tmp_path):
@@ -32,17 +32,7 @@ def test_cli_receive_from_a_qt_sender(qt_env, tmp_path):
 def test_cli_send_to_an_unmodified_qt_receiver(qt_env):
     sent = make("RGB")
     sent.save(qt_env.tmp / "picture.png")
-    sender = start_cli("send", "--qt", str(qt_env.tmp / "picture.png"), "--key", qt_env.key)
-    try:
-        assert "shared" in wait_for_line(sender)
-        qt_env.note()
-        result = qt_env.run("receive", qt_env.key, "out")
-        assert result.returncode == 0, result.stderr
-        assert_qt_dump_matches(qt_env.tmp / "out", sent)
-    finally:
-        stop(sender)
-    assert sender.returncode == 0
-    qt_env.assert_clean()
+    qt_receiver_gets_cli_share(qt_env, qt_env.tmp / "picture.png", sent)
 
 
 def test_cli_refuses_follow_in_qt_mode(qt_env):  # send --qt --watch works: tests/test_cli_send.py

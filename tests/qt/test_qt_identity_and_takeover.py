@@ -10,9 +10,8 @@ import pytest
 
 from imgshare.ipc.qt import QtReceiver, QtSender, QtShareInfo
 from imgshare.views.receiving import sender_state
-from tests.conftest import start_cli
-from tests.qt.images import assert_qt_dump_matches, assert_same, make
-from tests.test_roundtrip import stop, wait_for_line
+from tests.qt.exchange import qt_receiver_gets_cli_share
+from tests.qt.images import assert_same, make
 
 
 def test_second_image_of_a_pyside6_sender_is_seen_as_newer(qt_env):
@@ -79,14 +78,4 @@ def test_taking_over_a_killed_qt_senders_key_leaves_nothing_behind(qt_env):
     dead.wait(timeout=10)
     files, objects = qt_env.leftovers()
     assert len(files) == 2 and sorted(kind for kind, _ in objects) == ["sem", "shm"]
-    sender = start_cli("send", "--qt", str(qt_env.tmp / "new.png"), "--key", qt_env.key)
-    try:
-        assert "shared" in wait_for_line(sender)
-        qt_env.note()
-        result = qt_env.run("receive", qt_env.key, "out")
-        assert result.returncode == 0, result.stderr
-        assert_qt_dump_matches(qt_env.tmp / "out", sent)
-    finally:
-        stop(sender)
-    assert sender.returncode == 0, sender.stderr.read() if sender.stderr else ""
-    qt_env.assert_clean()
+    qt_receiver_gets_cli_share(qt_env, qt_env.tmp / "new.png", sent)
