@@ -11,6 +11,7 @@ from tkinter import filedialog
 
 from PIL import Image
 
+from ..imaging import Fidelity
 from ..ipc import ImgShareError
 from . import clipboard, receiving
 from .clipboard import ClipboardError
@@ -33,8 +34,9 @@ def save(worker: Worker, status: StatusBar, image: Image.Image, path: str,
     """Write image to path in worker; the status bar says "Saving…" now and what was saved after."""
     status.say(f"Saving {os.path.basename(path)}...")
 
-    def saved(written: str) -> None:
-        status.say(receiving.saved_text(written, image))
+    def saved(result: tuple[str, Fidelity]) -> None:
+        written, fidelity = result
+        status.say(receiving.saved_text(written, image, fidelity))
         if on_saved is not None:
             on_saved(written)
 

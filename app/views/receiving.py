@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ..imaging import LOSSLESS_PNG_MODES, save_image
+from ..imaging import Fidelity, lossless_extension, save_image
 from ..ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver
 from .display import display_base
 
@@ -21,7 +21,7 @@ class Got:
     base: Image.Image
 
 
-LOSSY_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".webp": "WebP"}  # as Pillow writes them
+_SPOKEN_FORMATS = {"WEBP": "WebP", "JPEG2000": "JPEG 2000"}  # Pillow's format names, as people write them
 
 
 def receiver_for(key: str, qt: bool = False) -> ImageReceiver:
@@ -66,19 +66,20 @@ def age_text(seconds: float) -> str:
 def suggested_name(info: ShareInfo, mode: str) -> str:
     """A file name for Save as: the source's stem and an extension that holds the mode losslessly."""
     stem = os.path.splitext(info.source_name)[0] if info.source_name else f"imgshare-{info.sequence}"
-    return stem + (".png" if mode in LOSSLESS_PNG_MODES else ".tif")
+    return stem + lossless_extension(mode)
 
 
-def save(image: Image.Image, path: str) -> str:
-    """Write image to path (ImageError with a sentence if it cannot); returns the path."""
-    save_image(image, path)
-    return path
+def save(image: Image.Image, path: str) -> tuple[str, Fidelity]:
+    """Write image to path (ImageError with a sentence if it cannot); returns the path and whether
+    the file keeps every pixel (imaging.save_image decides)."""
+    return path, save_image(image, path)
 
 
-def saved_text(path: str, image: Image.Image) -> str:
+def saved_text(path: str, image: Image.Image, fidelity: Fidelity) -> str:
     """The status sentence after a save; a lossy format says that the file's pixels are not exact."""
     text = f"Saved {path} ({image.width}x{image.height} {image.mode})"
-    lossy = LOSSY_FORMATS.get(os.path.splitext(path)[1].lower())
-    if lossy:
-        text += f"; {lossy} is lossy, so the file's pixels differ from the image (save as PNG or TIFF for exact pixels)"
+    if fidelity is Fidelity.LOSSY:
+        name = Image.registered_extensions().get(os.path.splitext(path)[1].lower(), "this format")
+        text += (f"; {_SPOKEN_FORMATS.get(name, name)} is lossy, so the file's pixels differ from the image "
+                 "(save as PNG or TIFF for exact pixels)")
     return text
