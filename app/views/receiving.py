@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ..imaging import Fidelity, lossless_extension, save_image
+from ..imaging import Fidelity, Verdict, lossless_extension, save_image
 from ..ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver
 from .display import display_base
 
@@ -19,9 +19,6 @@ class Got:
     image: Image.Image
     info: ShareInfo
     base: Image.Image
-
-
-_SPOKEN_FORMATS = {"WEBP": "WebP", "JPEG2000": "JPEG 2000"}  # Pillow's format names, as people write them
 
 
 def receiver_for(key: str, qt: bool = False) -> ImageReceiver:
@@ -69,17 +66,16 @@ def suggested_name(info: ShareInfo, mode: str) -> str:
     return stem + lossless_extension(mode)
 
 
-def save(image: Image.Image, path: str) -> tuple[str, Fidelity]:
-    """Write image to path (ImageError with a sentence if it cannot); returns the path and whether
-    the file keeps every pixel (imaging.save_image decides)."""
+def save(image: Image.Image, path: str) -> tuple[str, Verdict]:
+    """Write image to path (ImageError with a sentence if it cannot, or if the format would lose the
+    values entirely); returns the path and what the file keeps (imaging.save_image decides)."""
     return path, save_image(image, path)
 
 
-def saved_text(path: str, image: Image.Image, fidelity: Fidelity) -> str:
-    """The status sentence after a save; a lossy format says that the file's pixels are not exact."""
+def saved_text(path: str, image: Image.Image, verdict: Verdict) -> str:
+    """The status sentence after a save; a format that does not keep the image exactly says what it
+    does to it (fidelity.py's table)."""
     text = f"Saved {path} ({image.width}x{image.height} {image.mode})"
-    if fidelity is Fidelity.LOSSY:
-        name = Image.registered_extensions().get(os.path.splitext(path)[1].lower(), "this format")
-        text += (f"; {_SPOKEN_FORMATS.get(name, name)} is lossy, so the file's pixels differ from the image "
-                 "(save as PNG or TIFF for exact pixels)")
+    if verdict.fidelity is Fidelity.LOSSY:
+        text += f", not exactly: {verdict.shortfall()}"
     return text
