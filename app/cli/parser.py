@@ -75,9 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = verb("receive", "write the shared image to a file, or print its metadata")
     qt_option(p)
     p.add_argument("-o", "--output", metavar="OUT",
-                   help="file to write (format from its extension; .jpg/.webp are lossy and say so), or "
-                        "a folder (ending in /) to write into under the source's name; with --follow, "
-                        "a folder (made if missing)")
+                   help="file to write (format from its extension; a format that cannot keep the image "
+                        "exactly warns, one that would lose its values is refused), a folder (ending in /) "
+                        "to write into under the source's name, or - for standard output (PNG); with "
+                        "--follow, a folder (made when the first image arrives) or -")
+    p.add_argument("--format", metavar="FMT",
+                   help="with -o - or -o FOLDER/: the format to write (png, tif, jpg, gif, bmp, webp...)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--follow", action="store_true",
                    help="keep receiving each new image (into OUT/NNNNNN.png) until interrupted")
