@@ -124,7 +124,10 @@ def _open_regular(path: str | os.PathLike, shown: str) -> BinaryIO:
 
 def read_input(stream: BinaryIO, limit: int = MAX_INPUT_BYTES) -> io.BytesIO:
     """All of stream (standard input) in memory, refusing more than limit bytes."""
-    data = stream.read(limit + 1)
+    try:
+        data = stream.read(limit + 1)
+    except OSError as exc:
+        raise ImageError(f"cannot read standard input: {plain_reason(exc)}") from None
     if len(data) > limit:
         raise TooLargeError(f"standard input holds more than {limit >> 20} MB; imgshare reads at most that")
     if not data:
