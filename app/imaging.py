@@ -204,6 +204,10 @@ def _write_whole(path: str, data: bytes, shown: str) -> None:
     folder = os.path.dirname(path) or "."
     try:
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=".imgshare-", suffix=".part")
+    except FileNotFoundError:
+        raise ImageError(f"cannot write {shown}: the folder {folder} does not exist") from None
+    except NotADirectoryError:
+        raise ImageError(f"cannot write {shown}: {folder} is not a folder") from None
     except OSError as exc:
         raise ImageError(f"cannot write {shown}: {plain_reason(exc)}") from None
     try:
