@@ -117,12 +117,13 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from ..views.window import run_gui
     if args.follow and not args.receive:
         raise UsageError("--follow goes with --receive")
-    return run_gui(key=args.key, send_file=args.send, receive=args.receive, follow=args.follow)
+    files = ([args.send] if args.send else []) + list(args.files)
+    return run_gui(key=args.key, send_file=files[0] if files else None, receive=args.receive, follow=args.follow)
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:
     from ..selftest import run_self_test
-    return run_self_test()
+    return run_self_test(require_display=args.require_display)
 
 
 COMMANDS = {"send": cmd_send, "receive": cmd_receive, "info": cmd_info, "key": cmd_key,
