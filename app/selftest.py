@@ -169,9 +169,12 @@ def _leftovers(sysv: int) -> list[str]:
     return found
 
 
-def run_self_test() -> int:
-    """Run every check, print `ok  `/`FAIL`/`skip` and a name per line; 0 when nothing failed."""
+def run_self_test(require_display: bool = False) -> int:
+    """Run every check, print `ok  `/`FAIL`/`skip` and a name per line; 0 when nothing failed. Without a
+    display the window is not checked, and the last line says so ("passed, window not checked"); with
+    require_display that is a failure."""
     failures = 0
+    window_checked = False
 
     def report(name: str, check: Callable[..., str], *args: object) -> None:
         nonlocal failures
@@ -200,6 +203,11 @@ def run_self_test() -> int:
         report("Tk window and PIL.ImageTk", check_tk_window)
         with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:
             report("the themed window", check_app_window, Path(folder))
+        window_checked = True
+    elif require_display:
+        failures += 1
+        print("FAIL Tk window and PIL.ImageTk: no display (DISPLAY is not set), and --require-display "
+              "asks for the window to be checked", flush=True)
     else:
         print("skip Tk window and PIL.ImageTk: no display (DISPLAY is not set)", flush=True)
     left = _leftovers(sysv_key(key))
@@ -208,5 +216,9 @@ def run_self_test() -> int:
         print(f"FAIL nothing left under the key: {', '.join(left)} remain", flush=True)
     else:
         print("ok   nothing left under the key: segment and semaphore removed", flush=True)
-    print("self-test passed" if not failures else f"self-test FAILED: {failures} check(s)", flush=True)
+    if failures:
+        print(f"self-test FAILED: {failures} check(s)", flush=True)
+    else:
+        print("self-test passed" if window_checked else "self-test passed, window not checked (no display; "
+              "--require-display makes that a failure)", flush=True)
     return 0 if not failures else 1
