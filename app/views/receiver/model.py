@@ -1,4 +1,5 @@
-"""The Receiver tab's work, with no widgets: receive under a key, describe the header, save, copy."""
+"""The Receiver tab's model, with no widgets: receive under a key, is its sender still there, what the
+header says, a file name to save it under."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ..imaging import Fidelity, Verdict, lossless_extension, save_image
-from ..ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver
-from .display import display_base
+from ...imaging import lossless_extension
+from ...ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver
+from ..imageview.display import display_base
 
 
 @dataclass(frozen=True)
@@ -64,18 +65,3 @@ def suggested_name(info: ShareInfo, mode: str) -> str:
     """A file name for Save as: the source's stem and an extension that holds the mode losslessly."""
     stem = os.path.splitext(info.source_name)[0] if info.source_name else f"imgshare-{info.sequence}"
     return stem + lossless_extension(mode)
-
-
-def save(image: Image.Image, path: str) -> tuple[str, Verdict]:
-    """Write image to path (ImageError with a sentence if it cannot, or if the format would lose the
-    values entirely); returns the path and what the file keeps (imaging.save_image decides)."""
-    return path, save_image(image, path)
-
-
-def saved_text(path: str, image: Image.Image, verdict: Verdict) -> str:
-    """The status sentence after a save; a format that does not keep the image exactly says what it
-    does to it (fidelity.py's table)."""
-    text = f"Saved {path} ({image.width}x{image.height} {image.mode})"
-    if verdict.fidelity is Fidelity.LOSSY:
-        text += f", not exactly: {verdict.shortfall()}"
-    return text

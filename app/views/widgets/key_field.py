@@ -9,8 +9,8 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
-from ..ipc import ChannelKind, ImgShareError, sysv_key
-from .elide import ElidingLabel
+from ...ipc import ChannelKind, ImgShareError, sysv_key
+from .eliding_label import ElidingLabel
 from .theme import units
 from .tooltip import add_tooltip
 
@@ -32,7 +32,7 @@ def describe_key(text: str, kind: ChannelKind = ChannelKind.IMGSHARE) -> str:
 
 
 def _describe_qt_key(text: str) -> str:
-    from ..ipc.qt import QtKey, ftok
+    from ...ipc.qt import QtKey, ftok
     paths = QtKey.find(text)
     name = os.path.basename(paths.shm_file)
     try:

@@ -1,0 +1,35 @@
+"""What Save as… and Copy do with the shown image, with no widgets: write it (and say what the file
+does not keep, from fidelity.py's table), put it on the clipboard (as an 8-bit display copy when PNG
+cannot hold its mode)."""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from ...imaging import LOSSLESS_PNG_MODES, Fidelity, Verdict, save_image
+from ..desktop import clipboard
+from .display import display_base
+
+
+def save(image: Image.Image, path: str) -> tuple[str, Verdict]:
+    """Write image to path (ImageError with a sentence if it cannot, or if the format would lose the
+    values entirely); returns the path and what the file keeps (imaging.save_image decides)."""
+    return path, save_image(image, path)
+
+
+def saved_text(path: str, image: Image.Image, verdict: Verdict) -> str:
+    """The status sentence after a save; a format that does not keep the image exactly says what it
+    does to it (fidelity.py's table)."""
+    text = f"Saved {path} ({image.width}x{image.height} {image.mode})"
+    if verdict.fidelity is Fidelity.LOSSY:
+        text += f", not exactly: {verdict.shortfall()}"
+    return text
+
+
+def copy(image: Image.Image) -> str:
+    """Put image on the clipboard as PNG; returns a note when it had to be made 8-bit for that."""
+    note = ""
+    if image.mode not in LOSSLESS_PNG_MODES:
+        image, note = display_base(image), f" (as 8-bit: PNG cannot hold mode {image.mode})"
+    clipboard.copy(image)
+    return note
