@@ -118,7 +118,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if args.follow and not args.receive:
         raise UsageError("--follow goes with --receive")
     files = ([args.send] if args.send else []) + list(args.files)
-    return run_gui(key=args.key, send_file=files[0] if files else None, receive=args.receive, follow=args.follow)
+    return run_gui(key=args.key, send_file=files, receive=args.receive, follow=args.follow)
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:

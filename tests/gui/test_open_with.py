@@ -124,3 +124,16 @@ def test_open_with_runs_the_entrys_exec_line_and_shares_the_file(tmp_path):
                           timeout=120, cwd=tmp_path, env=env())
     assert done.returncode == 0, done.stdout + done.stderr
     assert digest(Image.open(out)) == digest(Image.open(picture))
+
+
+def test_of_several_files_the_first_that_opens_is_shared(key, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an image")
+    picture = tmp_path / "second.png"
+    stripes((30, 20)).save(picture)
+    window = _start("--key", key, str(notes), str(picture))  # as Exec=imgshare %F passes a selection
+    try:
+        image, info = wait_until(lambda: _received(key), 30, "the window's share")
+        assert digest(image) == digest(Image.open(picture)) and info.source_name == "second.png"
+    finally:
+        stop(window)
