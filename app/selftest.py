@@ -24,6 +24,7 @@ from . import __version__
 from .ipc import Sender, sysv_key
 from .ipc.modes import CARRIED_MODES
 from .ipc.procfs import shmid_at
+from .relaunch import this_program
 
 SIZE = (37, 23)  # not a power of two, and odd, so row padding and stride bugs show
 _BYTES_PER_PIXEL = {"1": 1 / 8, "L": 1, "LA": 2, "P": 1, "RGB": 3, "RGBA": 4, "I;16": 2, "I": 4}
@@ -61,13 +62,6 @@ def same_image(expected: Image.Image, got: Image.Image) -> str:
     return ""
 
 
-def program() -> list[str]:
-    """The command that starts this same program as a child process."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "imgshare"]
-
-
 def _child_env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent)
     path = os.environ.get("PYTHONPATH")
@@ -79,7 +73,7 @@ def check_mode(sender: Sender, mode: str, folder: Path) -> str:
     expected = sample_image(mode)
     sequence = sender.share(expected, source_name=f"self-test {mode}")
     out = folder / f"{mode.replace(';', '_')}.{'tif' if mode in ('I', 'F') else 'png'}"
-    child = subprocess.run([*program(), "receive", "--key", sender.key, "-o", str(out)],
+    child = subprocess.run([*this_program(), "receive", "--key", sender.key, "-o", str(out)],
                            capture_output=True, text=True, timeout=60, env=_child_env())
     if child.returncode != 0:
         raise RuntimeError(f"the child exited {child.returncode}: {child.stderr.strip()[-300:]}")
