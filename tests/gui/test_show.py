@@ -6,6 +6,7 @@ SIGTERM (the window stays, showing the last image). Without a display it shares 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -163,3 +164,27 @@ def test_without_a_display_it_shares_and_warns(runtime, key):
             script.kill()
             script.wait()
     assert not _shared(key)
+
+
+def test_the_readme_example_opens_a_window_per_key(runtime, new_key, tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Show an image from a script or a notebook", 1)[1].split("\n## ", 1)[0]
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    keys = {"preview": new_key(), "edges": new_key()}
+    for name, key in keys.items():
+        code = code.replace(f'"{name}"', repr(key))
+    script = tmp_path / "show_example.py"
+    script.write_text(code)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    try:
+        for key in keys.values():
+            wait_until(lambda k=key: _windows(k), 60, f"the window for {key}")
+            assert len(_window_processes(key)) == 1
+            assert not _shared(key)  # the script ended: its shares are gone, the windows stay
+    finally:
+        for key in keys.values():
+            for pid in _window_processes(key):
+                _stop_pid(pid)
+    assert list(runtime.iterdir()) == []
