@@ -20,6 +20,7 @@ HOLD = ("import sys\nfrom imgshare.window_follows import FollowMark\nmark = Foll
 
 @pytest.fixture
 def runtime(tmp_path, monkeypatch):
+    """A private XDG_RUNTIME_DIR for the follow marks of this test's processes (and this one)."""
     folder = tmp_path / "run"
     folder.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))

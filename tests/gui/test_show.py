@@ -11,13 +11,13 @@ import signal
 import subprocess
 import sys
 
-import pytest
 from PIL import ImageGrab
 
 from imgshare.ipc import ImgShareError, NotSharedError, Receiver
 from imgshare.window_follows import window_follows
 from tests.conftest import ROOT, wait_until
 from tests.gui.support import CYAN, MAGENTA, start_gui, stop
+from tests.test_window_follows import runtime  # noqa: F401  (a fixture: a private XDG_RUNTIME_DIR)
 
 SCRIPT = """
 import sys
@@ -30,15 +30,6 @@ for colour in [(255, 0, 255), (0, 255, 255)]:
     if not sys.stdin.readline():
         break
 """
-
-
-@pytest.fixture
-def runtime(tmp_path, monkeypatch):
-    """A private XDG_RUNTIME_DIR for the follow marks of this test's windows (and this process)."""
-    folder = tmp_path / "run"
-    folder.mkdir(mode=0o700)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
-    return folder
 
 
 def _script(key: str, **env: str) -> subprocess.Popen:
@@ -97,7 +88,7 @@ def _stop_pid(pid: int) -> None:
                .split()[0] == "Z", 20, "the window to stop")
 
 
-def test_show_starts_one_window_that_follows_and_later_calls_update_it(runtime, key):
+def test_show_starts_one_window_that_follows_and_later_calls_update_it(runtime, key):  # noqa: F811
     script = _script(key)
     window_pid = None
     try:
@@ -130,7 +121,7 @@ def test_show_starts_one_window_that_follows_and_later_calls_update_it(runtime, 
     assert list(runtime.iterdir()) == []  # the window let go of its mark as it closed
 
 
-def test_a_window_already_following_the_key_is_used(runtime, key):
+def test_a_window_already_following_the_key_is_used(runtime, key):  # noqa: F811
     own = start_gui("--receive", "--follow", "--key", key)
     try:
         wait_until(lambda: window_follows(key), 60, "the window to follow the key")
@@ -147,7 +138,7 @@ def test_a_window_already_following_the_key_is_used(runtime, key):
         stop(own)
 
 
-def test_without_a_display_it_shares_and_warns(runtime, key):
+def test_without_a_display_it_shares_and_warns(runtime, key):  # noqa: F811
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     script = subprocess.Popen([sys.executable, "-c", SCRIPT, key], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
@@ -166,7 +157,7 @@ def test_without_a_display_it_shares_and_warns(runtime, key):
     assert not _shared(key)
 
 
-def test_the_readme_example_opens_a_window_per_key(runtime, new_key, tmp_path):
+def test_the_readme_example_opens_a_window_per_key(runtime, new_key, tmp_path):  # noqa: F811
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Show an image from a script or a notebook", 1)[1].split("\n## ", 1)[0]
     (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
