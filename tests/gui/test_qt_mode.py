@@ -47,3 +47,12 @@ def test_sender_tab_feeds_an_unmodified_qt_receiver(make_app, qt_env):
     status_after(app, app.sender.stop_button.invoke)
     pump_until(app, lambda: not app.sender.session.sharing, what="sharing to stop")
     qt_env.assert_clean()
+
+
+def test_the_key_label_says_when_qt_has_no_key_file_yet(make_app, qt_env):
+    app = make_app(key=qt_env.key)
+    app.sender.qt_check.invoke()  # the Sender's box switches its label too
+    assert app.sender.key_field.sysv_text.startswith("Qt: no System V key until a program shares under this key")
+    app.sender.qt_check.invoke()
+    own = sysv_key(qt_env.key)
+    assert app.sender.key_field.sysv_text == f"System V key {own} ({own:#010x})"

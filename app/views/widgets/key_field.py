@@ -40,7 +40,7 @@ def _describe_qt_key(text: str) -> str:
     except OSError:
         value = None
     if value is None:
-        return f"Qt: no System V key yet (Qt makes it from the file {name} when it shares)"
+        return f"Qt: no System V key until a program shares under this key (Qt's key file {name})"
     return f"Qt's System V key {value} ({value:#010x}), from the file {name}"
 
 
