@@ -20,18 +20,23 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .ipc import *  # noqa: F403
+    from .lifecycle import StopSignals as StopSignals
+    from .lifecycle import exit_on_signals as exit_on_signals
 
 _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
              "ImageReceiver", "ImageSender", "ImgShareError", "InvalidKeyError", "KeyInUseError",
              "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender",
              "ShareInfo", "TooLargeError", "UnsupportedFormatError", "WaitTimeoutError", "list_shares",
              "open_receiver", "open_sender")
+_FROM_LIFECYCLE = ("StopSignals", "exit_on_signals")  # a script's Sender removes its share on SIGTERM
 
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_IPC:
         return getattr(importlib.import_module(".ipc", __name__), name)
+    if name in _FROM_LIFECYCLE:
+        return getattr(importlib.import_module(".lifecycle", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_FROM_IPC]
+__all__ = ["__version__", *_FROM_IPC, *_FROM_LIFECYCLE]

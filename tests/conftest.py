@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.ipc_cleanup import SESSION, KeyFactory, own_objects, remove
+from tests.namespaces import private_ipc_namespace
 from tests.neighbour import Neighbour
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,14 @@ def new_key():
 def key(new_key):
     """One fresh random key, cleaned up after the test."""
     return new_key()
+
+
+@pytest.fixture
+def private_ipc():
+    """The test runs in an IPC namespace of its own (tests/namespaces.py): for tests of what acts on all of
+    a user's shares (clean, the window's Clean up), which must never reach another program's stale share."""
+    with private_ipc_namespace():
+        yield
 
 
 def _temp_entries(folder: Path) -> list[str]:

@@ -5,12 +5,24 @@ import sys
 
 import imgshare
 import imgshare.ipc
+import imgshare.lifecycle
+from tests.conftest import ROOT
 
 
-def test_every_public_name_is_the_channels_own():
+def test_every_public_name_is_the_channels_or_the_lifecycles_own():
     for name in imgshare.__all__:
-        if name != "__version__":
+        if name in ("StopSignals", "exit_on_signals"):
+            assert getattr(imgshare, name) is getattr(imgshare.lifecycle, name), name
+        elif name != "__version__":
             assert getattr(imgshare, name) is getattr(imgshare.ipc, name), name
+
+
+def test_the_binary_starts_through_the_packages_own_entry_script():
+    """One entry script: the PyInstaller spec points at imgshare/__main__.py, the file `python -m imgshare`
+    runs, instead of writing a second copy of it."""
+    spec = (ROOT / "packaging" / "imgshare.spec").read_text()
+    assert '"__main__.py"' in spec and "Analysis(\n    [ENTRY]" in spec
+    assert "main()" not in spec and "pthread_sigmask" not in spec
 
 
 def test_the_version_alone_does_not_load_the_channel():

@@ -8,11 +8,10 @@ import threading
 
 from ..exit_codes import OK, UsageError
 from ..imaging import Fidelity, save_image
-from ..ipc import ChannelKind, ImgShareError, NotSharedError, Receiver, WaitTimeoutError, open_receiver
-from ..ipc.info import ShareInfo
+from ..ipc import ChannelKind, NotSharedError, Receiver, WaitTimeoutError, open_receiver
+from ..lifecycle import Stopped, StopSignals
 from .output import describe, print_info
 from .outputs import FollowFolder, single_output
-from .signals import Stopped, StopSignals
 
 
 def cmd_receive(args: argparse.Namespace) -> int:
@@ -53,7 +52,7 @@ def _warn_if_lossy(fidelity: Fidelity, path: str) -> None:
 
 
 def _receive_following(args: argparse.Namespace) -> int:
-    from ..following import follow
+    from ..following import follow, sender_serving
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     folder = FollowFolder.prepare(args.output, force=args.force) if args.output else None
@@ -61,7 +60,7 @@ def _receive_following(args: argparse.Namespace) -> int:
     expired = threading.Event()
     received = 0
     with Receiver(args.key) as receiver:
-        if not _shared_now(receiver, args.timeout):
+        if not sender_serving(receiver, args.timeout):
             limit = f" for up to {args.wait:g} s" if args.wait > 0 else ""
             print(f"imgshare: nothing is shared under the key {args.key!r} yet; waiting{limit} "
                   "(Ctrl+C to stop)", file=sys.stderr, flush=True)
@@ -102,12 +101,3 @@ def _receive_following(args: argparse.Namespace) -> int:
         raise Stopped(stop.signum, stop.outcome)  # interrupted before any image: as plain `receive --wait` (130)
     return OK
 
-
-def _shared_now(receiver: Receiver, timeout: float) -> bool:
-    try:
-        info: ShareInfo = receiver.info(timeout=timeout)
-    except NotSharedError:
-        return False
-    except ImgShareError:
-        return True  # busy or damaged: following says so
-    return info.sender_alive or info.persisted

@@ -1,18 +1,18 @@
 """The window: theme, icon, title, menu bar, Sender and Receiver tabs, status bar, shortcuts, the
-callback-error hook, and a clean close (sharing stopped, objects removed) on the close button, Ctrl+Q,
-SIGTERM and SIGINT."""
+callback-error hook, and a clean close (sharing stopped, objects removed) on the close button, Quit,
+SIGTERM, SIGINT and SIGHUP."""
 
 from __future__ import annotations
 
 import functools
-import signal
 import sys
 import tkinter as tk
 from collections.abc import Callable
 from pathlib import Path
 from tkinter import ttk
-from types import FrameType, TracebackType
+from types import TracebackType
 
+from ... import lifecycle
 from ... import settings as settings_file
 from ...crashlog import write_crash_log
 from ...ipc import DEFAULT_KEY
@@ -305,13 +305,12 @@ def build_app(root: tk.Tk, key: str = DEFAULT_KEY, send_file: str | None = None,
 
 
 def install_signal_handlers(app: App) -> None:
-    """SIGTERM and SIGINT close the window cleanly, from the Tk loop rather than inside the handler."""
-    def handler(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM, SIGINT and SIGHUP close the window cleanly, from the Tk loop rather than inside the handler."""
+    def stop() -> None:
         if not app.closed:
             app.root.after(0, app.close)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, handler)
+    lifecycle.on_stop_signals(stop)
 
 
 def run_gui(key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool = False,
