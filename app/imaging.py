@@ -39,7 +39,7 @@ class Fidelity(enum.Enum):
     LOSSY = "lossy"  # a lossy format: the pixels read back differ
 
 
-ImageSource = str | os.PathLike | BinaryIO
+ImageSource = str | os.PathLike[str] | BinaryIO
 
 
 def load_image(source: ImageSource, *, name: str | None = None) -> Image.Image:
@@ -100,7 +100,7 @@ def _shown(source: ImageSource) -> str:
     return os.path.basename(name) or name
 
 
-def _open_regular(path: str | os.PathLike, shown: str) -> BinaryIO:
+def _open_regular(path: str | os.PathLike[str], shown: str) -> BinaryIO:
     """Open path for reading without blocking, and only if it is a regular file."""
     fd = os.open(os.fspath(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
@@ -138,7 +138,7 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def save_image(image: Image.Image, path: str | os.PathLike) -> Fidelity:
+def save_image(image: Image.Image, path: str | os.PathLike[str]) -> Fidelity:
     """Write image to path in the format its extension names; returns whether the file keeps every
     pixel (a lossy format such as JPEG or WebP does not).
 

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -19,6 +20,7 @@ from tests.namespaces import private_ipc_namespace
 from tests.neighbour import Neighbour
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 _ALL_KEYS = KeyFactory()
 
 
@@ -107,8 +109,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             red=True)
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str = "the condition",
-               step: float = 0.01) -> object:
+def wait_until(condition: Callable[[], T], timeout: float = 15.0, what: str = "the condition",
+               step: float = 0.01) -> T:
     """Poll condition until it returns something true, and return that; fail the test with what after
     timeout seconds. The one way tests wait for another process: never a bare sleep."""
     deadline = time.monotonic() + timeout

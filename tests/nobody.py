@@ -40,6 +40,7 @@ class Nobody:
         shutil.copytree(ROOT / "app", home / "imgshare", ignore=shutil.ignore_patterns("__pycache__"))
         site = Path(PIL.__file__).parent.parent
         for module in (PIL, xxhash):
+            assert module.__file__ is not None
             shutil.copytree(Path(module.__file__).parent, home / Path(module.__file__).parent.name)
         for libs in site.glob("*.libs"):  # the wheels' bundled shared libraries (libtiff, ...)
             shutil.copytree(libs, home / libs.name)

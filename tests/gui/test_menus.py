@@ -41,7 +41,7 @@ def expected_labels(spec: Menu) -> list[str]:
 def run(app, menu_name: str, label: str, menu: tk.Menu | None = None) -> None:
     menu = menu or app.menu.menus[menu_name]
     last = menu.index("end")
-    for index in range(last + 1):
+    for index in range((last or 0) + 1):
         if menu.type(index) != "separator" and menu.entrycget(index, "label") == label:
             menu.invoke(index)
             app.root.update()

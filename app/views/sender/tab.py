@@ -157,7 +157,7 @@ class SenderTab(ttk.Frame):
         self.view.close()
         self.session.close()
 
-    def _session_callbacks(self) -> dict[str, Callable]:
+    def _session_callbacks(self) -> dict[str, Callable[..., None]]:
         inbox = self.inbox
         return {"on_frame": lambda index, sequence: inbox.post("frame", self._show_frame, index, sequence,
                                                                latest=True),

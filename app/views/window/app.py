@@ -79,7 +79,7 @@ class App:
             self.status.say(f"Ready; {self.sender.drop_problem}")
         self.notebook.bind("<<NotebookTabChanged>>", lambda _e: self._focus_tab())
         if receive:
-            self.notebook.select(self.receiver)
+            self.show_tab(Tab.RECEIVER)
         self._focus_tab()
         self._update_title()
         if follow:  # follow waits for a share to appear, so it may start before --send's share
@@ -141,10 +141,10 @@ class App:
 
     # -- what the menus and shortcuts do -----------------------------------------------------------
     def shown_tab(self) -> SenderTab | ReceiverTab:
-        return self.receiver if self.notebook.select() == str(self.receiver) else self.sender
+        return self.receiver if _shown_tab(self.notebook) == str(self.receiver) else self.sender
 
     def show_tab(self, tab: Tab) -> None:
-        self.notebook.select(self.sender if tab is Tab.SENDER else self.receiver)
+        self.notebook.select(self.sender if tab is Tab.SENDER else self.receiver)  # type: ignore[no-untyped-call]
 
     def open_recent(self, path: str) -> None:
         self.show_tab(Tab.SENDER)
@@ -238,8 +238,8 @@ class App:
 
     # -- running -----------------------------------------------------------------------------------
     def _cycle(self, step: int) -> None:
-        tabs = self.notebook.tabs()
-        self.notebook.select(tabs[(tabs.index(self.notebook.select()) + step) % len(tabs)])
+        tabs = [self.sender, self.receiver]
+        self.notebook.select(tabs[(tabs.index(self.shown_tab()) + step) % len(tabs)])  # type: ignore[no-untyped-call]
 
     def _focus_tab(self) -> None:
         """Keyboard focus on the shown tab's first button, so its shortcuts and Tab order work at once."""
@@ -291,6 +291,12 @@ class App:
         finally:
             self.sender.close()
             self.root.destroy()
+
+
+def _shown_tab(notebook: ttk.Notebook) -> str:
+    """The shown tab's path name. typeshed leaves ttk.Notebook's select() and tabs() unannotated: the
+    window calls them in this function and in show_tab and _cycle only."""
+    return str(notebook.select())  # type: ignore[no-untyped-call]
 
 
 def _tab_only() -> None:
