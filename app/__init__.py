@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .ipc import *  # noqa: F403
+    from .lifecycle import StopSignals as StopSignals
+    from .lifecycle import exit_on_signals as exit_on_signals
     from .showing import show as show
 
 _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
@@ -27,6 +29,7 @@ _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "Foreign
              "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender",
              "ShareInfo", "TooLargeError", "UnsupportedFormatError", "WaitTimeoutError", "list_shares",
              "open_receiver", "open_sender")
+_FROM_LIFECYCLE = ("StopSignals", "exit_on_signals")  # a script's Sender removes its share on SIGTERM
 
 
 _ELSEWHERE = {"show": ".showing"}  # imgshare.show(image, "name"): OpenCV's imshow for imgshare
@@ -35,9 +38,11 @@ _ELSEWHERE = {"show": ".showing"}  # imgshare.show(image, "name"): OpenCV's imsh
 def __getattr__(name: str) -> Any:
     if name in _FROM_IPC:
         return getattr(importlib.import_module(".ipc", __name__), name)
+    if name in _FROM_LIFECYCLE:
+        return getattr(importlib.import_module(".lifecycle", __name__), name)
     if name in _ELSEWHERE:
         return getattr(importlib.import_module(_ELSEWHERE[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_FROM_IPC, *_ELSEWHERE]
+__all__ = ["__version__", *_FROM_IPC, *_FROM_LIFECYCLE, *_ELSEWHERE]

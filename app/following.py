@@ -60,12 +60,15 @@ def follow(receiver: Receiver, stop: threading.Event, *, verify: bool = True,
             last, gone = got.info, False
             yield FollowEvent(FollowKind.FRAME, received=got, info=got.info, missed=missed)
             continue
-        if last is not None and not gone and not _sender_serving(receiver, lock_timeout):
+        if last is not None and not gone and not sender_serving(receiver, lock_timeout):
             gone = True
             yield FollowEvent(FollowKind.GONE, info=last)
 
 
-def _sender_serving(receiver: Receiver, lock_timeout: float) -> bool:
+def sender_serving(receiver: Receiver, lock_timeout: float) -> bool:
+    """Whether the share under receiver's key is still served (its sender runs, or it was left in place,
+    persisted): the one answer `follow` and `receive --follow` give. A busy or damaged share counts as
+    served: that is no evidence that its sender went away."""
     try:
         info = receiver.info(timeout=lock_timeout)
     except NotSharedError:

@@ -111,7 +111,8 @@ def main() -> int:
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--rates", default="30,0", help="sender rates in fps, comma separated; 0 = as fast as possible")
     args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
+    width, height = (int(v) for v in args.size.split("x"))
+    size = (width, height)
     server = start_xvfb()
     try:
         print(f"{size[0]}x{size[1]} RGBA, GUI receiver in follow mode, {args.seconds:g} s per run")

@@ -11,13 +11,16 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from tests.ipc_cleanup import SESSION, KeyFactory, own_objects, remove
+from tests.namespaces import private_ipc_namespace
 from tests.neighbour import Neighbour
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 _ALL_KEYS = KeyFactory()
 
 
@@ -34,6 +37,14 @@ def new_key():
 def key(new_key):
     """One fresh random key, cleaned up after the test."""
     return new_key()
+
+
+@pytest.fixture
+def private_ipc():
+    """The test runs in an IPC namespace of its own (tests/namespaces.py): for tests of what acts on all of
+    a user's shares (clean, the window's Clean up), which must never reach another program's stale share."""
+    with private_ipc_namespace():
+        yield
 
 
 def _temp_entries(folder: Path) -> list[str]:
@@ -98,8 +109,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             red=True)
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str = "the condition",
-               step: float = 0.01) -> object:
+def wait_until(condition: Callable[[], T], timeout: float = 15.0, what: str = "the condition",
+               step: float = 0.01) -> T:
     """Poll condition until it returns something true, and return that; fail the test with what after
     timeout seconds. The one way tests wait for another process: never a bare sleep."""
     deadline = time.monotonic() + timeout

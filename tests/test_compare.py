@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from imgshare.compare import Verdict, compare, difference_overlay, load_expected
-from imgshare.imaging import ImageError
+from imgshare.ipc import ImageError
+from tests.images import pixel
 
 SIZE = (37, 23)  # not a power of two
 CHANGED = [(0, 0), (5, 7), (36, 22)]
@@ -107,7 +108,7 @@ def test_overlay_highlights_the_differing_pixels():
     mask = Image.new("L", (4, 4), 0)
     mask.putpixel((1, 2), 255)
     shown = difference_overlay(base, mask)
-    assert shown.getpixel((1, 2)) == (255, 0, 200) and max(shown.getpixel((0, 0))) < 100  # dimmed
+    assert shown.getpixel((1, 2)) == (255, 0, 200) and max(pixel(shown, (0, 0))) < 100  # dimmed
 
 
 def test_big_images_are_compared_strip_by_strip_with_the_same_result():

@@ -188,7 +188,8 @@ def test_idle_follower_uses_no_cpu(key):
     assert cpu_seconds / 3 < 0.01, f"{cpu_seconds:.3f} s of CPU in 3 s idle"
 
 
-def test_list_and_clean_with_several_senders(new_key, tmp_path):
+def test_list_and_clean_with_several_senders(private_ipc, new_key, tmp_path):
+    """In a private IPC namespace: `clean` acts on every share of the user, and must meet only this test's."""
     keys = [new_key("dir") for _ in range(3)]
     path = tmp_path / "a.png"
     make_image("RGB").save(path)

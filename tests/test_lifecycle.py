@@ -79,7 +79,8 @@ def test_cli_sender_removes_its_objects_on_signal(sig, key, tmp_path):
     assert objects_of(key) == []
 
 
-def test_persist_leaves_a_marked_share_that_is_not_stale_and_can_be_replaced(key, tmp_path):
+def test_persist_leaves_a_marked_share_that_is_not_stale_and_can_be_replaced(private_ipc, key, tmp_path):
+    """In a private IPC namespace: `clean --dry-run` lists every stale share of the user, others' too."""
     result = run_cli("send", str(image_file(tmp_path)), "--key", key, "--persist")
     assert result.returncode == 0 and "persisted" in result.stdout
     info = Receiver(key).info()

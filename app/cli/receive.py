@@ -11,7 +11,8 @@ import threading
 from PIL import Image
 
 from ..exit_codes import OK, UsageError
-from ..imaging import Fidelity, Verdict, save_image
+from ..fidelity import Fidelity, Verdict
+from ..imaging import save_image
 from ..ipc import (
     AccessDeniedError,
     ChannelKind,
@@ -22,9 +23,9 @@ from ..ipc import (
     open_receiver,
 )
 from ..ipc.info import ShareInfo
+from ..lifecycle import Stopped, StopSignals
 from .output import describe, print_info
 from .outputs import STDOUT, STDOUT_NAME, FollowFolder, check_single_output, check_stdout, chosen_format, single_output
-from .signals import Stopped, StopSignals
 
 
 def cmd_receive(args: argparse.Namespace) -> int:

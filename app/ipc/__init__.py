@@ -28,7 +28,7 @@ from .errors import (
                      WaitTimeoutError,
 )
 from .info import Received, ReceivedArray, ShareInfo
-from .keys import DEFAULT_KEY, sysv_key, validate_key
+from .keys import DEFAULT_KEY, qt_key_file, sysv_key, validate_key
 from .receiver import Receiver
 from .sender import Sender
 
@@ -37,5 +37,6 @@ __all__ = [
     "AccessDeniedError", "CorruptSegmentError", "DEFAULT_KEY", "ForeignSegmentError", "ImageError",
     "ImgShareError", "InvalidKeyError", "KeyInUseError", "ListedShare", "LockTimeoutError",
     "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender", "ShareInfo", "TooLargeError",
-    "UnsupportedFormatError", "WaitTimeoutError", "clean", "list_shares", "remove_share", "sysv_key", "validate_key",
+    "UnsupportedFormatError", "WaitTimeoutError", "clean", "list_shares", "qt_key_file", "remove_share", "sysv_key",
+    "validate_key",
 ]

@@ -72,3 +72,10 @@ def borrow_sysv_key(key: str) -> int:
 def wake_sysv_key(key: str) -> int:
     """The System V key of a key's new-image semaphore: the recipe over 0xFE + key."""
     return _recipe(_WAKE_PREFIX + validate_key(key))
+
+
+def qt_key_file(key: str) -> tuple[str, int | None]:
+    """The key file a Qt reader of key uses, and its System V key (None until a program makes the file).
+    Qt mode loads only when asked for."""
+    from .qt.keys import qt_key_file as find
+    return find(key)

@@ -11,6 +11,7 @@ from imgshare.views.receiver.compare_panel import ComparePanel
 from tests.gui import viewsupport
 from tests.gui.support import pump_until
 from tests.gui.viewsupport import make_view, settle, show, tick_gaps
+from tests.images import pixel
 
 tk_root = viewsupport.tk_root  # the fixture: a root on the 96-dpi screen and on the 192-dpi one
 
@@ -28,7 +29,7 @@ def received_image() -> Image.Image:
 def changed_copy(image: Image.Image) -> Image.Image:
     other = image.copy()
     for where, delta in CHANGED.items():
-        other.putpixel(where, tuple(v + d for v, d in zip(image.getpixel(where), delta, strict=True)))
+        other.putpixel(where, tuple(v + d for v, d in zip(pixel(image, where), delta, strict=True)))
     return other
 
 
@@ -82,7 +83,7 @@ def test_exact_then_changed_with_count_maximum_and_highlight(tk_root, tmp_path):
     panel.show_check.invoke()
     settle(view)
     assert drawn(view, 3, 4) == (255, 0, 200) and drawn(view, 4, 4) != (255, 0, 200)
-    assert max(drawn(view, 4, 4)) < max(image.getpixel((4, 4)))  # the rest is dimmed
+    assert max(drawn(view, 4, 4)) < max(pixel(image, (4, 4)))  # the rest is dimmed
     panel.show_check.invoke()
     settle(view)
     assert drawn(view, 3, 4) == image.getpixel((3, 4))

@@ -20,7 +20,8 @@ CONTROLS = (ttk.Button, ttk.Checkbutton, ttk.Entry, ttk.Scrollbar)  # ttk.Combob
 
 
 def descendants(widget: tk.Misc) -> list[tk.Misc]:
-    found, pending = [], list(widget.winfo_children())
+    found: list[tk.Misc] = []
+    pending: list[tk.Misc] = list(widget.winfo_children())
     while pending:
         child = pending.pop()
         found.append(child)

@@ -173,8 +173,7 @@ def test_save_and_copy_errors_and_clipboard(make_app, key, tmp_path, monkeypatch
         import io
         with Image.open(io.BytesIO(data)) as pasted:
             assert pasted.convert("RGB").tobytes() == original.tobytes()
-        import imgshare.views.desktop.clipboard as clip
-        monkeypatch.setattr(clip.shutil, "which", lambda name: None)
+        monkeypatch.setattr("shutil.which", lambda name: None)
         said = status_after(app, app.receiver.copy_button.invoke)
         assert app.status.is_error and said.startswith("Image copy and paste need the xclip program")
 

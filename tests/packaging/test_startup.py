@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import re
 import signal
 import subprocess
+import sys
+import sysconfig
 
 import pytest
 
@@ -58,3 +61,22 @@ def test_ctrl_c_in_the_first_tenth_of_a_second_exits_130_without_a_traceback(for
         assert process.returncode in (130, -signal.SIGINT), (process.returncode, err)
         in_imgshare += 1
     assert in_imgshare >= 8, "too few interrupts landed while imgshare itself was starting"
+
+
+def test_python_runs_no_installed_code_while_it_starts():
+    """The root of a Ctrl+C lost at the very start: an import while Python's site runs a .pth file can
+    swallow the interrupt in importlib's own callbacks ("Exception ignored in: <function
+    _get_module_lock.<locals>.cb>"), and the program then ran on as if nothing happened. The editable
+    install is a plain path (.package/, pyproject.toml) and the venv keeps no setuptools start-up hook
+    (scripts/bootstrap), so Python's start imports only the interpreter's own modules."""
+    started = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"], capture_output=True,
+                             text=True, check=True, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    imported = [line.rsplit("|", 1)[-1].strip() for line in started.stderr.splitlines()[1:]]
+    stdlib = sysconfig.get_paths()["stdlib"]
+    outside = []
+    for name in imported:
+        spec = importlib.util.find_spec(name) if name not in ("sitecustomize", "usercustomize") else None
+        origin = spec.origin if spec is not None else None
+        if origin not in (None, "built-in", "frozen") and not origin.startswith(stdlib):
+            outside.append((name, origin))
+    assert imported and not outside, outside

@@ -114,6 +114,16 @@ def _libc_ftok() -> Callable[[bytes, int], int]:
     return function
 
 
+def qt_key_file(key: str) -> tuple[str, int | None]:
+    """The key file a Qt reader of key uses, and its System V key (None until a program makes the file):
+    what the window's key field shows in Qt mode."""
+    path = QtKey.find(key).shm_file
+    try:
+        return path, ftok(path)
+    except OSError:
+        return path, None
+
+
 def ftok(path: str) -> int | None:
     """The System V key of a key file (libc ftok with Qt's project id), or None if the file is missing."""
     value = _libc_ftok()(os.fsencode(path), QT_PROJECT_ID)

@@ -9,7 +9,7 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
-from ...ipc import ChannelKind, ImgShareError, sysv_key
+from ...ipc import ChannelKind, ImgShareError, qt_key_file, sysv_key
 from .eliding_label import ElidingLabel
 from .theme import units
 from .tooltip import add_tooltip
@@ -32,13 +32,8 @@ def describe_key(text: str, kind: ChannelKind = ChannelKind.IMGSHARE) -> str:
 
 
 def _describe_qt_key(text: str) -> str:
-    from ...ipc.qt import QtKey, ftok
-    paths = QtKey.find(text)
-    name = os.path.basename(paths.shm_file)
-    try:
-        value = ftok(paths.shm_file)
-    except OSError:
-        value = None
+    path, value = qt_key_file(text)
+    name = os.path.basename(path)
     if value is None:
         return f"Qt: no System V key until a program shares under this key (Qt's key file {name})"
     return f"Qt's System V key {value} ({value:#010x}), from the file {name}"
