@@ -66,8 +66,12 @@ class ImageView(ttk.Frame):
         self._renderer = Renderer()  # used in the worker thread only
         self._stale = False  # something changed while a render was under way: render again after it
         self._drawn_origin: tuple[float, float] | None = None  # the zoomed view's top left when last rendered
-        self.rendered = 0  # renders put on screen, for frame-rate meters and benchmarks
+        self.rendered = 0  # renders put on screen (a zoom, a scroll, an overlay render again), for benchmarks
         self.on_rendered: Callable[[], None] | None = None  # called after each render is put on screen
+        # A new image on screen, counted once however often it is drawn again (the frame-rate meter)
+        self.images_shown = 0
+        self.on_image_shown: Callable[[], None] | None = None
+        self._on_screen: Image.Image | None = None  # the display base drawn last
         self.on_zoom_changed: Callable[[str], None] | None = None  # called with zoom_text when it changes
         self.pixel_listeners: list[PixelListener] = []  # the inspected pixel changed
         self.image_listeners: list[Callable[[], None]] = []  # a new image (or value mapping) is shown
@@ -346,17 +350,18 @@ class ImageView(ttk.Frame):
             region = (left, top, left + box[0], top + box[1])
             at = (max(0, left), max(0, top))
             self._worker.submit(self._renderer.zoomed, inputs, self._scale, region,
-                                done=lambda image: self._put(generation, image, at))
+                                done=lambda image: self._put(generation, image, at, base))
         else:
             self.xbar.grid_remove()
             self.ybar.grid_remove()
             self.canvas.configure(scrollregion=(0, 0, box[0], box[1]))
             self.canvas.xview_moveto(0)
             self.canvas.yview_moveto(0)
-            self._worker.submit(self._renderer.fit, inputs, box, done=lambda image: self._put(generation, image, None))
+            self._worker.submit(self._renderer.fit, inputs, box,
+                                done=lambda image: self._put(generation, image, None, base))
         self._announce_zoom()
 
-    def _put(self, generation: int, image: Image.Image, at: tuple[int, int] | None) -> None:
+    def _put(self, generation: int, image: Image.Image, at: tuple[int, int] | None, base: Image.Image) -> None:
         try:
             if generation != self._generation:
                 return  # a newer render is on its way
@@ -376,6 +381,11 @@ class ImageView(ttk.Frame):
             self.rendered += 1
             if self.on_rendered is not None:
                 self.on_rendered()
+            if base is not self._on_screen:
+                self._on_screen = base
+                self.images_shown += 1
+                if self.on_image_shown is not None:
+                    self.on_image_shown()
         finally:
             if self._stale and not self._worker.busy:
                 self._schedule(0)

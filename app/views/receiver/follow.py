@@ -33,7 +33,7 @@ class FollowHooks:
     show_frame: Callable[[Got], None]  # a followed frame, shown in place
     shown: Callable[[], Got | None]  # the image on screen now
     show_rows: Callable[[Rows], None]  # header panel rows
-    on_rendered: Callable[[Callable[[], None] | None], None]  # set the view's after-each-render hook
+    on_rendered: Callable[[Callable[[], None] | None], None]  # set the view's hook run once per image shown
     say: Callable[[str], None]
     error: Callable[[str], None]
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT

@@ -192,7 +192,7 @@ class ReceiverTab(ttk.Frame):
         return "break"
 
     def _set_on_rendered(self, hook: Callable[[], None] | None) -> None:
-        self.view.on_rendered = hook
+        self.view.on_image_shown = hook  # once per image: a compare overlay draws a frame again
 
     def _qt_toggled(self) -> None:
         """Qt mode reads what QSharedMemory programs share; they send no new-image signal to follow."""
