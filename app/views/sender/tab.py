@@ -7,6 +7,8 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import filedialog, ttk
 
+from PIL import Image
+
 from ...imaging import open_formats
 from ...ipc import ChannelKind, ImgShareError
 from ..background.inbox import Inbox
@@ -14,6 +16,7 @@ from ..background.worker import Worker
 from ..commands.table import shortcut
 from ..desktop.clipboard import ClipboardError
 from ..desktop.file_drop import enable_file_drop
+from ..imageview.display import display_base
 from ..imageview.view import ImageView
 from ..inspector.panel import InspectorPanel
 from ..widgets.flow_row import FlowRow
@@ -203,6 +206,7 @@ class SenderTab(ttk.Frame):
     def _show_shared(self, shared: model.Shared) -> None:
         self.shared = shared
         self._frame_shown = None
+        self._preview_frame(0)  # a share starts at the first frame
         self.key_field.refresh()  # in Qt mode the key file exists now
         self.share_panel.show(model.shared_rows(shared))
         self.stop_button.configure(state="normal")
@@ -219,6 +223,7 @@ class SenderTab(ttk.Frame):
     def _show_stopped(self, key: str | None) -> None:
         self.shared = None
         self._frame_shown = None
+        self._preview_frame(0)  # the next Share starts at the first frame
         self.key_field.refresh()
         self.share_panel.show(model.shared_rows(None))
         self.stop_button.configure(state="disabled")
@@ -226,13 +231,35 @@ class SenderTab(ttk.Frame):
         self.status.say(f"Stopped sharing under key {key!r}; its shared memory is removed" if key
                         else "Nothing was being shared")
 
+    @property
+    def shown_image(self) -> Image.Image | None:
+        """The image the preview shows: an animation's frame being shared, else the opened image (what
+        Save as and Copy take)."""
+        if self.loaded is None:
+            return None
+        frames = self.loaded.frames
+        if self._frame_shown is not None and self._frame_shown[0] < len(frames):
+            return frames[self._frame_shown[0]].image
+        return self.loaded.image
+
     def _show_frame(self, index: int, sequence: int) -> None:
         if self.shared is None or self.shared.frames <= 1:
             return  # a frame from a player that has since been stopped
+        was = self._frame_shown
         self._frame_shown = (index, sequence)
+        if was is None or was[0] != index:
+            self._preview_frame(index)
         state = " (paused)" if not self.session.playing else ""
         self.share_panel.show([("Frame", f"{index + 1} of {self.shared.frames}{state}"),
                                ("Sequence", str(sequence))])
+
+    def _preview_frame(self, index: int) -> None:
+        """Preview, inspector and histogram show an animation's frame index (the one being shared)."""
+        if self.loaded is None or index >= len(self.loaded.frames) or self.view.image is None:
+            return
+        frame = self.loaded.frames[index].image
+        if self.view.image is not frame:  # an animation's frames are RGBA: their own display copies
+            self.view.show(display_base(frame), keep_place=True, source=frame)
 
     def _player_failed(self, exc: BaseException) -> None:
         self.play_button.configure(state="disabled")

@@ -159,23 +159,23 @@ class App:
             self.show_tab(Tab.RECEIVER)
             self.receiver.save()
             return
-        loaded = self.sender.loaded
-        if loaded is None:
+        loaded, image = self.sender.loaded, self.sender.shown_image
+        if loaded is None or image is None:
             self.status.error(f"Open an image first ({shortcut('open_image')}), then save it")
             return
         suggested = Path(loaded.source_name or "image").stem + ".png"
         path = self.ask_save_path(self.sender, suggested, self.settings.start_folder())
         if path:
-            actions.save(self.sender.worker, self.status, loaded.image, path, on_saved=self._saved)
+            actions.save(self.sender.worker, self.status, image, path, on_saved=self._saved)
 
     def copy_image(self, tab: SenderTab | ReceiverTab | None = None) -> None:
         tab = tab or self.shown_tab()
         if tab is self.receiver:
             self.receiver.copy()
-        elif self.sender.loaded is None:
+        elif (image := self.sender.shown_image) is None:
             self.status.error(f"Open an image first ({shortcut('open_image')}), then copy it")
         else:
-            actions.copy(self.sender.worker, self.status, self.sender.loaded.image)
+            actions.copy(self.sender.worker, self.status, image)
 
     def copy_text(self, text: str | None) -> None:
         if not text:
