@@ -11,10 +11,10 @@ import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, ShareInfo
+from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError
 from ..background.inbox import Inbox
-from .follow_model import FollowThread, RateMeter, follow_age_text, rate_text
-from .model import Got
+from .follow_model import FollowThread, Gone, RateMeter, follow_age_text, rate_text
+from .model import QT_FORMAT_NOW, Got, qt_format_sentence
 
 TICK_MS = 250  # frame rate and age refresh
 RESTART_MS = 400  # after the key was edited, follow the new key once typing pauses
@@ -70,7 +70,7 @@ class FollowController:
             inbox.post("frame", self._frame, session, got, latest=True)
 
         try:
-            session = FollowThread(key, on_frame, lambda info: inbox.post("gone", self._gone, session, info),
+            session = FollowThread(key, on_frame, lambda gone: inbox.post("gone", self._gone, session, gone),
                                     lambda exc: inbox.post("error", self._error, session, exc),
                                     lock_timeout=hooks.lock_timeout)
         except ImgShareError as exc:
@@ -125,10 +125,18 @@ class FollowController:
             self.hooks.say(f"Following key {info.key!r}: {again} (pid {info.sender_pid}) shares "
                            f"{info.width}x{info.height} {info.mode}, sequence {info.sequence}")
 
-    def _gone(self, session: FollowThread, info: ShareInfo) -> None:
+    def _gone(self, session: FollowThread, gone: Gone) -> None:
         if session is not self.session:
             return
         self.gone = True
+        info = gone.info
+        if gone.qt_format:  # not gone: it turned to Qt's format, which has no new-image signal to follow
+            pid = f"pid {info.sender_pid}, " if info is not None else ""
+            self.hooks.show_rows([("Sender", pid + QT_FORMAT_NOW)])
+            self.hooks.say(qt_format_sentence(session.key))
+            return
+        if info is None:
+            return
         self.hooks.show_rows([("Sender", f"pid {info.sender_pid}, sender gone")])
         self.hooks.say(f"Sender gone: pid {info.sender_pid} no longer shares under key {info.key!r}; "
                        "the last image stays on screen and following goes on")

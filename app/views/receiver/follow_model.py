@@ -13,18 +13,27 @@ import collections
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ...following import FollowEvent, FollowKind, follow
-from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, Receiver, ShareInfo
+from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, NotSharedError, Receiver, ShareInfo
 from ...window_follows import FollowMark
 from ..imageview.display import display_base
-from .model import Got
+from .model import Got, shared_in_qt_format
+
+
+@dataclass(frozen=True)
+class Gone:
+    """Nothing is shared in imgshare's format under the key any more (or, with info None, yet)."""
+
+    info: ShareInfo | None  # the last share followed; None: nothing was shared when following began
+    qt_format: bool  # the key is shared in Qt's format now: its sender ticked Qt compatible
 
 
 class FollowThread:
-    """Follows key from a thread; on_frame(Got), on_gone(ShareInfo), on_error(ImgShareError) run on it."""
+    """Follows key from a thread; on_frame(Got), on_gone(Gone), on_error(ImgShareError) run on it."""
 
-    def __init__(self, key: str, on_frame: Callable[[Got], None], on_gone: Callable[[ShareInfo], None],
+    def __init__(self, key: str, on_frame: Callable[[Got], None], on_gone: Callable[[Gone], None],
                  on_error: Callable[[ImgShareError], None], lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
                  verify: bool = True):
         self.key = key
@@ -59,6 +68,7 @@ class FollowThread:
 
     def _run(self) -> None:
         try:
+            self._say_if_qt_format()
             for event in follow(self._receiver, self._stop, verify=self._verify,
                                 lock_timeout=self._lock_timeout):
                 if self._stop.is_set():
@@ -67,13 +77,23 @@ class FollowThread:
         finally:
             self._receiver.close()
 
+    def _say_if_qt_format(self) -> None:
+        """Following began while the key is shared in Qt's format only: say so at once."""
+        try:
+            self._receiver.info(timeout=self._lock_timeout)
+        except NotSharedError:
+            if shared_in_qt_format(self.key, self._lock_timeout):
+                self._on_gone(Gone(None, True))
+        except ImgShareError:
+            pass  # busy or damaged: following says so
+
     def _deliver(self, event: FollowEvent) -> None:
         if event.kind is FollowKind.FRAME and event.received is not None:
             self.missed += event.missed
             image, info = event.received
             self._on_frame(Got(image, info, display_base(image)))
         elif event.kind is FollowKind.GONE and event.info is not None:
-            self._on_gone(event.info)
+            self._on_gone(Gone(event.info, shared_in_qt_format(self.key, self._lock_timeout)))
         else:
             self._on_error(event.error or ImgShareError("following failed"))
 

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from PIL import Image
 
 from ...imaging import lossless_extension
-from ...ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver
+from ...ipc import (
+    ChannelKind,
+    ImageReceiver,
+    ImgShareError,
+    LockTimeoutError,
+    NotSharedError,
+    ShareInfo,
+    open_receiver,
+)
 from ..imageview.display import display_base
 
 
@@ -34,12 +42,36 @@ def receive(key: str, lock_timeout: float, qt: bool = False) -> Got:
     return Got(image, info, display_base(image))
 
 
+QT_FORMAT_NOW = "shares in Qt's format now"  # the Sender row when a sender ticked Qt compatible
+
+
+def qt_format_sentence(key: str) -> str:
+    """What to say when key is shared in Qt's format instead of imgshare's, and how to see it."""
+    return (f"Key {key!r} is shared in Qt's format now (its sender ticked Qt compatible): tick Qt "
+            "compatible here and press Receive to see it (a Qt share cannot be followed; following goes on "
+            "and shows the next image shared in imgshare's format)")
+
+
+def shared_in_qt_format(key: str, lock_timeout: float) -> bool:
+    """Whether a Qt-format share is under key now: a sender may have ticked Qt compatible."""
+    try:
+        with receiver_for(key, qt=True) as receiver:
+            receiver.info(timeout=lock_timeout)
+    except LockTimeoutError:
+        return True  # a Qt program holds its lock: there is a share
+    except ImgShareError:  # nothing, another program's segment, a key Qt cannot use
+        return False
+    return True
+
+
 def sender_state(key: str, info: ShareInfo, lock_timeout: float, qt: bool = False) -> str:
     """The shown image's sender as it is now: 'alive', 'sender gone', 'persisted' or a newer share."""
     try:
         with receiver_for(key, qt) as receiver:
             now = receiver.info(timeout=lock_timeout)
     except NotSharedError:
+        if not qt and shared_in_qt_format(key, lock_timeout):
+            return f"{QT_FORMAT_NOW}: tick Qt compatible and press Receive"
         return "sender gone (share removed)"
     if now.identity != info.identity:
         return f"{info.state}; a newer image (sequence {now.sequence}) is shared, press Receive"
