@@ -15,10 +15,8 @@ import pytest
 from imgshare.views.window.app import build_app
 from tests.conftest import wait_until
 from tests.gui.support import pump_until
+from tests.gui.window_manager import HIDPI_SCREEN, SCREEN, openbox_desktop
 from tests.qt.conftest import qt_env  # noqa: F401  (the Qt tests' fixture, for the tabs' Qt mode)
-
-SCREEN = (1280, 800)
-HIDPI_SCREEN = (2560, 1600)  # a 192-dpi screen: twice the pixels of SCREEN at twice the density
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -90,6 +88,26 @@ def _start_xvfb(size: tuple[int, int], dpi: int) -> tuple[subprocess.Popen, str]
         server.kill()
         server.wait()
     pytest.fail("Xvfb did not start on any free display number")
+
+
+@pytest.fixture(scope="session")
+def openbox_96(xdisplay):
+    """A private 1280x800 screen at 96 dpi with openbox managing it (tests/gui/window_manager.py)."""
+    with openbox_desktop(96, _start_xvfb) as desktop:
+        yield desktop
+
+
+@pytest.fixture(scope="session")
+def openbox_192(xdisplay):
+    """A private 2560x1600 screen at 192 dpi with openbox managing it."""
+    with openbox_desktop(192, _start_xvfb) as desktop:
+        yield desktop
+
+
+@pytest.fixture
+def desktop(dpi, request):
+    """The dpi fixture's screen with a window manager on it."""
+    return request.getfixturevalue(f"openbox_{dpi}")
 
 
 @pytest.fixture(params=[96, 192], ids=["96dpi", "192dpi"])

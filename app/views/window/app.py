@@ -42,6 +42,7 @@ class App:
     def __init__(self, root: tk.Tk, key: str, send_file: str | Sequence[str] | None, receive: bool,
                  follow: bool = False):
         self.root = root
+        root.withdraw()  # mapped once it has its size and place (chrome.size_window)
         self.closed = False
         self.callback_errors: list[BaseException] = []
         self.settings = settings_file.load()

@@ -36,14 +36,25 @@ def set_icon(root: tk.Tk) -> list[ImageTk.PhotoImage]:
 
 
 def size_window(root: tk.Tk) -> tuple[int, int]:
-    """Set root's minimum size and first size (call once its content is built); returns the minimum."""
+    """Give root (withdrawn while its content was built) its minimum size, and its first size and place,
+    centred on the screen, then show it; returns the minimum. A window manager places a window by the
+    size it has when it is mapped: mapped before it was sized, a big window ended partly off screen."""
     u = units(root)
     screen = root.winfo_screenwidth(), root.winfo_screenheight()
-    root.update_idletasks()
+    root.update_idletasks()  # the content's requested size (the window stays unmapped)
+    menu_bar = _menu_bar_height(root)
     least = max(u.chars(MIN_CHARS), root.winfo_reqwidth()), u.line * MIN_LINES
-    minimum = min(least[0], screen[0]), min(least[1], screen[1])
+    minimum = min(least[0], screen[0]), min(least[1], screen[1] - menu_bar)
     root.minsize(*minimum)
     width = min(int(screen[0] * SCREEN_SHARE), max(u.chars(DEFAULT_CHARS), minimum[0]))
-    height = min(int(screen[1] * SCREEN_SHARE), max(u.line * DEFAULT_LINES, minimum[1]))
-    root.geometry(f"{width}x{height}")
+    height = min(int(screen[1] * SCREEN_SHARE) - menu_bar, max(u.line * DEFAULT_LINES, minimum[1]))
+    x, y = max(0, (screen[0] - width) // 2), max(0, (screen[1] - height - menu_bar) // 2)
+    root.geometry(f"{width}x{height}+{x}+{y}")
+    root.deiconify()
     return minimum
+
+
+def _menu_bar_height(root: tk.Tk) -> int:
+    """The menu bar's height: on X11 it sits above the window's content, outside its geometry."""
+    name = str(root.cget("menu"))
+    return int(root.nametowidget(name).winfo_reqheight()) if name else 0
