@@ -61,6 +61,7 @@ class Command:
 
 
 _VIEW = frozenset({Scope.WINDOW, Scope.IMAGE_VIEW})  # the shown view's from anywhere; a view's own keys
+_TEXT = frozenset({Scope.TEXT_FIELD})
 
 COMMANDS: tuple[Command, ...] = (
     # File
@@ -109,6 +110,22 @@ COMMANDS: tuple[Command, ...] = (
     Command("about", "About imgshare", 0),
     # The image's right-click menu
     Command("copy_pixel_value", "Copy pixel value", 5, scopes=frozenset()),
+    # Text fields (every entry, Tk's dialogs' too: widgets/text_fields.py), as in GNOME and Qt
+    Command("select_all", "Select all", 7, ctrl("a"), "Select all the text of a text field", _TEXT),
+    Command("undo", "Undo", 0, Keys("Ctrl+Z", ("<Control-z>",)), "Undo the last edit of a text field", _TEXT),
+    Command("redo", "Redo", 0, Keys("Ctrl+Shift+Z", ("<Control-Z>", "<Control-y>", "<Control-Y>")),
+            "Redo it (Ctrl+Y too)", _TEXT),
+    Command("delete_previous_word", keys=Keys("Ctrl+Backspace", ("<Control-BackSpace>",)),
+            help="Delete the word before the cursor", scopes=_TEXT),
+    Command("delete_next_word", keys=Keys("Ctrl+Delete", ("<Control-Delete>",)),
+            help="Delete the word after the cursor", scopes=_TEXT),
+    Command("field_menu", keys=Keys("Shift+F10", ("<Shift-F10>", "<Key-Menu>")),
+            help="A text field's menu: Undo, Cut, Copy, Paste, Select all (a right click too)", scopes=_TEXT),
+    # Tk's own clipboard events do these (Shift+Delete, Ctrl+Insert and Shift+Insert too): listed, not bound
+    Command("text_cut", "Cut", 2, Keys("Ctrl+X", ()), "Cut the selected text", scopes=frozenset()),
+    Command("text_copy", "Copy", 0, Keys("Ctrl+C", ()), "Copy the selected text", scopes=frozenset()),
+    Command("text_paste", "Paste", 0, Keys("Ctrl+V", ()), scopes=frozenset()),
+    Command("text_delete", "Delete", 0, Keys("Delete", ()), scopes=frozenset()),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 
@@ -137,6 +154,8 @@ MENUS: tuple[Menu, ...] = (
     Menu("Help", 0, ("shortcuts", "documentation", SEPARATOR, "about")),
 )
 IMAGE_MENU: tuple[str, ...] = ("copy_image", "save_as", "copy_pixel_value")  # for the view clicked, not the tab
+TEXT_MENU: tuple[str, ...] = ("undo", "redo", SEPARATOR, "text_cut", "text_copy", "text_paste", "text_delete",
+                              SEPARATOR, "select_all")  # a text field's right-click menu
 
 # What the mouse does on an image view (imageview/input.py binds it); listed in Help after the keys.
 GESTURES: tuple[tuple[str, str], ...] = (

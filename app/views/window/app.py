@@ -29,7 +29,7 @@ from ..sender.model import Loaded, Shared
 from ..sender.tab import SenderTab
 from ..widgets import theme
 from ..widgets.status_bar import StatusBar
-from . import chrome, help_dialogs
+from . import chrome, help_dialogs, text_fields
 from .menus import MenuBar, image_menu
 from .title import window_title
 
@@ -74,6 +74,7 @@ class App:
             self._image_menu(tab.view, tab)
             tab.view.on_zoom_changed = functools.partial(self._zoom_changed, tab)
         bind_scope(root, Scope.WINDOW, self.command_actions)
+        self.text_fields = text_fields.install(root)  # Ctrl+A, Ctrl+Z, a right-click menu: in every field
         self.min_size = chrome.size_window(root)
         root.protocol("WM_DELETE_WINDOW", self.close)
         self._heartbeat = root.after(HEARTBEAT_MS, self._beat)
