@@ -151,6 +151,16 @@ def check_app_window(folder: Path) -> str:
             root.destroy()
 
 
+def check_documents() -> str:
+    """Help > Documentation names documents: they must be there to open (the binary carries them)."""
+    from .documents import DOCUMENTS, documents
+    found = documents()
+    missing = [name for title, name, _ in DOCUMENTS if title not in {d.title for d in found}]
+    if missing or not found:
+        raise RuntimeError(f"Help > Documentation names documents the build lacks: {', '.join(missing)}")
+    return f"{', '.join(d.title for d in found)} ({found[0].path.parent})"
+
+
 def _leftovers(sysv: int) -> list[str]:
     """The segment and the semaphore still at a System V key, as "shm ID" / "sem ID"."""
     found = []
@@ -194,6 +204,7 @@ def run_self_test(require_display: bool = False) -> int:
         finally:
             sender.close()
     report("tkinter and Tcl load", check_tcl)
+    report("the documents Help opens", check_documents)
     if os.environ.get("DISPLAY"):  # Tk draws through X (XWayland sets DISPLAY too)
         report("Tk window and PIL.ImageTk", check_tk_window)
         with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:

@@ -84,6 +84,25 @@ def load(path: Path | None = None) -> Settings:
     return _from_dict(data, path)
 
 
+Stamp = tuple[int, int] | None  # the settings file's inode and modification time (None: no file)
+
+
+def stamp(path: Path | None = None) -> Stamp:
+    """What tells that the file changed: save() replaces it, so its inode changes with every save."""
+    try:
+        found = os.stat(path or settings_path())
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns
+
+
+def reload_if_changed(since: Stamp, path: Path | None = None) -> tuple[Stamp, Settings | None]:
+    """(the file's stamp now, the settings if the file changed since the stamp since, else None): how
+    every open window learns what another window saved (a theme chosen there applies here too)."""
+    now = stamp(path)
+    return now, (load(path) if now != since else None)
+
+
 def _from_dict(data: object, path: Path) -> Settings:
     settings = Settings()
     if not isinstance(data, dict):

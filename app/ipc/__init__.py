@@ -12,7 +12,7 @@ numpy arrays too (pip install 'imgshare[numpy]'): `sender.share(array, channels=
 
 from .channel import ChannelKind, ImageReceiver, ImageSender, open_receiver, open_sender
 from .defaults import DEFAULT_LOCK_TIMEOUT
-from .directory import ListedShare, clean, list_shares, remove_share
+from .directory import ListedShare, clean, list_shares, remove_share, remove_stale
 from .errors import (
                      AccessDeniedError,
                      CorruptSegmentError,
@@ -37,6 +37,7 @@ __all__ = [
     "AccessDeniedError", "CorruptSegmentError", "DEFAULT_KEY", "ForeignSegmentError", "ImageError",
     "ImgShareError", "InvalidKeyError", "KeyInUseError", "ListedShare", "LockTimeoutError",
     "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender", "ShareInfo", "TooLargeError",
-    "UnsupportedFormatError", "WaitTimeoutError", "clean", "list_shares", "qt_key_file", "remove_share", "sysv_key",
+    "UnsupportedFormatError", "WaitTimeoutError", "clean", "list_shares", "qt_key_file", "remove_share", "remove_stale",
+    "sysv_key",
     "validate_key",
 ]

@@ -135,6 +135,12 @@ def clean(dry_run: bool = False) -> list[ListedShare]:
     return removed
 
 
+def remove_stale(shares: list[ListedShare]) -> list[ListedShare]:
+    """Remove these shares (listed stale, as a user was shown them) that are stale still, each re-checked
+    under its key's lock; returns those removed. A share whose sender came back is left alone."""
+    return [share for share in shares if share.stale and share.key and _remove_if_still_stale(share)]
+
+
 def _remove_if_still_stale(share: ListedShare) -> bool:
     """Re-check under the key's lock that the share is stale, then remove segment and semaphores."""
     try:

@@ -54,7 +54,11 @@ def test_list_pick_and_clean_up(private_ipc, make_app, new_key, tmp_path):
         assert app.receiver.key_field.key == alive2
         assert said.startswith(f"Received 33x44 L under key {alive2!r}"), said
 
-        said = status_after(app, app.receiver.clean_button.invoke)
+        app.receiver.clean_button.invoke()  # first it lists them and asks
+        question = pump_until(app, lambda: app.receiver.confirm_dialog, what="the question")
+        assert [line.split()[0] for line in question.lines] == [dead] and "123x45 RGB, d.png" in question.lines[0]
+        assert ipc_objects(dead) != []
+        said = status_after(app, question.action_button.invoke)
         assert said.startswith("Cleaned up ") and repr(dead) in said, said
         assert ipc_objects(dead) == []
         assert ipc_objects(alive1) and ipc_objects(alive2)

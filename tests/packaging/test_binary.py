@@ -35,6 +35,9 @@ def test_self_test_passes_with_a_display(binary, xvfb):
     assert any(line.startswith("ok   Tk window and PIL.ImageTk") for line in lines), done.stdout
     # The whole window, built by the binary: its theme (not Tk's grey default) and its icon loaded.
     assert any(line.startswith("ok   the themed window: themed window with icon") for line in lines), done.stdout
+    # Help > Documentation opens what it names: the binary carries the README and docs/*.md
+    assert any(line.startswith("ok   the documents Help opens: README, Protocol, Qt mode, Reliability (")
+               and "imgshare-docs" in line for line in lines), done.stdout
     assert "frozen binary" in lines[0]
     assert not any(line.startswith("FAIL") for line in lines)
 

@@ -267,6 +267,12 @@ class ImageView(ttk.Frame):
         value = self.probe()
         return value.copy_text if value is not None else None
 
+    def pixel_value_text_at(self, wx: float, wy: float) -> str | None:
+        """Copy pixel value's line for the pixel under window point (wx, wy) (a right click), None off the image."""
+        image, where = self.image, self.pixel_at(wx, wy)
+        value = read_pixel(image, *where) if image is not None and where is not None else None
+        return value.copy_text if value is not None else None
+
     def pin(self, where: tuple[int, int] | None) -> None:
         """Pin the inspector to an image pixel (None unpins)."""
         self.pinned = where

@@ -17,6 +17,7 @@ from ..background.worker import Worker
 from ..imageview.display import DEEP_MODES, value_range
 from ..imageview.pixel import PixelValue
 from ..imageview.view import ImageView
+from ..widgets.theme import units
 from .histogram import Histogram, histogram
 from .value_range import ValueRangeControl, write_value
 
@@ -137,6 +138,10 @@ class InspectorPanel(ttk.Frame):
         self.low_var.set(write_value(found.low, integer))
         self.high_var.set(write_value(found.high, integer))
         width, height = max(2, canvas.winfo_width()), max(2, canvas.winfo_height())
+        u = units(self)
+        inset = u.pad  # the plot keeps clear of the frame: spikes at the first and last value stay in view
+        line = max(1, round(u.line / 16))  # one pixel at 96 dpi, two at 192
+        plot_w, plot_h = max(2, width - 2 * inset), max(2, height - 2 * inset)
         tallest = sorted((max(channel.counts) for channel in found.channels), reverse=True)[0]
         every = sorted((c for channel in found.channels for c in channel.counts), reverse=True)
         peak = every[1] * 1.1 if len(every) > 1 and every[1] * _PEAK_OUTLIER < every[0] else tallest
@@ -145,6 +150,7 @@ class InspectorPanel(ttk.Frame):
         for channel in found.channels:
             points: list[float] = []
             for index, count in enumerate(channel.counts):
-                points += [index * (width - 1) / (bins - 1), height - 1 - min(1.0, count / peak) * (height - 2)]
+                points += [inset + index * (plot_w - 1) / (bins - 1),
+                           inset + plot_h - 1 - min(1.0, count / peak) * (plot_h - 1)]
             colour = _CHANNEL_COLOURS.get(channel.name, _NEUTRAL)
-            canvas.create_line(*points, fill=colour, width=1)
+            canvas.create_line(*points, fill=colour, width=line)

@@ -12,6 +12,7 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import filedialog, ttk
 from tkinter import font as tkfont
+from typing import TypeVar
 
 from PIL import Image
 
@@ -21,6 +22,7 @@ from ...ipc import ImgShareError
 from ..background.worker import Worker
 from ..imageview.view import ImageView
 
+_T = TypeVar("_T")
 PANEL_CHARS = 28  # text wraps at this many characters of the default font
 
 
@@ -55,6 +57,7 @@ class ComparePanel(ttk.Frame):
         self.outcome: Outcome | None = None
         self.compared = 0  # comparisons put on screen (tests wait on it)
         self._stale = False
+        self._round = 0  # bumped by Stop comparing: a comparison still on its way then is dropped
         wrap = tkfont.nametofont("TkDefaultFont").measure("0") * PANEL_CHARS
         self.compare_button = ttk.Button(self, text="Compare with file...", command=self.choose)
         self.compare_button.grid(row=0, column=0, sticky="w")
@@ -94,7 +97,8 @@ class ComparePanel(ttk.Frame):
         path = self.ask_open_path(self)
         if path:
             self.result_var.set("Comparing...")
-            self._worker.submit(_load_and_compare, path, received, done=self._show, failed=self._failed)
+            self._worker.submit(_load_and_compare, path, received, done=self._current(self._show),
+                                failed=self._current(self._failed))
 
     def refresh(self) -> None:
         """A new received image: compare it with the expected one (if any), the newest of a burst only."""
@@ -106,11 +110,14 @@ class ComparePanel(ttk.Frame):
             self._stale = True
             return
         self._stale = False
-        self._worker.submit(Outcome, outcome.expected, received, outcome.name, done=self._show,
-                            failed=self._failed)
+        self._worker.submit(Outcome, outcome.expected, received, outcome.name, done=self._current(self._show),
+                            failed=self._current(self._failed))
 
     def clear(self) -> None:
-        """Forget the expected image and take the highlight off the view."""
+        """Forget the expected image and take the highlight off the view; the status bar says so (its
+        last comparison's sentence would otherwise stay there)."""
+        name = self.outcome.name if self.outcome is not None else None
+        self._round += 1
         self.outcome = None
         self._stale = False
         self.expected_var.set("No expected image")
@@ -119,6 +126,17 @@ class ComparePanel(ttk.Frame):
         self.show_check.configure(state="disabled")
         self.clear_button.configure(state="disabled")
         self.view.set_overlay(None)
+        if name is not None and self.on_result is not None:
+            self.on_result(f"Stopped comparing with {name}")
+
+    def _current(self, then: Callable[[_T], None]) -> Callable[[_T], None]:
+        """then, unless Stop comparing was pressed since the job was given."""
+        at = self._round
+
+        def run(result: _T) -> None:
+            if at == self._round:
+                then(result)
+        return run
 
     # -- results, on the Tk thread -----------------------------------------------------------------
     def _show(self, outcome: Outcome) -> None:

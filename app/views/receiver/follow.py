@@ -11,7 +11,7 @@ import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError
+from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, ShareInfo
 from ..background.inbox import Inbox
 from .follow_model import FollowThread, Gone, RateMeter, follow_age_text, rate_text
 from .model import QT_FORMAT_NOW, Got, qt_format_sentence
@@ -36,6 +36,7 @@ class FollowHooks:
     on_rendered: Callable[[Callable[[], None] | None], None]  # set the view's hook run once per image shown
     say: Callable[[str], None]
     error: Callable[[str], None]
+    still_says: Callable[[str], bool] = lambda _text: False  # whether the status bar shows this sentence still
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
 
 
@@ -52,6 +53,7 @@ class FollowController:
         self._tick_after: str | None = None
         self._restart_after: str | None = None
         self._frames = 0
+        self._said = ""  # the sentence about the frames it said last: kept up to date while it stays
 
     @property
     def active(self) -> bool:
@@ -121,9 +123,7 @@ class FollowController:
         self.hooks.show_frame(got)
         info = got.info
         if first or was_gone:
-            again = "a new sender" if was_gone else "the sender"
-            self.hooks.say(f"Following key {info.key!r}: {again} (pid {info.sender_pid}) shares "
-                           f"{info.width}x{info.height} {info.mode}, sequence {info.sequence}")
+            self._say_frames(info, "a new sender" if was_gone else "the sender")
 
     def _gone(self, session: FollowThread, gone: Gone) -> None:
         if session is not self.session:
@@ -145,8 +145,17 @@ class FollowController:
         if session is self.session:
             self.hooks.error(f"{exc}; still following key {session.key!r}")
 
+    def _say_frames(self, info: ShareInfo, who: str) -> None:
+        self._said = (f"Following key {info.key!r}: {who} (pid {info.sender_pid}) shares {info.width}x{info.height} "
+                      f"{info.mode}, sequence {info.sequence}")
+        self.hooks.say(self._said)
+
     def _tick(self) -> None:
         self._tick_after = self.hooks.widget.after(TICK_MS, self._tick)
+        got = self.hooks.shown()
+        if self._said and got is not None and self.hooks.still_says(self._said) and not self.gone:
+            if not self._said.endswith(f", sequence {got.info.sequence}"):  # the sentence follows the frames
+                self._say_frames(got.info, "the sender")
         missed = f", {self.session.missed} missed" if self.session is not None else ""
         self.hooks.show_rows([("Frame rate", rate_text(self.shown.rate(), self.received.rate()) + missed)])
         got = self.hooks.shown()

@@ -30,6 +30,8 @@ class KeyListHooks:
     say: Callable[[str], None]
     error: Callable[[str], None]
     recent_keys: Callable[[], list[str]] = list
+    # ask(text, lines, action, on_answer): list what Clean up would remove, and run it only on a yes
+    confirm: Callable[[str, list[str], str, Callable[[bool], None]], None] = lambda *_: None
 
 
 class KeyListController:
@@ -67,8 +69,9 @@ class KeyListController:
         self.hooks.use_key()
 
     def clean(self) -> None:
-        self.hooks.say("Removing stale shares...")
-        self.worker.submit(key_list_model.clean_up, done=self._cleaned, failed=self._clean_failed)
+        """List the stale shares (in the worker), ask, then remove those (each checked stale again)."""
+        self.hooks.say("Looking for stale shares...")
+        self.worker.submit(key_list_model.stale_shares, done=self._ask_to_clean, failed=self._clean_failed)
 
     def close(self) -> None:
         self.hooks.widget.after_cancel(self._after)
@@ -91,6 +94,22 @@ class KeyListController:
         self.recent = [key for key in self.hooks.recent_keys() if key not in shared]
         self.hooks.set_lines([choice.text for choice in self.listed] +
                              [key_list_model.recent_text(key) for key in self.recent])
+
+    def _ask_to_clean(self, stale: list[ListedShare]) -> None:
+        if not stale:
+            self.hooks.say(key_list_model.cleaned_text([]))
+            return
+        count = f"{len(stale)} stale share{'s' if len(stale) != 1 else ''}"
+        self.hooks.confirm(f"Remove {count}? Their senders have died; live shares are never touched.",
+                           [key_list_model.stale_line(share) for share in stale], f"Remove {count}",
+                           lambda yes: self._answered(yes, stale))
+
+    def _answered(self, yes: bool, stale: list[ListedShare]) -> None:
+        if not yes:
+            self.hooks.say("Clean up cancelled; nothing was removed")
+            return
+        self.hooks.say("Removing stale shares...")
+        self.worker.submit(key_list_model.clean_up, stale, done=self._cleaned, failed=self._clean_failed)
 
     def _cleaned(self, removed: list[ListedShare]) -> None:
         self.hooks.say(key_list_model.cleaned_text(removed))

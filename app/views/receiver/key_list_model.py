@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...ipc import ListedShare, clean, list_shares
+from ...ipc import ListedShare, clean, list_shares, remove_stale
 from .model import age_text
 
 
@@ -50,9 +50,23 @@ def summary(listed: list[Choice]) -> str:
     return text + (f", {stale} stale" if stale else "")
 
 
-def clean_up() -> list[ListedShare]:
-    """Remove only the stale shares; returns those removed."""
-    return clean()
+def stale_shares() -> list[ListedShare]:
+    """This user's stale shares (their sender died): what Clean up would remove, to ask first."""
+    return clean(dry_run=True)
+
+
+def stale_line(share: ListedShare) -> str:
+    """One stale share as the Clean up question lists it."""
+    info = share.info
+    if info is None:
+        return f"System V key {share.sysv_key:#010x}"
+    return (f"{info.key}  -  {info.width}x{info.height} {info.mode}, {info.source_name or 'no source name'}, "
+            f"from pid {info.sender_pid}, {age_text(info.age)} ago")
+
+
+def clean_up(shares: list[ListedShare]) -> list[ListedShare]:
+    """Remove those of shares that are stale still; returns those removed."""
+    return remove_stale(shares)
 
 
 def cleaned_text(removed: list[ListedShare]) -> str:

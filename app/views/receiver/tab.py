@@ -15,6 +15,7 @@ from ..imageview import actions
 from ..imageview.actions import USER_ERRORS
 from ..imageview.view import ImageView
 from ..inspector.panel import InspectorPanel
+from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.flow_row import FlowRow
 from ..widgets.info_panel import InfoPanel
 from ..widgets.key_field import KeyField
@@ -61,6 +62,7 @@ class ReceiverTab(ttk.Frame):
         self.on_received: Callable[[model.Got], None] | None = None
         self.lock_timeout = DEFAULT_LOCK_TIMEOUT
         self.got: model.Got | None = None
+        self.confirm_dialog: ConfirmDialog | None = None  # Clean up's question, the last one asked
         self._state: str | None = None
         self.worker = Worker(self, "receiver", on_busy=self._busy)
         self._watcher = Worker(self, "watch")
@@ -117,12 +119,12 @@ class ReceiverTab(ttk.Frame):
         self.follow = FollowController(FollowHooks(
             widget=self, key=lambda: self.key_field.key, wanted=self.follow_var.get, set_wanted=self.follow_var.set,
             show_frame=lambda got: self.show_followed(got), shown=lambda: self.got, show_rows=self.panel.show,
-            on_rendered=self._set_on_rendered, say=status.say, error=status.error, lock_timeout=self.lock_timeout))
+            on_rendered=self._set_on_rendered, say=status.say, error=status.error, still_says=status.shows,
+            lock_timeout=self.lock_timeout))
         self.key_list = KeyListController(KeyListHooks(
             widget=self, picked_index=self.key_field.entry.current, set_key=self.key_field.var.set,
             use_key=self.key_picked, set_lines=self._set_key_lines, set_summary=self._set_summary,
-            say=status.say, error=status.error,
-            recent_keys=recent_keys))
+            say=status.say, error=status.error, recent_keys=recent_keys, confirm=self._confirm))
         self.key_field.entry.bind("<<ComboboxSelected>>", lambda _e: self.key_list.picked())
         # the list and its count at once when the tab comes on screen, not at the next refresh
         self.bind("<Map>", lambda e: self.key_list.refresh() if e.widget is self else None, add="+")
@@ -180,6 +182,9 @@ class ReceiverTab(ttk.Frame):
 
     def _ask_save_path(self, parent: tk.Misc, suggested: str) -> str:
         return actions.ask_save_path(parent, suggested, self.start_folder())
+
+    def _confirm(self, text: str, lines: list[str], action: str, on_answer: Callable[[bool], None]) -> None:
+        self.confirm_dialog = ConfirmDialog(self, "Clean up stale shares", text, lines, action, on_answer)
 
     def _set_key_lines(self, lines: list[str]) -> None:
         self.key_field.entry.configure(values=lines)

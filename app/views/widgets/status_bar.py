@@ -31,6 +31,10 @@ class StatusBar(ttk.Frame):
     def text(self) -> str:
         return self._label.full_text
 
+    def shows(self, text: str) -> bool:
+        """Whether the bar still shows text (as say() wrote it): nothing was said since."""
+        return self.text == _sentence(text)
+
     def show_zoom(self, text: str) -> None:
         self.zoom_label.configure(text=text)
 

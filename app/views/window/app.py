@@ -34,6 +34,7 @@ from .menus import MenuBar, image_menu
 from .title import window_title
 
 HEARTBEAT_MS = 200  # Python runs signal handlers only when Tk calls back into it: make sure it does
+SETTINGS_POLL_MS = 1000  # how soon a theme chosen in another window applies here
 
 
 class App:
@@ -46,6 +47,8 @@ class App:
         self.closed = False
         self.callback_errors: list[BaseException] = []
         self.settings = settings_file.load()
+        self._settings_stamp = settings_file.stamp()
+        self._saves = 0  # this window's own saves: a reload read before one of them is dropped
         root.report_callback_exception = self.report_callback_exception
         self._theme_worker = Worker(root, "theme")
         self._start_theme()
@@ -78,6 +81,7 @@ class App:
         self.min_size = chrome.size_window(root)
         root.protocol("WM_DELETE_WINDOW", self.close)
         self._heartbeat = root.after(HEARTBEAT_MS, self._beat)
+        self._settings_poll = root.after(SETTINGS_POLL_MS, self._poll_settings)
         if self.sender.drop_problem:
             self.status.say(f"Ready; {self.sender.drop_problem}")
         self.notebook.bind("<<NotebookTabChanged>>", lambda _e: self._focus_tab())
@@ -113,9 +117,9 @@ class App:
         self.receiver.on_saved = self._saved
 
     def _image_menu(self, view: ImageView, tab: SenderTab | ReceiverTab) -> None:
-        actions = {"copy_image": lambda: self.copy_image(tab), "save_as": lambda: self.save_as(tab),
-                   "copy_pixel_value": lambda: self.copy_text(view.pixel_value_text())}
-        self.image_menus[str(tab)] = image_menu(view.canvas, actions, pixel_text=view.pixel_value_text)
+        actions = {"copy_image": lambda: self.copy_image(tab), "save_as": lambda: self.save_as(tab)}
+        self.image_menus[str(tab)] = image_menu(view.canvas, actions, pixel_text=view.pixel_value_text_at,
+                                                inspected=view.pixel_value_text, copy_text=self.copy_text)
 
     def _command_actions(self) -> dict[str, Callable[[], None]]:
         """What each command of the table does, by name; a command's tab is shown first (show_tab)."""
@@ -206,6 +210,9 @@ class App:
 
     def set_theme(self, choice: ThemeChoice) -> None:
         self._remember(lambda s: setattr(s, "theme", choice))
+        self._use_theme(choice)
+
+    def _use_theme(self, choice: ThemeChoice) -> None:
         self.menu.theme_var.set(choice.value)
         if choice is ThemeChoice.SYSTEM:
             self._theme_worker.submit(color_scheme.prefers_dark, done=self._desktop_answered)
@@ -228,6 +235,7 @@ class App:
     def _remember(self, change: Callable[[Settings], None]) -> None:
         """Apply change to the settings as saved now (another window may have saved since), save them."""
         fresh = settings_file.update(change)
+        self._saves += 1
         self.settings.__dict__.update(fresh.__dict__)  # the tabs hold bound methods of this object
 
     def _loaded(self, loaded: Loaded) -> None:
@@ -267,6 +275,24 @@ class App:
         if self.root.title() != title:
             self.root.title(title)
 
+    def _poll_settings(self) -> None:
+        """Another window may have saved the settings (a theme chosen there): read them in a worker."""
+        self._settings_poll = self.root.after(SETTINGS_POLL_MS, self._poll_settings)
+        if not self._theme_worker.busy:
+            self._theme_worker.submit(settings_file.reload_if_changed, self._settings_stamp,
+                                      done=functools.partial(self._settings_saved_elsewhere, self._saves))
+
+    def _settings_saved_elsewhere(self, saves: int, found: tuple[settings_file.Stamp, Settings | None]) -> None:
+        if saves != self._saves:
+            return  # read before this window saved: what it read is older than what it holds
+        self._settings_stamp, fresh = found
+        if fresh is None:
+            return
+        theme_before = self.settings.theme
+        self.settings.__dict__.update(fresh.__dict__)  # the tabs hold bound methods of this object
+        if fresh.theme is not theme_before:
+            self._use_theme(fresh.theme)
+
     def _beat(self) -> None:
         self._heartbeat = self.root.after(HEARTBEAT_MS, self._beat)
         self._update_title()
@@ -288,6 +314,7 @@ class App:
             return
         self.closed = True
         self.root.after_cancel(self._heartbeat)
+        self.root.after_cancel(self._settings_poll)
         try:
             self.root.withdraw()
             self._theme_worker.close()

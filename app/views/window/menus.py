@@ -81,18 +81,27 @@ class MenuBar:
             self.recent.add_command(label="(no recent files)", state="disabled")
 
 
-def image_menu(canvas: tk.Misc, actions: Mapping[str, Action], pixel_text: Callable[[], str | None]) -> tk.Menu:
+def image_menu(canvas: tk.Misc, actions: Mapping[str, Action], pixel_text: Callable[[float, float], str | None],
+               inspected: Callable[[], str | None], copy_text: Callable[[str | None], None]) -> tk.Menu:
     """The right-click menu of an image view (actions for that view, by command name): Copy, Save as…,
-    Copy pixel value (enabled when a pixel is inspected)."""
+    Copy pixel value, of the pixel right-clicked (pixel_text: its line at a point of the canvas; the
+    entry is disabled off the image), else (the entry invoked without a click) the inspected one."""
     menu = tk.Menu(canvas, tearoff=False)
+    clicked: list[str] = []  # the right-clicked pixel's line, from the click until the menu runs
+
+    def copy_clicked() -> None:
+        copy_text(clicked.pop() if clicked else inspected())
+
     for name in IMAGE_MENU:
         command = BY_NAME[name]
         menu.add_command(label=command.label, underline=command.underline, accelerator=command.accelerator,
-                         command=actions[name])
+                         command=copy_clicked if name == "copy_pixel_value" else actions[name])
     copy_pixel = IMAGE_MENU.index("copy_pixel_value")
 
     def popup(event: tk.Event) -> None:
-        menu.entryconfigure(copy_pixel, state="normal" if pixel_text() else "disabled")
+        text = pixel_text(event.x, event.y)
+        clicked[:] = [text] if text else []
+        menu.entryconfigure(copy_pixel, state="normal" if text else "disabled")
         menu.tk_popup(event.x_root, event.y_root)
 
     canvas.bind("<Button-3>", popup, add="+")
