@@ -1,4 +1,6 @@
-"""The window's remembered choices (no Tk): recent keys and files, the last folder, the theme.
+"""The window's remembered choices (no Tk): recent keys and files, the last folder, the theme, and how
+much of a followed stream the Receiver keeps (history_frames, history_megabytes: whichever is reached
+first; edit the file to change them).
 
 Kept as JSON in $XDG_CONFIG_HOME/imgshare/settings.json (~/.config/imgshare/ by default), written
 atomically (a temporary file renamed over the old one), so two windows closing at once never leave a
@@ -20,6 +22,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 RECENT_MAX = 10  # entries kept in each recent list
+HISTORY_FRAMES = 300  # the Receiver's history of followed frames: at most this many...
+HISTORY_MEGABYTES = 512  # ...holding at most this much memory (images and their display copies)
 FILE_NAME = "settings.json"
 
 
@@ -39,6 +43,8 @@ class Settings:
     recent_files: list[str] = field(default_factory=list)
     last_folder: str = ""
     theme: ThemeChoice = ThemeChoice.SYSTEM
+    history_frames: int = HISTORY_FRAMES
+    history_megabytes: float = HISTORY_MEGABYTES
 
     def remember_key(self, key: str) -> None:
         self.recent_keys = _pushed(self.recent_keys, key)
@@ -116,12 +122,17 @@ def _from_dict(data: object, path: Path) -> Settings:
         settings.last_folder = data["last_folder"]
     if data.get("theme") in {choice.value for choice in ThemeChoice}:
         settings.theme = ThemeChoice(data["theme"])
+    for name in ("history_frames", "history_megabytes"):
+        value = data.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            setattr(settings, name, int(value) if name == "history_frames" else float(value))
     return settings
 
 
 def _to_dict(settings: Settings) -> dict[str, object]:
     return {"recent_keys": settings.recent_keys, "recent_files": settings.recent_files,
-            "last_folder": settings.last_folder, "theme": settings.theme.value}
+            "last_folder": settings.last_folder, "theme": settings.theme.value,
+            "history_frames": settings.history_frames, "history_megabytes": settings.history_megabytes}
 
 
 def update(change: Callable[[Settings], None], path: Path | None = None) -> Settings:

@@ -37,6 +37,7 @@ class FollowHooks:
     say: Callable[[str], None]
     error: Callable[[str], None]
     still_says: Callable[[str], bool] = lambda _text: False  # whether the status bar shows this sentence still
+    keep: Callable[[Got], None] = lambda _got: None  # every frame received, on the follow thread (the history)
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
 
 
@@ -69,6 +70,7 @@ class FollowController:
 
         def on_frame(got: Got) -> None:
             self.received.tick()
+            hooks.keep(got)
             inbox.post("frame", self._frame, session, got, latest=True)
 
         try:

@@ -9,6 +9,7 @@ from tkinter import filedialog, ttk
 
 from ...imaging import open_formats
 from ...ipc import DEFAULT_LOCK_TIMEOUT, ChannelKind
+from ...settings import HISTORY_FRAMES, HISTORY_MEGABYTES
 from ..background.worker import Worker
 from ..commands.table import shortcut
 from ..imageview import actions
@@ -26,6 +27,8 @@ from ..widgets.tooltip import add_tooltip
 from . import model
 from .compare_panel import ComparePanel
 from .follow import FollowController, FollowHooks
+from .history import HistoryBar, HistoryHooks
+from .history_model import FrameHistory
 from .key_list import KeyListController, KeyListHooks
 
 WATCH_MS = 2000  # how often the sender's state is looked up again
@@ -98,8 +101,12 @@ class ReceiverTab(ttk.Frame):
         self.view = ImageView(self, placeholder=f"Press Receive ({shortcut('receive')}) to show\n"
                                                 "the image shared under the key")
         self.view.grid(row=2, column=0, sticky="nsew")
+        self.history = FrameHistory(HISTORY_FRAMES, int(HISTORY_MEGABYTES * 1e6))  # the window sets the limits
+        self.history_bar = HistoryBar(self, self.history, HistoryHooks(
+            show=self.show_kept, say=status.say, error=status.error, worker=self.worker))
+        self.history_bar.grid(row=3, column=0, sticky="ew", pady=(u.pad, 0))
         self.side = ScrollColumn(self)  # the header panel and the inspecting tools below it
-        self.side.grid(row=2, column=1, sticky="ns", padx=(u.pad * 2, 0))
+        self.side.grid(row=2, column=1, rowspan=2, sticky="ns", padx=(u.pad * 2, 0))
         self.panel = InfoPanel(self.side.inner, "What the header says", ["Size", "Mode", "Source", "Sequence",
                                                                          "Sender", "Age", "Frame rate", "Key"])
         self.panel.pack(fill="x")
@@ -120,7 +127,7 @@ class ReceiverTab(ttk.Frame):
             widget=self, key=lambda: self.key_field.key, wanted=self.follow_var.get, set_wanted=self.follow_var.set,
             show_frame=lambda got: self.show_followed(got), shown=lambda: self.got, show_rows=self.panel.show,
             on_rendered=self._set_on_rendered, say=status.say, error=status.error, still_says=status.shows,
-            lock_timeout=self.lock_timeout))
+            keep=self.history.add, lock_timeout=self.lock_timeout))
         self.key_list = KeyListController(KeyListHooks(
             widget=self, picked_index=self.key_field.entry.current, set_key=self.key_field.var.set,
             use_key=self.key_picked, set_lines=self._set_key_lines, set_summary=self._set_summary,
@@ -225,7 +232,10 @@ class ReceiverTab(ttk.Frame):
             self.on_received(got)
 
     def show_followed(self, got: model.Got) -> None:
-        """A followed frame: shown in place (zoom and scroll kept), its header beside it."""
+        """A followed frame: shown in place (zoom and scroll kept), its header beside it; while the
+        history is paused the image on screen stays (the frame is kept in the history)."""
+        if self.history_bar.paused:
+            return
         first = self.got is None
         self.got, self._state = got, None
         self.view.show(got.base, keep_place=True, source=got.image)
@@ -236,6 +246,13 @@ class ReceiverTab(ttk.Frame):
             self.copy_button.configure(state="normal")
             if self.on_received is not None:
                 self.on_received(got)
+
+    def show_kept(self, got: model.Got) -> None:
+        """A frame from the history: on screen with its header, and what Save, Copy and Compare take."""
+        self.got, self._state = got, None
+        self.view.show(got.base, keep_place=True, source=got.image)
+        self.panel.show(model.info_rows(got.info))
+        self.compare.refresh()
 
     def _follow_toggled(self) -> None:
         if not self.follow_var.get():

@@ -112,6 +112,7 @@ class App:
     def _connect_tabs(self) -> None:
         for tab in (self.sender, self.receiver):
             tab.start_folder = self.settings.start_folder
+        self.receiver.history.set_limits(self.settings.history_frames, int(self.settings.history_megabytes * 1e6))
         self.sender.on_loaded = self._loaded
         self.receiver.on_received = self._received
         self.receiver.on_saved = self._saved
