@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import tkinter as tk
 from collections.abc import Callable
-from tkinter import filedialog
 
 from PIL import Image
 
@@ -15,6 +14,7 @@ from ...fidelity import Verdict
 from ...ipc import ImgShareError
 from ..background.worker import Worker
 from ..desktop.clipboard import ClipboardError
+from ..widgets import file_chooser
 from ..widgets.status_bar import StatusBar
 from . import actions_model
 
@@ -24,9 +24,7 @@ SAVE_TYPES = [("PNG", "*.png"), ("TIFF (every mode)", "*.tif *.tiff"), ("JPEG (l
 
 
 def ask_save_path(parent: tk.Misc, suggested: str, folder: str = "") -> str:
-    return filedialog.asksaveasfilename(
-        parent=parent, title="Save image as", initialfile=suggested, initialdir=folder or None,
-        defaultextension=os.path.splitext(suggested)[1], filetypes=SAVE_TYPES)
+    return file_chooser.ask_save(parent, "Save image as", folder, suggested, SAVE_TYPES)
 
 
 def save(worker: Worker, status: StatusBar, image: Image.Image, path: str,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import tkinter as tk
 from collections.abc import Callable
-from tkinter import filedialog, ttk
 from tkinter import font as tkfont
+from tkinter import ttk
 from typing import TypeVar
 
 from PIL import Image
@@ -21,13 +21,14 @@ from ...imaging import open_formats
 from ...ipc import ImgShareError
 from ..background.worker import Worker
 from ..imageview.view import ImageView
+from ..widgets import file_chooser
 
 _T = TypeVar("_T")
 PANEL_CHARS = 28  # text wraps at this many characters of the default font
 
 
 def ask_expected_path(parent: tk.Misc) -> str:
-    return filedialog.askopenfilename(parent=parent, title="Compare with file", filetypes=open_formats())
+    return file_chooser.ask_open(parent, "Compare with file", filters=open_formats())
 
 
 class Outcome:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass
-from tkinter import filedialog, ttk
+from tkinter import ttk
 
 from ..background.worker import Worker
+from ..widgets import file_chooser
 from ..widgets.theme import units
 from ..widgets.tooltip import add_tooltip
 from .history_model import FrameHistory, Kept, save_history
@@ -35,7 +36,7 @@ class HistoryHooks:
 
 
 def ask_folder(parent: tk.Misc) -> str:
-    return filedialog.askdirectory(parent=parent, title="Save the history into a folder", mustexist=False)
+    return file_chooser.ask_folder(parent, "Save the history into a folder")
 
 
 class HistoryBar(ttk.Frame):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable
-from tkinter import filedialog, ttk
+from tkinter import ttk
 
 from ...imaging import open_formats
 from ...ipc import DEFAULT_LOCK_TIMEOUT, ChannelKind
@@ -16,6 +16,7 @@ from ..imageview import actions
 from ..imageview.actions import USER_ERRORS
 from ..imageview.view import ImageView
 from ..inspector.panel import InspectorPanel
+from ..widgets import file_chooser
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.flow_row import FlowRow
 from ..widgets.info_panel import InfoPanel
@@ -184,8 +185,7 @@ class ReceiverTab(ttk.Frame):
         self.view.close()
 
     def _ask_expected_path(self, parent: tk.Misc) -> str:
-        return filedialog.askopenfilename(parent=parent, title="Compare with file", filetypes=open_formats(),
-                                          initialdir=self.start_folder() or None)
+        return file_chooser.ask_open(parent, "Compare with file", self.start_folder(), open_formats())
 
     def _ask_save_path(self, parent: tk.Misc, suggested: str) -> str:
         return actions.ask_save_path(parent, suggested, self.start_folder())

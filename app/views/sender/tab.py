@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable
-from tkinter import filedialog, ttk
+from tkinter import ttk
 
 from PIL import Image
 
@@ -19,6 +19,7 @@ from ..desktop.file_drop import enable_file_drop
 from ..imageview.display import display_base
 from ..imageview.view import ImageView
 from ..inspector.panel import InspectorPanel
+from ..widgets import file_chooser
 from ..widgets.flow_row import FlowRow
 from ..widgets.info_panel import InfoPanel
 from ..widgets.key_field import KeyField
@@ -43,8 +44,7 @@ TIPS = {
 
 
 def ask_open_path(parent: SenderTab) -> str:
-    return filedialog.askopenfilename(parent=parent, title="Open image", filetypes=open_formats(),
-                                      initialdir=parent.start_folder() or None)
+    return file_chooser.ask_open(parent, "Open image", parent.start_folder(), open_formats())
 
 
 class SenderTab(ttk.Frame):

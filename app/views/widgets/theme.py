@@ -209,6 +209,32 @@ def _classic_widgets(root: tk.Tk, p: Palette) -> None:
             _recolour_popdown(widget, p)
 
 
+MENU_ENTRY_LINES = 1.6  # a menu entry's height in lines of the default font, as GNOME's menus have
+
+
+def pad_menu(menu: tk.Menu) -> None:
+    """Give menu's entries room in font units (call again after adding entries): Tk's menus have no
+    padding option, but an entry is as tall as its image, so each gets a blank image a quarter line wide
+    and 1.6 lines tall, left of its label (transparent: it shows the entry's own colours)."""
+    spacer = _menu_spacer(menu)
+    last = menu.index("end")
+    for index in range((last if last is not None else -1) + 1):
+        if menu.type(index) in ("command", "cascade", "checkbutton", "radiobutton"):
+            menu.entryconfigure(index, image=spacer, compound="left")
+    u = units(menu)
+    menu.configure(borderwidth=max(1, u.pad // 2), activeborderwidth=0)
+
+
+def _menu_spacer(widget: tk.Misc) -> tk.PhotoImage:
+    root = widget.nametowidget(".")  # one image per Tk interpreter, kept with its root
+    spacer: tk.PhotoImage | None = getattr(root, "_imgshare_menu_spacer", None)
+    if spacer is None:
+        u = units(widget)
+        spacer = tk.PhotoImage(master=root, width=u.pad, height=round(u.line * MENU_ENTRY_LINES))
+        setattr(root, "_imgshare_menu_spacer", spacer)  # noqa: B010  (kept: Tk drops unreferenced images)
+    return spacer
+
+
 def _recolour_popdown(box: ttk.Combobox, p: Palette) -> None:
     """A combobox's list is a classic listbox that ttk makes on first use: recolour it if it exists."""
     popdown = str(box.tk.call("ttk::combobox::PopdownWindow", str(box)))

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 from ...settings import ThemeChoice
 from ..commands.table import BY_NAME, IMAGE_MENU, MENUS, RECENT_FILES, SEPARATOR, THEMES, Menu, Tab, showing_first
+from ..widgets.theme import pad_menu
 
 Action = Callable[[], None]
 THEME_LABELS = ((ThemeChoice.SYSTEM, "Follow the desktop"), (ThemeChoice.LIGHT, "Light"), (ThemeChoice.DARK, "Dark"))
@@ -61,6 +62,7 @@ class MenuBar:
                 else:
                     menu.add_command(label=command.label, underline=command.underline, command=action,
                                      accelerator=command.accelerator)
+        pad_menu(menu)
 
     def _themes(self, menu: tk.Menu) -> None:
         themes = tk.Menu(menu, tearoff=False)
@@ -68,6 +70,7 @@ class MenuBar:
         for choice, label in THEME_LABELS:
             themes.add_radiobutton(label=label, value=choice.value, variable=self.theme_var,
                                    command=functools.partial(self.set_theme, choice))
+        pad_menu(themes)
         self.menus["Theme"] = themes
 
     def refresh_recent(self) -> None:
@@ -79,6 +82,7 @@ class MenuBar:
                                     command=functools.partial(self.open_recent, path))
         if not files:
             self.recent.add_command(label="(no recent files)", state="disabled")
+        pad_menu(self.recent)
 
 
 def image_menu(canvas: tk.Misc, actions: Mapping[str, Action], pixel_text: Callable[[float, float], str | None],
@@ -96,6 +100,7 @@ def image_menu(canvas: tk.Misc, actions: Mapping[str, Action], pixel_text: Calla
         command = BY_NAME[name]
         menu.add_command(label=command.label, underline=command.underline, accelerator=command.accelerator,
                          command=copy_clicked if name == "copy_pixel_value" else actions[name])
+    pad_menu(menu)
     copy_pixel = IMAGE_MENU.index("copy_pixel_value")
 
     def popup(event: tk.Event) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from ..commands.keys import TEXT_CLASSES, bind_scope
 from ..commands.table import BY_NAME, SEPARATOR, TEXT_MENU, Scope
+from ..widgets.theme import pad_menu
 
 ENTRY_CLASSES = tuple(cls for cls in TEXT_CLASSES if cls != "Text")
 HISTORY = 100  # undo steps kept per field
@@ -173,6 +174,7 @@ class TextFields:
             self.menu.add_command(label=command.label, underline=command.underline, accelerator=command.accelerator,
                                   state="normal" if able[name] else "disabled",
                                   command=functools.partial(self._run_on_menu_field, run[name]))
+        pad_menu(self.menu)
 
     def _run_on_menu_field(self, action: Callable[[str], None]) -> None:
         action(self._menu_field)
