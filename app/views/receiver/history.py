@@ -11,6 +11,7 @@ from tkinter import ttk
 
 from ..background.worker import Worker
 from ..widgets import file_chooser
+from ..widgets.flow_row import FlowRow
 from ..widgets.theme import units
 from ..widgets.tooltip import add_tooltip
 from .history_model import FrameHistory, Kept, save_history
@@ -49,16 +50,18 @@ class HistoryBar(ttk.Frame):
         self.ask_folder: Callable[[tk.Misc], str] = ask_folder
         self.paused = False
         self.shown: Kept | None = None
-        ttk.Label(self, text="History:").pack(side="left")
-        self.pause_button = ttk.Button(self, text="Pause", command=self.toggle_pause)
-        self.back_button = ttk.Button(self, text="◀", width=3, command=lambda: self.step(-1))
-        self.forward_button = ttk.Button(self, text="▶", width=3, command=lambda: self.step(1))
-        self.save_button = ttk.Button(self, text="Save history...", command=self.save)
+        row = FlowRow(self, gap=u.pad, line_gap=u.pad)  # wraps when the window is narrow
+        row.pack(fill="x")
+        self.pause_button = ttk.Button(row, text="Pause", command=self.toggle_pause)
+        self.back_button = ttk.Button(row, text="◀", width=3, command=lambda: self.step(-1))
+        self.forward_button = ttk.Button(row, text="▶", width=3, command=lambda: self.step(1))
+        self.where = ttk.Label(row, text="", style="Muted.TLabel")
+        self.save_button = ttk.Button(row, text="Save history...", command=self.save)
+        row.add(ttk.Label(row, text="History:"))
         for widget in (self.pause_button, self.back_button, self.forward_button):
-            widget.pack(side="left", padx=(u.pad, 0))
-        self.where = ttk.Label(self, text="", style="Muted.TLabel")
-        self.where.pack(side="left", padx=(u.pad * 2, 0))
-        self.save_button.pack(side="right")
+            row.add(widget)
+        row.add(self.where, before=u.pad)
+        row.add(self.save_button, before=u.pad * 2)
         for name, widget in (("pause", self.pause_button), ("back", self.back_button),
                              ("forward", self.forward_button), ("save", self.save_button)):
             add_tooltip(widget, TIPS[name])

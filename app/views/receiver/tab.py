@@ -204,7 +204,9 @@ class ReceiverTab(ttk.Frame):
         return "break"
 
     def _set_on_rendered(self, hook: Callable[[], None] | None) -> None:
-        self.view.on_image_shown = hook  # once per image: a compare overlay draws a frame again
+        """The follow meter's hook, run once per image shown (a compare overlay draws a frame again);
+        frames stepped to in the paused history are not followed frames, and are not counted."""
+        self.view.on_image_shown = None if hook is None else lambda: None if self.history_bar.paused else hook()
 
     def _qt_toggled(self) -> None:
         """Qt mode reads what QSharedMemory programs share; they send no new-image signal to follow."""
