@@ -130,6 +130,22 @@ def run_peer(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env())
 
 
+def killed_sender(key: str, path) -> int:
+    """A stale share at key: `imgshare send path` killed with SIGKILL once it shares (its pid returned).
+    Only in a private IPC namespace may a test clean it up with Clean up (which meets every stale share)."""
+    import signal
+
+    from tests.conftest import start_cli
+    killed = start_cli("send", str(path), "--key", key)
+    try:
+        assert killed.stdout.readline().startswith("shared ")
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait(10)
+    finally:
+        stop(killed)
+    return killed.pid
+
+
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
     if process.poll() is None:
         process.terminate()

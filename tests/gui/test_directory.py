@@ -4,13 +4,11 @@ killed with SIGKILL), picking one receives it, and Clean up removes only the sta
 from __future__ import annotations
 
 import os
-import signal
 
 from PIL import Image
 
 from imgshare.ipc import Sender
-from tests.conftest import start_cli
-from tests.gui.support import ipc_objects, pump_until, status_after, stop
+from tests.gui.support import ipc_objects, killed_sender, pump_until, status_after
 
 
 def listed(app, keys):
@@ -28,20 +26,14 @@ def test_list_pick_and_clean_up(private_ipc, make_app, new_key, tmp_path):
     alive1, alive2, dead = new_key(), new_key(), new_key()
     path = tmp_path / "d.png"
     Image.new("RGB", (123, 45), "orange").save(path)
-    killed = start_cli("send", str(path), "--key", dead)
-    try:
-        assert killed.stdout.readline().startswith("shared ")
-        os.kill(killed.pid, signal.SIGKILL)
-        killed.wait(10)
-    finally:
-        stop(killed)
+    killed = killed_sender(dead, path)
     with Sender(alive1) as one, Sender(alive2) as two:
         one.share(Image.new("RGB", (64, 48), "red"), source_name="one.png")
         two.share(Image.new("L", (33, 44), 7), source_name="two.png")
         app = make_app()
         app.notebook.select(app.receiver)
         found = listed(app, {alive1, alive2, dead})
-        assert found[dead].stale and "STALE" in found[dead].text and f"pid {killed.pid}" in found[dead].text
+        assert found[dead].stale and "STALE" in found[dead].text and f"pid {killed}" in found[dead].text
         assert not found[alive1].stale and "64x48 RGB" in found[alive1].text and "alive" in found[alive1].text
         assert f"pid {os.getpid()}" in found[alive2].text and "33x44 L" in found[alive2].text
         values = app.receiver.key_field.entry.cget("values")

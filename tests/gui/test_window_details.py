@@ -6,7 +6,6 @@ says "no limit", and Clean up lists what it would remove and asks first."""
 from __future__ import annotations
 
 import os
-import signal
 
 from PIL import Image
 
@@ -14,8 +13,7 @@ from imgshare.ipc import Sender
 from imgshare.settings import ThemeChoice
 from imgshare.views.widgets import theme
 from imgshare.views.window import help_dialogs
-from tests.conftest import start_cli
-from tests.gui.support import ipc_objects, pump_until, start_python, status_after, stop
+from tests.gui.support import ipc_objects, killed_sender, pump_until, start_python, status_after, stop
 from tests.gui.test_compare_panel import compare_with, received_image
 from tests.gui.test_menus import dialogs, run
 
@@ -175,13 +173,7 @@ def test_clean_up_lists_the_stale_shares_and_asks_first(private_ipc, make_app, n
     dead = new_key()
     path = tmp_path / "gone.png"
     Image.new("RGB", (21, 13), "orange").save(path)
-    killed = start_cli("send", str(path), "--key", dead)
-    try:
-        assert killed.stdout.readline().startswith("shared ")
-        os.kill(killed.pid, signal.SIGKILL)
-        killed.wait(10)
-    finally:
-        stop(killed)
+    killed_sender(dead, path)
     app = make_app()
     tab = app.receiver
     app.notebook.select(tab)

@@ -18,7 +18,7 @@ import pytest
 
 from imgshare.views.window.app import App, build_app
 from tests.conftest import wait_until
-from tests.gui.support import pump_until
+from tests.gui.support import pump_until, stop
 
 SCREEN = (1280, 800)
 HIDPI_SCREEN = (2560, 1600)  # a 192-dpi screen: twice the pixels of SCREEN at twice the density
@@ -48,12 +48,7 @@ def openbox_desktop(dpi: int, start_xvfb) -> Iterator[Desktop]:
         yield Desktop(display, dpi, size)
     finally:
         for process in (manager, server):
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def _managed(display: str) -> bool:
