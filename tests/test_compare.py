@@ -3,11 +3,23 @@ changed pixels the right count, the largest difference per channel and the mask,
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from imgshare.compare import Verdict, compare, difference_overlay, load_expected
+from imgshare.golden import Verdict, compare_images, load_side
+from imgshare.golden.picture import difference_overlay
 from imgshare.imaging import ImageError
+
+
+def compare(received: Image.Image, expected: Image.Image):
+    """The result, and where pixels differ as an L image (255 there), None when none does."""
+    result = compare_images(received, expected)
+    mask = Image.fromarray(result.mask.astype(np.uint8) * 255) if result.differing else None
+    return result, mask
+
+
+load_expected = load_side
 
 SIZE = (37, 23)  # not a power of two
 CHANGED = [(0, 0), (5, 7), (36, 22)]
@@ -104,8 +116,8 @@ def test_expected_files_are_loaded_as_a_sender_shares_them(tmp_path):
 
 def test_overlay_highlights_the_differing_pixels():
     base = Image.new("RGB", (4, 4), (200, 200, 200))
-    mask = Image.new("L", (4, 4), 0)
-    mask.putpixel((1, 2), 255)
+    mask = np.zeros((4, 4), dtype=bool)
+    mask[2, 1] = True
     shown = difference_overlay(base, mask)
     assert shown.getpixel((1, 2)) == (255, 0, 200) and max(shown.getpixel((0, 0))) < 100  # dimmed
 

@@ -46,19 +46,30 @@ def single_output(output: str, info: ShareInfo, mode: str, *, force: bool) -> st
             raise ImageError(f"cannot write into {output}: {problem}")
         stem = os.path.splitext(os.path.basename(info.source_name))[0] if info.source_name else ""
         path = os.path.join(output, (stem or f"imgshare-{info.sequence:06d}") + lossless_extension(mode))
-    else:
-        path = output
-        ext = os.path.splitext(path)[1].lower()
-        if not ext:
-            raise ImageError(f"cannot write {path}: the name has no extension to choose a format; "
-                             "add .png or .tif (or end it with / to write into a folder)")
-        Image.init()
-        if ext not in Image.registered_extensions():
-            raise ImageError(f"cannot write {path}: {ext} is not an image format imgshare can write; "
-                             "use .png or .tif")
-        problem = _folder_problem(os.path.dirname(path))
-        if problem:
-            raise ImageError(f"cannot write {path}: {problem}")
+        return _writable(path, force)
+    return output_file(output, force=force)
+
+
+def output_file(path: str, *, force: bool, folder_hint: bool = True) -> str:
+    """Check that an image file can be written at path, as `-o FILE` is (ImageError with one sentence):
+    a known extension, an existing writable folder, no folder in the way, no existing file unless force.
+    `compare --diff` follows the same rules."""
+    ext = os.path.splitext(path)[1].lower()
+    if not ext:
+        hint = " (or end it with / to write into a folder)" if folder_hint else ""
+        raise ImageError(f"cannot write {path}: the name has no extension to choose a format; "
+                         f"add .png or .tif{hint}")
+    Image.init()
+    if ext not in Image.registered_extensions():
+        raise ImageError(f"cannot write {path}: {ext} is not an image format imgshare can write; "
+                         "use .png or .tif")
+    problem = _folder_problem(os.path.dirname(path))
+    if problem:
+        raise ImageError(f"cannot write {path}: {problem}")
+    return _writable(path, force)
+
+
+def _writable(path: str, force: bool) -> str:
     if os.path.isdir(path):
         raise ImageError(f"cannot write {path}: a folder of that name is in the way")
     if os.path.exists(path) and not force:

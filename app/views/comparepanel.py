@@ -15,7 +15,8 @@ from tkinter import font as tkfont
 
 from PIL import Image
 
-from ..compare import Comparison, compare, difference_overlay, load_expected
+from ..golden import CompareResult, compare_images, load_side
+from ..golden.picture import difference_overlay
 from ..imaging import open_formats
 from ..ipc import ImgShareError
 from .imageview import ImageView
@@ -33,13 +34,12 @@ class Outcome:
 
     def __init__(self, expected: Image.Image, received: Image.Image, name: str):
         self.expected, self.received, self.name = expected, received, name
-        self.result: Comparison
-        self.mask: Image.Image | None
-        self.result, self.mask = compare(received, expected)
+        self.result: CompareResult = compare_images(received, expected)
+        self.mask = self.result.mask if self.result.differing else None
 
 
 def _load_and_compare(path: str, received: Image.Image) -> Outcome:
-    return Outcome(load_expected(path), received, os.path.basename(path))
+    return Outcome(load_side(path), received, os.path.basename(path))
 
 
 class ComparePanel(ttk.Frame):
@@ -82,7 +82,7 @@ class ComparePanel(ttk.Frame):
             self.result_label.grid_remove()
 
     @property
-    def result(self) -> Comparison | None:
+    def result(self) -> CompareResult | None:
         return self.outcome.result if self.outcome is not None else None
 
     def choose(self) -> None:
