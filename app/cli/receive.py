@@ -57,6 +57,8 @@ def _receive_following(args: argparse.Namespace) -> int:
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     folder = FollowFolder.prepare(args.output, force=args.force) if args.output else None
+    from ..recording import FrameLog
+    log = FrameLog(folder.folder) if folder is not None else None
     stop = StopSignals("no image was received")
     expired = threading.Event()
     received = 0
@@ -88,6 +90,8 @@ def _receive_following(args: argparse.Namespace) -> int:
                 if folder is not None:
                     path = folder.path_for(info.sequence, image.mode)
                     save_image(image, path)
+                    if log is not None:
+                        log.add(path, info.sequence)
                     line = f"{path}: {line}"
                 print(line, flush=True)
                 received += 1
@@ -96,6 +100,8 @@ def _receive_following(args: argparse.Namespace) -> int:
         finally:
             if timer is not None:
                 timer.cancel()
+            if log is not None:
+                log.close()
     if expired.is_set() and received == 0:
         raise _waited_in_vain(args)
     if received == 0 and stop.signum is not None:

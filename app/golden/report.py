@@ -151,7 +151,8 @@ button[aria-pressed="true"] {{ background: Highlight; color: HighlightText; }}
 .badge {{ font-size: .8rem; padding: .1rem .4rem; border-radius: .2rem; color: white; background: var(--pass); }}
 .failed .badge {{ background: var(--fail); }}
 .body {{ display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }}
-.viewer img {{ display: block; min-width: min(100%, 256px); max-width: min(100%, 720px); margin-top: .5rem; image-rendering: pixelated;
+.viewer img {{ display: block; min-width: min(100%, 256px); max-width: min(100%, 720px); margin-top: .5rem;
+  image-rendering: pixelated;
   background: repeating-conic-gradient(#ccc 0 25%, #fff 0 50%) 0 0 / 16px 16px; cursor: pointer; }}
 table {{ border-collapse: collapse; }} th {{ text-align: left; padding-right: 1rem; font-weight: 600; }}
 body.only-failed .pair.passed, body.only-passed .pair.failed {{ display: none; }}
