@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..exit_codes import DIFFERS, OK, UsageError
-from ..golden import Region, ToleranceError, Tolerances, compare_images, load_side
+from ..golden import Region, ToleranceError, Tolerances, compare_images, load_pair, load_side
 from ..golden.sidecar import merged, read_sidecar
 from ..ipc import NotSharedError, WaitTimeoutError
 from ..ipc.channel import ChannelKind, open_receiver
@@ -144,20 +144,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.diff:  # checked before any work: a refusal costs nothing
         from .outputs import output_file
         diff = output_file(args.diff, force=args.force, folder_hint=False)
-    expected = load_side(expected_file)  # a bad file fails before anything is attached
     sidecar = None if args.no_sidecar else read_sidecar(expected_file)
     tolerances = tolerances_from(args)(sidecar)
     facts: dict[str, object] = {"expected_file": expected_file}
     result: CompareResult
+    if actual_file:
+        facts["actual_file"] = actual_file[0]
+        actual, expected = load_pair(actual_file[0], expected_file)
+        result = compare_images(actual, expected, tolerances, metrics=args.metrics)
+        return _report(args, result, facts, diff)
+    expected = load_side(expected_file)  # a bad file fails before anything is attached
     if args.until_match:
         result, facts["key"], facts["sequence"] = _until_match(args, expected, tolerances)
-    elif actual_file:
-        facts["actual_file"] = actual_file[0]
-        result = compare_images(load_side(actual_file[0]), expected, tolerances, metrics=args.metrics)
     else:
         image, info = _receive(args)
         facts["key"], facts["sequence"] = args.key, info.sequence
         result = compare_images(image, expected, tolerances, metrics=args.metrics)
+    return _report(args, result, facts, diff)
+
+
+def _report(args: argparse.Namespace, result: CompareResult, facts: dict[str, object], diff: str | None) -> int:
+    """Write the picture (if asked), print the result, and return the exit code."""
+    expected_file = str(facts["expected_file"])
     written = _write_diff(result, diff) if diff else None
     if args.json:
         print(json.dumps({**result.as_dict(), **facts, "diff_file": written}, indent=2, sort_keys=True))

@@ -23,7 +23,7 @@ from ..ipc.modes import to_carried
 from .tolerances import EXACT, Region, ToleranceError, Tolerances
 
 __all__ = ["CompareResult", "Region", "ToleranceError", "Tolerances", "Verdict", "compare", "compare_images",
-           "load_side"]
+           "load_pair", "load_side"]
 
 Side = Image.Image | str | os.PathLike[str] | Any  # a Pillow image, a path, or a numpy array
 
@@ -78,6 +78,16 @@ def load_side(side: Side, what: str = "image") -> Image.Image:
     raise ImageError(f"the {what} must be a Pillow image, a numpy array or a path, not {type(side).__name__}")
 
 
+def load_pair(actual: Side, expected: Side) -> tuple[Image.Image, Image.Image]:
+    """Both sides loaded at once: decoding two PNGs is most of a compare's time, and Pillow's decoders
+    let go of Python's lock, so the second decodes on another core."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(load_side, expected, "expected image")
+        first = load_side(actual, "actual image")
+        return first, later.result()
+
+
 def compare(actual: Side, expected: Side, *, threshold: float = 0, antialiasing: bool = False,
             max_diff_pixels: int = 0, max_diff_ratio: float = 0, tolerance: float = 0,
             ignore: Iterable[Region | tuple[int, int, int, int] | str] = (),
@@ -96,8 +106,7 @@ def compare(actual: Side, expected: Side, *, threshold: float = 0, antialiasing:
     tolerances = Tolerances(threshold=threshold, antialiasing=antialiasing, max_diff_pixels=max_diff_pixels,
                             max_diff_ratio=max_diff_ratio, deep_tolerance=tolerance, ignore=regions,
                             mask=os.fspath(mask) if mask is not None else None)
-    return compare_images(load_side(actual, "actual image"), load_side(expected, "expected image"), tolerances,
-                          metrics=metrics, progress=progress)
+    return compare_images(*load_pair(actual, expected), tolerances, metrics=metrics, progress=progress)
 
 
 def _region(region: Region | tuple[int, int, int, int] | str) -> Region:

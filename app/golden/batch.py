@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from ..ipc.errors import ImgShareError
-from . import compare_images, load_side
+from . import compare_images, load_pair
 from .result import CompareResult
 from .sidecar import SUFFIX, read_sidecar
 from .tolerances import Tolerances
@@ -69,8 +69,7 @@ def run_batch(actual_folder: str, expected_folder: str, tolerances_for: Toleranc
             continue
         try:
             tolerances = tolerances_for(read_sidecar(expected_path))
-            result = compare_images(load_side(actual_path), load_side(expected_path), tolerances,
-                                    metrics=metrics)
+            result = compare_images(*load_pair(actual_path, expected_path), tolerances, metrics=metrics)
         except ImgShareError as exc:
             yield PairResult(name, actual_path, expected_path, problem=str(exc))
             continue

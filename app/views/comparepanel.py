@@ -16,10 +16,11 @@ from tkinter import font as tkfont
 from PIL import Image
 
 from ..golden import CompareResult, compare_images, load_side
-from ..golden.picture import difference_overlay
+from ..golden.picture import HIGHLIGHT, difference_overlay
 from ..imaging import open_formats
 from ..ipc import ImgShareError
 from .imageview import ImageView
+from .viewrender import MarkedOverlay
 from .worker import Worker
 
 PANEL_CHARS = 28  # text wraps at this many characters of the default font
@@ -139,7 +140,7 @@ class ComparePanel(ttk.Frame):
         outcome = self.outcome
         mask = outcome.mask if outcome is not None else None
         if self.show_var.get() and mask is not None:
-            self.view.set_overlay(lambda base: difference_overlay(base, mask))
+            self.view.set_overlay(MarkedOverlay(lambda base: difference_overlay(base, mask), mask, HIGHLIGHT))
         else:
             self.view.set_overlay(None)
 
