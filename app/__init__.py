@@ -19,6 +19,7 @@ __version__ = "0.1.0"  # the one place the version is written; pyproject.toml re
 if TYPE_CHECKING:
     from typing import Any
 
+    from .golden import CompareResult, Region, Tolerances, compare  # noqa: F401 (re-exported lazily below)
     from .ipc import *  # noqa: F403
 
 _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
@@ -28,10 +29,15 @@ _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "Foreign
              "open_receiver", "open_sender")
 
 
+_FROM_GOLDEN = ("compare", "CompareResult", "Tolerances", "Region")
+
+
 def __getattr__(name: str) -> Any:
     if name in _FROM_IPC:
         return getattr(importlib.import_module(".ipc", __name__), name)
+    if name in _FROM_GOLDEN:  # golden-image checks: imgshare.compare(actual, expected, ...)
+        return getattr(importlib.import_module(".golden", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_FROM_IPC]
+__all__ = ["__version__", *_FROM_IPC, *_FROM_GOLDEN]

@@ -65,9 +65,9 @@ def rgba(image: Image.Image) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(image))
 
 
-def words(rgba_pixels: np.ndarray) -> np.ndarray:
-    """(H, W) uint32: each RGBA pixel as one number, so equal pixels compare in one step."""
-    return rgba_pixels.view(np.uint32).reshape(rgba_pixels.shape[:2])
+def words(four_channels: np.ndarray) -> np.ndarray:
+    """(H, W) uint32: each pixel of 4 uint8 channels as one number, so equal pixels compare in one step."""
+    return np.ascontiguousarray(four_channels).view(np.uint32).reshape(four_channels.shape[:2])
 
 
 def key_transparent(image: Image.Image, pixels: np.ndarray) -> np.ndarray | None:

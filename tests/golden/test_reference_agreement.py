@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgshare.golden import compare
+from imgshare import compare  # the public API: imgshare.compare(actual, expected, ...)
 from tests.golden.tools import pixelmatch_counts, scene, variants
 
 SIZE = (211, 157)  # not a power of two

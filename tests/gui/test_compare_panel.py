@@ -6,8 +6,8 @@ from __future__ import annotations
 from PIL import Image
 
 from imgshare.ipc import Sender
-from imgshare.views.comparepanel import ComparePanel
-from imgshare.views.display import display_base
+from imgshare.views.imageview.display import display_base
+from imgshare.views.receiver.compare_panel import ComparePanel
 from tests.gui import viewsupport
 from tests.gui.support import pump_until
 from tests.gui.viewsupport import make_view, settle, show, tick_gaps
@@ -182,8 +182,8 @@ def test_differences_stay_visible_at_any_zoom_out():
     import numpy as np
 
     from imgshare.golden.picture import HIGHLIGHT, difference_overlay
-    from imgshare.views.display import ValueMapping
-    from imgshare.views.viewrender import Inputs, MarkedOverlay, Renderer
+    from imgshare.views.imageview.display import ValueMapping
+    from imgshare.views.imageview.render import Inputs, MarkedOverlay, Renderer
 
     base = Image.new("RGB", (3000, 2000), (90, 140, 200))
     mask = np.zeros((2000, 3000), dtype=bool)
