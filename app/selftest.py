@@ -156,6 +156,18 @@ def check_app_window(folder: Path) -> str:
             root.destroy()
 
 
+def check_compare() -> str:
+    """numpy loads and a golden-image check counts as pixelmatch does (black on white differs at 0.1)."""
+    from .golden import compare
+    expected = Image.new("RGBA", (23, 17), (255, 255, 255, 255))
+    actual = expected.copy()
+    actual.putpixel((5, 6), (0, 0, 0, 255))
+    result = compare(actual, expected, threshold=0.1, antialiasing=True, metrics=True)
+    if result.differing != 1 or result.ssim is None or not 0 < result.ssim < 1:
+        raise AssertionError(f"expected 1 differing pixel and an SSIM below 1, got {result.summary()}")
+    return f"numpy loads; {result.summary()}"
+
+
 def _leftovers(sysv: int) -> list[str]:
     """The segment and the semaphore still at a System V key, as "shm ID" / "sem ID"."""
     found = []
@@ -195,6 +207,7 @@ def run_self_test() -> int:
                        sender, mode, Path(folder))
         finally:
             sender.close()
+    report("golden-image compare", check_compare)
     report("tkinter and Tcl load", check_tcl)
     if os.environ.get("DISPLAY"):  # Tk draws through X (XWayland sets DISPLAY too)
         report("Tk window and PIL.ImageTk", check_tk_window)
