@@ -6,11 +6,14 @@ One table says how each mode is compared (MODES); a new mode is one entry there.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from PIL import Image
+
+from ..strips import strips
 
 
 class Family(enum.Enum):
@@ -47,22 +50,38 @@ def rule_for(mode: str) -> ModeRule:
     return rule
 
 
+def _by_strips(image: Image.Image, convert: Callable[[Image.Image], np.ndarray]) -> np.ndarray:
+    """convert(part) of each strip of rows, put together: Pillow holds Python's lock through a whole
+    tobytes() or convert() (on an 8K image, long enough to stall a window), and through a strip's only
+    briefly (see strips.py)."""
+    whole: np.ndarray | None = None
+    for box in strips(image.size):
+        part = convert(image.crop(box))
+        if whole is None:
+            whole = np.empty((image.height, *part.shape[1:]), dtype=part.dtype)
+        whole[box[1]:box[3]] = part
+    assert whole is not None
+    return whole
+
+
+def _stored(part: Image.Image) -> np.ndarray:
+    if part.mode == "1":
+        array = np.asarray(part.convert("L"), dtype=np.uint8) // 255
+    elif part.mode == "P":
+        array = np.frombuffer(part.tobytes(), dtype=np.uint8).reshape(part.height, part.width)
+    else:
+        array = np.asarray(part)
+    return array.reshape(part.height, part.width, -1)
+
+
 def values(image: Image.Image) -> np.ndarray:
     """The pixel values as stored, (H, W, channels): 1 as 0/1, P as indices, deep modes as one channel."""
-    if image.mode == "1":
-        array = np.asarray(image.convert("L"), dtype=np.uint8) // 255
-    elif image.mode == "P":
-        array = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(image.height, image.width)
-    else:
-        array = np.asarray(image)
-    return array.reshape(image.height, image.width, -1)
+    return _by_strips(image, _stored)
 
 
 def rgba(image: Image.Image) -> np.ndarray:
     """(H, W, 4) uint8 RGBA, transparency (a colour key, a palette's alpha) applied, as pixelmatch sees it."""
-    if image.mode != "RGBA":
-        image = image.convert("RGBA")
-    return np.ascontiguousarray(np.asarray(image))
+    return _by_strips(image, lambda part: np.asarray(part if part.mode == "RGBA" else part.convert("RGBA")))
 
 
 def words(four_channels: np.ndarray) -> np.ndarray:
