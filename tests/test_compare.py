@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from imgshare.golden import Verdict, compare_images, load_side
-from imgshare.golden.picture import difference_overlay
+from imgshare.golden.highlight import difference_overlay
 from imgshare.imaging import ImageError
 
 

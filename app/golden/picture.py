@@ -44,30 +44,3 @@ def diff_picture(expected: Image.Image, counted: np.ndarray, ignored: np.ndarray
     picture[counted] = DIFFERENT
     return Image.fromarray(np.clip(picture + 0.5, 0, 255).astype(np.uint8), "RGB")
 
-
-HIGHLIGHT = (255, 0, 200)  # magenta: rare in test images, seen at once over dimmed ones
-
-
-def difference_overlay(base: Image.Image, mask: np.ndarray) -> Image.Image:
-    """base (a display copy) dimmed, with the pixels set in mask painted in a signal colour."""
-    if base.size != (mask.shape[1], mask.shape[0]):
-        return base
-    dimmed = base.convert("RGB").point(lambda v: v * 2 // 5)  # point lets the Tk thread run; blend does not
-    return Image.composite(Image.new("RGB", base.size, HIGHLIGHT), dimmed, Image.fromarray(mask))
-
-
-REGION_TINT = (0, 150, 255)
-
-
-def tint_regions(base: Image.Image, boxes: list[tuple[int, int, int, int]]) -> Image.Image:
-    """base (a display copy) with each box (left, top, right, bottom) tinted blue: what is ignored."""
-    if not boxes:
-        return base
-    shown = base.convert("RGB")
-    for box in boxes:
-        clipped = (max(0, box[0]), max(0, box[1]), min(shown.width, box[2]), min(shown.height, box[3]))
-        if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:
-            continue
-        part = shown.crop(clipped)
-        shown.paste(Image.blend(part, Image.new("RGB", part.size, REGION_TINT), 0.35), clipped[:2])
-    return shown

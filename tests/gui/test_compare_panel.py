@@ -181,7 +181,7 @@ def test_differences_stay_visible_at_any_zoom_out():
     10%, each still paint at least one screen pixel in the highlight colour (no Tk needed)."""
     import numpy as np
 
-    from imgshare.golden.picture import HIGHLIGHT, difference_overlay
+    from imgshare.golden.highlight import HIGHLIGHT, difference_overlay
     from imgshare.views.imageview.display import ValueMapping
     from imgshare.views.imageview.render import Inputs, MarkedOverlay, Renderer
 

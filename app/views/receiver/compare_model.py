@@ -7,14 +7,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from ...golden import Region, Tolerances, compare_images, load_side
-from ...golden.result import CompareResult
 from ...golden.sidecar import read_sidecar, write_sidecar
 from ...imaging import LOSSY_EXTENSIONS, save_image
 from ...ipc import ImageError
+
+if TYPE_CHECKING:
+    from ...golden.result import CompareResult
 
 Progress = Callable[[float], None]
 

@@ -15,12 +15,12 @@ import os
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import filedialog, messagebox, ttk
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from ...golden import ToleranceError, Tolerances
-from ...golden.picture import HIGHLIGHT, difference_overlay, tint_regions
-from ...golden.result import CompareResult
+from ...golden.highlight import HIGHLIGHT, difference_overlay, tint_regions
 from ...imaging import open_formats
 from ...ipc import ImgShareError
 from ..background.inbox import Inbox
@@ -33,6 +33,9 @@ from ..widgets.tooltip import add_tooltip
 from . import compare_model as model
 from .compare_tolerances import TolerancesBox
 from .compare_views import Blinker, SideBySide
+
+if TYPE_CHECKING:
+    from ...golden.result import CompareResult
 
 PANEL_CHARS = 28  # text wraps at this many characters of the default font
 DIFFERENCE_ZOOM = 8.0  # Next / Previous difference zoom in at least this far (800%)

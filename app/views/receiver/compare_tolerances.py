@@ -45,12 +45,11 @@ class TolerancesBox(ttk.Frame):
         self._ratio = 0.0
         self._deep = 0.0
         ttk.Label(self, text="Threshold").grid(row=0, column=0, sticky="w")
-        self.threshold = ttk.Spinbox(self, from_=0, to=1, increment=0.01, width=6, textvariable=self.threshold_var,
-                                     command=self._changed)
+        # entries, not spinboxes: ttk's spin arrows stay 1x at 192 dpi, and these values are typed
+        self.threshold = ttk.Entry(self, width=7, textvariable=self.threshold_var)
         self.threshold.grid(row=0, column=1, sticky="w", padx=(u.pad, 0))
         ttk.Label(self, text="Pixels allowed").grid(row=1, column=0, sticky="w")
-        self.allowed = ttk.Spinbox(self, from_=0, to=10 ** 9, increment=1, width=6, textvariable=self.allowed_var,
-                                   command=self._changed)
+        self.allowed = ttk.Entry(self, width=7, textvariable=self.allowed_var)
         self.allowed.grid(row=1, column=1, sticky="w", padx=(u.pad, 0))
         for entry in (self.threshold, self.allowed):
             entry.bind("<Return>", lambda _e: self._changed())
