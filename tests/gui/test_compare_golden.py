@@ -171,3 +171,30 @@ def test_blink_side_by_side_and_accept_as_expected(tk_root, tmp_path):
     assert said[-1] == f"Accepted the received image as {tmp_path / 'golden.png'}"
     panel.clear_button.invoke()
     assert not side.winfo_exists()
+
+
+def test_compare_folders_shows_progress_and_writes_the_report(tk_root, tmp_path):
+    """A batch from the window: it runs in the worker (the window keeps drawing), the progress bar
+    moves, and the report is written and handed to the browser."""
+    from tests.golden.tools import scene
+    view, panel, said, received = setup(tk_root, tmp_path)
+    actual, expected, report = tmp_path / "actual", tmp_path / "expected", tmp_path / "report"
+    actual.mkdir()
+    expected.mkdir()
+    for n in range(6):
+        picture = scene((320, 240), n)
+        picture.save(expected / f"{n}.png")
+        if n == 2:
+            picture.putpixel((5, 5), (0, 0, 0, 255))
+        picture.save(actual / f"{n}.png")
+    panel.ask_folders = lambda parent: (str(actual), str(expected), str(report))
+    opened, progress = [], []
+    panel.open_report = opened.append
+    original = panel._progressed
+    panel._progressed = lambda done: (progress.append(done), original(done))
+    panel.folders_button.invoke()
+    pump_until(tk_root, lambda: opened, timeout=60, what="the folder comparison")
+    assert opened == [str(report / "index.html")] and (report / "junit.xml").exists()
+    assert (panel.batch_done.passed, panel.batch_done.failed) == (5, 1)
+    assert said[-1] == f"1 failed, 5 passed; the report is {report / 'index.html'}"
+    assert progress and progress[-1] == 1.0 and not panel.progress.winfo_ismapped()

@@ -135,3 +135,31 @@ def region_from_corners(first: tuple[int, int], second: tuple[int, int]) -> Regi
     left, right = sorted((first[0], second[0]))
     top, bottom = sorted((first[1], second[1]))
     return Region(left, top, right - left + 1, bottom - top + 1)
+
+
+@dataclass(frozen=True)
+class BatchDone:
+    """A folder comparison finished: the counts and the report's index.html."""
+
+    passed: int
+    failed: int
+    index: str
+
+
+def run_folders(actual_folder: str, expected_folder: str, report_folder: str, metrics: bool,
+                progress: Progress | None = None) -> BatchDone:
+    """Compare two folders pair by pair (each golden under its sidecar's tolerances), then write the
+    report; progress hears the fraction of pairs done."""
+    from ...golden.batch import pair_names, run_batch
+    from ...golden.report import write_report
+    total = max(1, len(pair_names(actual_folder, expected_folder)))
+    pairs = []
+    for pair in run_batch(actual_folder, expected_folder, lambda sidecar: sidecar or Tolerances(), metrics=metrics):
+        pairs.append(pair)
+        if progress is not None:
+            progress(len(pairs) / total)
+    if not pairs:
+        raise ImageError(f"neither {actual_folder} nor {expected_folder} holds any image file")
+    index = write_report(report_folder, pairs, actual_folder, expected_folder)
+    failed = sum(not p.passed for p in pairs)
+    return BatchDone(len(pairs) - failed, failed, index)

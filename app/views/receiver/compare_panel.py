@@ -47,11 +47,30 @@ TIPS = {
     "blink": "Flip the view between the expected and the received image",
     "side": "Open a window with the expected and the received image side by side",
     "accept": "Write the received image over the expected file: it becomes the new golden",
+    "folders": "Compare every image of a folder with the one of the same name in a folder of goldens, "
+               "and write a report (index.html, report.json, junit.xml)",
 }
 
 
 def ask_expected_path(parent: tk.Misc) -> str:
     return filedialog.askopenfilename(parent=parent, title="Compare with file", filetypes=open_formats())
+
+
+def ask_folders(parent: tk.Misc) -> tuple[str, str, str] | None:
+    """The folder of actual images, the folder of expected ones, and where the report goes (None: cancelled)."""
+    chosen = []
+    for title in ("Folder of actual images", "Folder of expected images (the goldens)",
+                  "Folder to write the report in"):
+        folder = filedialog.askdirectory(parent=parent, title=title)
+        if not folder:
+            return None
+        chosen.append(folder)
+    return chosen[0], chosen[1], chosen[2]
+
+
+def open_report(path: str) -> None:
+    import webbrowser
+    webbrowser.open(f"file://{os.path.abspath(path)}")
 
 
 def ask_accept(parent: tk.Misc, path: str) -> bool:
@@ -71,17 +90,22 @@ class ComparePanel(ttk.Frame):
         self.get_received = get_received
         self.ask_open_path: Callable[[tk.Misc], str] = ask_expected_path
         self.ask_accept: Callable[[tk.Misc, str], bool] = ask_accept
+        self.ask_folders: Callable[[tk.Misc], tuple[str, str, str] | None] = ask_folders
+        self.open_report: Callable[[str], None] = open_report
         self.on_result: Callable[[str], None] | None = None
         self.outcome: model.Outcome | None = None
         self.compared = 0  # comparisons put on screen (tests wait on it)
         self._stale = False
         self._expected_base: Image.Image | None = None
         self._side: SideBySide | None = None
+        self.batch_done: model.BatchDone | None = None  # the last folder comparison (tests read it)
         wrap = u.char * PANEL_CHARS
         self.compare_button = ttk.Button(self, text="Compare with file...", command=self.choose)
         self.compare_button.grid(row=0, column=0, sticky="w")
         self.clear_button = ttk.Button(self, text="Stop comparing", command=self.clear, state="disabled")
         self.clear_button.grid(row=0, column=1, sticky="w", padx=(u.pad, 0))
+        self.folders_button = ttk.Button(self, text="Compare folders...", command=self.compare_folders)
+        self.folders_button.grid(row=11, column=0, columnspan=2, sticky="w", pady=(u.pad * 3, 0))
         self.expected_var = tk.StringVar(self, "No expected image")
         ttk.Label(self, textvariable=self.expected_var, style="Muted.TLabel", wraplength=wrap).grid(
             row=1, column=0, columnspan=2, sticky="w")
@@ -122,9 +146,9 @@ class ComparePanel(ttk.Frame):
         self.side_button.grid(row=8, column=0, sticky="w", pady=(u.pad, 0))
         self.accept_button = ttk.Button(self, text="Accept as expected...", command=self.accept, state="disabled")
         self.accept_button.grid(row=8, column=1, sticky="w", pady=(u.pad, 0), padx=(u.pad, 0))
-        for widget, tip in ((self.previous_button, "previous"), (self.next_button, "next"),
-                            (self.zoom_button, "zoom"), (self.blink_check, "blink"), (self.side_button, "side"),
-                            (self.accept_button, "accept")):
+        for widget, tip in ((self.folders_button, "folders"), (self.previous_button, "previous"),
+                            (self.next_button, "next"), (self.zoom_button, "zoom"), (self.blink_check, "blink"),
+                            (self.side_button, "side"), (self.accept_button, "accept")):
             add_tooltip(widget, TIPS[tip])
         self._blinker = Blinker(self, self._blink_phase)
         self._worker = Worker(self, "compare")
@@ -358,6 +382,31 @@ class ComparePanel(ttk.Frame):
             self._side.lift()
             return
         self._side = SideBySide(self.winfo_toplevel(), outcome.expected.image, outcome.name, outcome.received)
+
+    def compare_folders(self) -> None:
+        """Ask for the folders, then compare them in the worker with progress, write the report and open it."""
+        folders = self.ask_folders(self)
+        if folders is None:
+            return
+        self._start(None)
+        self.folders_button.configure(state="disabled")
+        self._say(f"Comparing the images of {folders[0]} with {folders[1]}...")
+        self._worker.submit(model.run_folders, *folders, self.tolerances.metrics, self._progress_hook(),
+                            done=self._folders_done, failed=self._folders_failed)
+
+    def _folders_done(self, done: model.BatchDone) -> None:
+        self.progress.grid_remove()
+        self.folders_button.configure(state="normal")
+        self.batch_done = done
+        self._say(f"{done.failed} failed, {done.passed} passed; the report is {done.index}")
+        self.open_report(done.index)
+
+    def _folders_failed(self, exc: BaseException) -> None:
+        self.folders_button.configure(state="normal")
+        self.progress.grid_remove()
+        if not isinstance(exc, ImgShareError):
+            raise exc
+        self._say(f"Cannot compare the folders: {exc}")
 
     def accept(self) -> None:
         """After confirmation, write the received image over the golden, then compare again."""
