@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import threading
@@ -33,36 +34,25 @@ EPILOG = (f"exit codes: 0 passes (pixel-exact, or within the tolerances); {DIFFE
           "and ignore regions may also sit beside EXPECTED in EXPECTED.imgshare.json; options given here win.")
 
 
-def _fraction(what: str) -> Callable[[str], float]:
+def _number(what: str, kind: type[int] | type[float], low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number of kind between low and high, or one sentence saying what is wrong."""
+    shown = "a whole number" if kind is int else "a number"
+
     def parse(text: str) -> float:
         try:
-            value = float(text)
+            value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} {text!r} is not a number") from None
-        if not 0 <= value <= 1:
-            raise argparse.ArgumentTypeError(f"{what} must be between 0 and 1, not {text}")
+            raise argparse.ArgumentTypeError(f"{what} {text!r} is not {shown}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            bounds = f"between {low:g} and {high:g}" if high != float("inf") else f"{low:g} or more"
+            raise argparse.ArgumentTypeError(f"{what} must be {bounds}, not {text}")
         return value
     return parse
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("the number of pixels must be 0 or more")
-    return value
-
-
-def _tolerance(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the tolerance {text!r} is not a number") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("the tolerance must be a number of 0 or more")
-    return value
+_fraction = {"threshold": _number("the threshold", float, 0, 1), "ratio": _number("the ratio", float, 0, 1)}
+_count = _number("the number of pixels", int, 0, float("inf"))
+_tolerance = _number("the tolerance", float, 0, float("inf"))
 
 
 def _region(text: str) -> Region:
@@ -88,13 +78,13 @@ def add_compare_arguments(p: argparse.ArgumentParser, qt_option: Callable[[argpa
     p.add_argument("--timeout", type=seconds, default=DEFAULT_LOCK_TIMEOUT,
                    help="seconds to wait for a busy lock")
     g = p.add_argument_group("tolerances (default: pixel-exact)")
-    g.add_argument("--threshold", type=_fraction("the threshold"), metavar="T",
+    g.add_argument("--threshold", type=_fraction["threshold"], metavar="T",
                    help="0..1: a pixel differs when its colour distance exceeds T (pixelmatch's YIQ "
                         "measure, colours blended over white; pixelmatch's default is 0.1)")
     g.add_argument("--aa", action="store_true", default=None,
                    help="also ignore pixels that pixelmatch's anti-aliasing detection finds")
     g.add_argument("--max-diff-pixels", type=_count, metavar="N", help="pass while at most N pixels differ")
-    g.add_argument("--max-diff-ratio", type=_fraction("the ratio"), metavar="R",
+    g.add_argument("--max-diff-ratio", type=_fraction["ratio"], metavar="R",
                    help="pass while at most the fraction R (0..1) of all pixels differ")
     g.add_argument("--tolerance", type=_tolerance, metavar="V",
                    help="I;16, I and F images: values within V (in the mode's own units) are equal")
