@@ -5,11 +5,12 @@ following a real share."""
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 from PIL import Image
 
+from imgshare.ipc import sysv_key
+from imgshare.ipc.procfs import shm_row, shmid_at
 from tests.conftest import run_cli, start_cli, wait_until
 from tests.golden.tools import scene
 
@@ -153,8 +154,11 @@ def test_until_match_follows_the_share_until_an_image_passes(key, tmp_path):
     assert run_cli("send", str(tmp_path / "wrong.png"), "--key", key, "--persist").returncode == 0
     waiting = start_cli("compare", "--key", key, str(tmp_path / "right.png"), "--until-match", "--wait", "60",
                         "--json")
-    # the first image it compares is the wrong one; then the right one is shared
-    wait_until(lambda: os.path.exists(f"/proc/{waiting.pid}"), what="compare to start")
+    # the first image it compares is the wrong one (it has attached the persisted share, which nobody
+    # else has attached); then the right one is shared
+    segment = shmid_at(sysv_key(key))
+    assert (shm_row(segment) or {}).get("nattch") == 0
+    wait_until(lambda: (shm_row(segment) or {}).get("nattch", 0) >= 1, what="compare to attach the share")
     assert run_cli("send", str(tmp_path / "right.png"), "--key", key, "--persist").returncode == 0
     out, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, err
