@@ -11,17 +11,15 @@ only the newest.
 
 from __future__ import annotations
 
-import os
 import tkinter as tk
 from collections.abc import Callable
-from tkinter import filedialog, messagebox, ttk
+from tkinter import ttk
 from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from ...golden import ToleranceError, Tolerances
 from ...golden.highlight import HIGHLIGHT, difference_overlay, tint_regions
-from ...imaging import open_formats
 from ...ipc import ImgShareError
 from ..background.inbox import Inbox
 from ..background.worker import Worker
@@ -31,6 +29,7 @@ from ..imageview.view import ImageView
 from ..widgets.theme import units
 from ..widgets.tooltip import add_tooltip
 from . import compare_model as model
+from .compare_dialogs import ask_accept, ask_expected_path, ask_folders, open_report
 from .compare_tolerances import TolerancesBox
 from .compare_views import Blinker, SideBySide
 
@@ -50,33 +49,6 @@ TIPS = {
     "folders": "Compare every image of a folder with the one of the same name in a folder of goldens, "
                "and write a report (index.html, report.json, junit.xml)",
 }
-
-
-def ask_expected_path(parent: tk.Misc) -> str:
-    return filedialog.askopenfilename(parent=parent, title="Compare with file", filetypes=open_formats())
-
-
-def ask_folders(parent: tk.Misc) -> tuple[str, str, str] | None:
-    """The folder of actual images, the folder of expected ones, and where the report goes (None: cancelled)."""
-    chosen = []
-    for title in ("Folder of actual images", "Folder of expected images (the goldens)",
-                  "Folder to write the report in"):
-        folder = filedialog.askdirectory(parent=parent, title=title)
-        if not folder:
-            return None
-        chosen.append(folder)
-    return chosen[0], chosen[1], chosen[2]
-
-
-def open_report(path: str) -> None:
-    import webbrowser
-    webbrowser.open(f"file://{os.path.abspath(path)}")
-
-
-def ask_accept(parent: tk.Misc, path: str) -> bool:
-    return bool(messagebox.askyesno(
-        "Accept as expected", f"Replace {os.path.basename(path)} with the received image?\n\n"
-        f"{path} is overwritten; comparisons from now on expect the received pixels.", parent=parent))
 
 
 class ComparePanel(ttk.Frame):
