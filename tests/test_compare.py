@@ -138,3 +138,21 @@ def test_big_images_are_compared_strip_by_strip_with_the_same_result():
     found, _ = compare(other, deep)
     assert found.differing == 1 and dict(found.largest) == {"value": 8.0}
     assert compare(deep.copy(), deep)[0].exact
+
+
+def test_the_diff_picture_fades_the_expected_image_and_marks_counted_ignored_and_antialiased_pixels():
+    from imgshare import compare
+    from tests.golden.tools import scene
+    expected = scene((60, 40), 4)
+    actual = expected.copy()
+    actual.putpixel((50, 30), (0, 0, 0, 255))  # counted
+    actual.putpixel((2, 2), (0, 0, 0, 255))  # inside the ignored region
+    result = compare(actual, expected, threshold=0.05, antialiasing=True, ignore=[(0, 0, 10, 10)])
+    picture = result.diff
+    assert picture.mode == "RGB" and picture.size == (60, 40)
+    assert picture.getpixel((50, 30)) == (255, 0, 0)
+    r, g, b = picture.getpixel((2, 2))
+    assert b > r and b > g  # tinted blue: ignored, not counted
+    r, g, b = picture.getpixel((30, 35))
+    assert min(r, g, b) > 200 and max(r, g, b) - min(r, g, b) <= 1  # faded grey
+    assert result.differing == 1 and result.ignored == 100
