@@ -1,7 +1,7 @@
 """`imgshare compare` against odiff on the same files in the same run, at 3840x2160 and 7680x4320 RGBA:
 file against file and share against file, exact and with --threshold 0.1. Each figure is the median
-wall time of whole commands (process start, both PNG decodes, the comparison, exit), and the ratio to
-odiff's. odiff-bin comes from npm and is used when present, never a dependency:
+wall time and CPU time of whole commands (process start, both PNG decodes, the comparison, exit), and
+their ratios to odiff's. odiff-bin comes from npm and is used when present, never a dependency:
 
     npm install --prefix .venv/odiff odiff-bin     # once, to have the peer
     .venv/bin/python bench/compare.py [--repeat N] [--sizes 3840x2160,7680x4320]
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,19 +58,31 @@ def make_pair(folder: Path, width: int, height: int) -> tuple[Path, Path]:
     return expected, actual
 
 
-def timed(command: list[str], repeat: int, ok: tuple[int, ...]) -> float:
-    times = []
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], repeat: int, ok: tuple[int, ...]) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system, all threads) of repeat runs: on a loaded
+    machine the wall time grows with the load and the CPU time hardly does, so both are printed."""
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), _children_cpu()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         times.append(time.perf_counter() - start)
+        cpu.append(_children_cpu() - start_cpu)
         if done.returncode not in ok:
             raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr or done.stdout}")
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(cpu)
 
 
-def _ratio(seconds: float, peer: float | None) -> str:
-    return f" ({seconds / peer:.2f}x odiff)" if peer else ""
+def _shown(measured: tuple[float, float] | None, peer: tuple[float, float] | None) -> str:
+    if measured is None:
+        return "-"
+    wall, cpu = measured
+    ratio = f" ({wall / peer[0]:.2f}x odiff wall, {cpu / peer[1]:.2f}x CPU)" if peer else ""
+    return f"{wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU{ratio}"
 
 
 def main() -> None:
@@ -96,9 +109,9 @@ def main() -> None:
                     files = timed([*IMGSHARE, "compare", str(actual), str(expected), *options], args.repeat, (0, 8))
                     share = timed([*IMGSHARE, "compare", "--key", env_key, str(expected), *options], args.repeat,
                                   (0, 8))
-                    print(f"  {label:16} odiff {'-' if peer is None else f'{peer * 1000:.0f} ms'} | "
-                          f"imgshare file/file {files * 1000:.0f} ms{_ratio(files, peer)} | "
-                          f"share/file {share * 1000:.0f} ms{_ratio(share, peer)}")
+                    print(f"  {label}\n    odiff               {_shown(peer, None)}\n"
+                          f"    imgshare file/file  {_shown(files, peer)}\n"
+                          f"    imgshare share/file {_shown(share, peer)}")
             finally:
                 for sysv in all_sysv_keys(env_key):
                     remove_objects_at(sysv)
