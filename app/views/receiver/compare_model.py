@@ -121,6 +121,12 @@ def accept_as_expected(received: Image.Image, path: str) -> str:
     return path
 
 
+def accept_and_compare(received: Image.Image, path: str, tolerances: Tolerances, metrics: bool) -> Outcome:
+    """Accept the received image as the golden at path, then compare with what was written."""
+    accept_as_expected(received, path)
+    return load_and_compare(path, received, tolerances, metrics)
+
+
 def save_tolerances(expected: Expected, tolerances: Tolerances) -> str:
     """Keep the tolerances and regions beside the golden (its sidecar); returns the sidecar's path."""
     return write_sidecar(expected.path, tolerances)

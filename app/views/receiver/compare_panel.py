@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from ...golden import ToleranceError, Tolerances
+from ...golden import ToleranceError
 from ...golden.highlight import HIGHLIGHT, difference_overlay, tint_regions
 from ...ipc import ImgShareError
 from ..background.inbox import Inbox
@@ -386,17 +386,17 @@ class ComparePanel(ttk.Frame):
         received = self.get_received()
         if outcome is None or received is None:
             return
+        try:
+            tolerances = self.tolerances.tolerances()
+        except ToleranceError as exc:
+            self.result_var.set(f"Cannot compare: {exc}")
+            return
         path = outcome.expected.path
         if not self.ask_accept(self, path):
             return
         self._start("Writing the new golden...")
-        self._worker.submit(self._accept_in_worker, received, path, self.tolerances.tolerances(),
-                            self.tolerances.metrics, done=self._accepted, failed=self._failed)
-
-    @staticmethod
-    def _accept_in_worker(received: Image.Image, path: str, tolerances: Tolerances, metrics: bool) -> model.Outcome:
-        model.accept_as_expected(received, path)
-        return model.load_and_compare(path, received, tolerances, metrics)
+        self._worker.submit(model.accept_and_compare, received, path, tolerances, self.tolerances.metrics,
+                            done=self._accepted, failed=self._failed)
 
     def _accepted(self, outcome: model.Outcome) -> None:
         self._expected_base = display_base(outcome.expected.image)
