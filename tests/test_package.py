@@ -3,10 +3,13 @@
 import subprocess
 import sys
 
+import imgshare
+import imgshare.golden
+import imgshare.ipc
+
 
 def test_every_public_name_is_the_channels_own():
     """Each public name is the channel's own, or golden-image checks' (imgshare.compare and its types)."""
-    import imgshare.golden
     for name in imgshare.__all__:
         if name != "__version__":
             home = imgshare.golden if name in ("compare", "CompareResult", "Tolerances", "Region") else imgshare.ipc
