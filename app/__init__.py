@@ -19,8 +19,12 @@ __version__ = "0.1.0"  # the one place the version is written; pyproject.toml re
 if TYPE_CHECKING:
     from typing import Any
 
-    from .golden import CompareResult, Region, Tolerances, compare  # noqa: F401 (re-exported lazily below)
+    from .golden import CompareResult as CompareResult
+    from .golden import Region as Region
+    from .golden import Tolerances as Tolerances
+    from .golden import compare as compare
     from .ipc import *  # noqa: F403
+    from .showing import show as show
 
 _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
              "ImageReceiver", "ImageSender", "ImgShareError", "InvalidKeyError", "KeyInUseError",
@@ -29,15 +33,18 @@ _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "Foreign
              "open_receiver", "open_sender")
 
 
-_FROM_GOLDEN = ("compare", "CompareResult", "Tolerances", "Region")
+# imgshare.show(image, "name"): OpenCV's imshow for imgshare; imgshare.compare(actual, expected, ...):
+# golden-image checks, with their result and tolerance types
+_ELSEWHERE = {"show": ".showing", "compare": ".golden", "CompareResult": ".golden", "Tolerances": ".golden",
+              "Region": ".golden"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_IPC:
         return getattr(importlib.import_module(".ipc", __name__), name)
-    if name in _FROM_GOLDEN:  # golden-image checks: imgshare.compare(actual, expected, ...)
-        return getattr(importlib.import_module(".golden", __name__), name)
+    if name in _ELSEWHERE:
+        return getattr(importlib.import_module(_ELSEWHERE[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_FROM_IPC, *_FROM_GOLDEN]
+__all__ = ["__version__", *_FROM_IPC, *_ELSEWHERE]

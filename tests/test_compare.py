@@ -156,3 +156,13 @@ def test_the_diff_picture_fades_the_expected_image_and_marks_counted_ignored_and
     r, g, b = picture.getpixel((30, 35))
     assert min(r, g, b) > 200 and max(r, g, b) - min(r, g, b) <= 1  # faded grey
     assert result.differing == 1 and result.ignored == 100
+
+
+def test_goldens_are_written_only_in_formats_that_keep_them_exactly(tmp_path):
+    from imgshare.golden.goldens import write_golden
+    image = Image.new("RGBA", (5, 4), (1, 2, 3, 4))
+    with pytest.raises(ImageError, match=r"cannot keep .*golden\.jpg as a golden image: JPEG is lossy"):
+        write_golden(image, tmp_path / "golden.jpg")
+    assert not (tmp_path / "golden.jpg").exists()
+    write_golden(image, tmp_path / "golden.png")
+    assert Image.open(tmp_path / "golden.png").tobytes() == image.tobytes()

@@ -133,7 +133,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     diff = None
     if args.diff:  # checked before any work: a refusal costs nothing
         from .outputs import output_file
-        diff = output_file(args.diff, force=args.force, folder_hint=False)
+        diff = output_file(args.diff, force=args.force)
     sidecar = None if args.no_sidecar else read_sidecar(expected_file)
     tolerances = tolerances_from(args)(sidecar)
     facts: dict[str, object] = {"expected_file": expected_file}

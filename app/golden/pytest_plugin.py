@@ -38,12 +38,13 @@ class GoldenCheck:
     def __call__(self, image: Any, golden: str | os.PathLike[str], **tolerances: Any) -> Any:
         from ..imaging import lossless_extension, save_image
         from . import compare_images, load_side
+        from .goldens import write_golden
         from .sidecar import merged, read_sidecar
         path = Path(self._request.path).parent / golden
         actual = load_side(image, "actual image")
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            save_image(actual, path)
+            write_golden(actual, path)
             pytest.fail(f"no golden image {path}: wrote it from the actual image; the next run compares "
                         "with it (check it, then commit it)", pytrace=False)
         names = {"tolerance": "deep_tolerance", "ignore": "ignore"}
@@ -55,7 +56,7 @@ class GoldenCheck:
         if result.passed:
             return result
         if self.update:
-            save_image(actual, path)
+            write_golden(actual, path)
             self.rewritten.append(str(path))
             return result
         folder = Path(self._request.getfixturevalue("tmp_path"))

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from PIL import Image
 
 from ...golden import Region, Tolerances, compare_images, load_side
+from ...golden.goldens import write_golden
 from ...golden.sidecar import read_sidecar, write_sidecar
-from ...imaging import LOSSY_EXTENSIONS, save_image
 from ...ipc import ImageError
 
 if TYPE_CHECKING:
@@ -113,12 +113,9 @@ class DifferenceWalk:
 
 
 def accept_as_expected(received: Image.Image, path: str) -> str:
-    """Write the received image over the golden at path; refused for a lossy format (one sentence)."""
-    if os.path.splitext(path)[1].lower() in LOSSY_EXTENSIONS:
-        raise ImageError(f"{path} is in a lossy format, which cannot hold the received pixels exactly; "
-                         "keep goldens as .png or .tif")
-    save_image(received, path)
-    return path
+    """Write the received image over the golden at path; refused (one sentence) for a format that
+    would not keep it exactly."""
+    return write_golden(received, path)
 
 
 def accept_and_compare(received: Image.Image, path: str, tolerances: Tolerances, metrics: bool) -> Outcome:
