@@ -33,10 +33,11 @@ class Follower:
     def __init__(self, key, folder):
         self.process = start_cli("receive", "--key", key, "--follow", "-o", str(folder), "--wait", "60")
         self.lines: list[str] = []
-        self._reader = threading.Thread(target=lambda: self.lines.extend(iter(self.process.stdout.readline, "")),
-                                        daemon=True)
-        self._reader.start()
-        wait_until(lambda: folder.exists(), what="the follower to make its folder")
+        self.errors: list[str] = []
+        for stream, lines in ((self.process.stdout, self.lines), (self.process.stderr, self.errors)):
+            threading.Thread(target=lambda s=stream, x=lines: x.extend(iter(s.readline, "")), daemon=True).start()
+        # it says it is waiting once it follows the key (the folder is made when the first image comes)
+        wait_until(lambda: any("waiting" in line for line in self.errors), what="the follower to wait for images")
 
     def until_sender_gone(self) -> None:
         wait_until(lambda: any(line.startswith("sender gone") for line in self.lines), timeout=60,
