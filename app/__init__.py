@@ -19,6 +19,10 @@ __version__ = "0.1.0"  # the one place the version is written; pyproject.toml re
 if TYPE_CHECKING:
     from typing import Any
 
+    from .golden import CompareResult as CompareResult
+    from .golden import Region as Region
+    from .golden import Tolerances as Tolerances
+    from .golden import compare as compare
     from .ipc import *  # noqa: F403
     from .showing import show as show
 
@@ -29,7 +33,10 @@ _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "Foreign
              "open_receiver", "open_sender")
 
 
-_ELSEWHERE = {"show": ".showing"}  # imgshare.show(image, "name"): OpenCV's imshow for imgshare
+# imgshare.show(image, "name"): OpenCV's imshow for imgshare; imgshare.compare(actual, expected, ...):
+# golden-image checks, with their result and tolerance types
+_ELSEWHERE = {"show": ".showing", "compare": ".golden", "CompareResult": ".golden", "Tolerances": ".golden",
+              "Region": ".golden"}
 
 
 def __getattr__(name: str) -> Any:

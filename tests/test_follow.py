@@ -124,8 +124,8 @@ def test_cli_follow_writes_numbered_files_and_stops_after_count(key, tmp_path):
             sender.share(make_image("RGBA", (50, 40), seed=n))
             lines.append(follower.stdout.readline())
         assert follower.wait(10) == 0, follower.stderr.read()
-    names = sorted(os.listdir(out))
-    assert names == ["000001.png", "000002.png", "000003.png", "000004.png"]
+    names = sorted(os.listdir(out))  # the frames, and the record of their times (for send FOLDER/)
+    assert names == ["000001.png", "000002.png", "000003.png", "000004.png", "imgshare-frames.jsonl"]
     assert all(line.startswith(str(out)) for line in lines)
     assert digest(load_image(out / "000004.png")) == digest(make_image("RGBA", (50, 40), seed=3))
 

@@ -4,15 +4,19 @@ import subprocess
 import sys
 
 import imgshare
+import imgshare.golden
 import imgshare.ipc
 
 
 def test_every_public_name_is_the_channels_own():
+    """Each public name is the channel's own, or golden-image checks' (imgshare.compare and its types)."""
     for name in imgshare.__all__:
-        if name not in ("__version__", "show"):
+        if name not in ("__version__", "show", "compare", "CompareResult", "Tolerances", "Region"):
             assert getattr(imgshare, name) is getattr(imgshare.ipc, name), name
     from imgshare import showing
     assert imgshare.show is showing.show  # imshow for imgshare, beside the channel
+    for name in ("compare", "CompareResult", "Tolerances", "Region"):  # golden-image checks
+        assert getattr(imgshare, name) is getattr(imgshare.golden, name), name
 
 
 def test_the_version_alone_does_not_load_the_channel():

@@ -22,6 +22,7 @@ from ..ipc import (
     open_receiver,
 )
 from ..ipc.info import ShareInfo
+from ..recording import FrameLog
 from .output import describe, print_info
 from .outputs import STDOUT, STDOUT_NAME, FollowFolder, check_single_output, check_stdout, chosen_format, single_output
 from .signals import Stopped, StopSignals
@@ -73,8 +74,9 @@ def _warn_if_lossy(verdict: Verdict, shown: str) -> None:
 
 
 class _Writer:
-    """Where --follow puts each image: a folder (made at the first image), standard output, or nowhere
-    (only the description line); a lossy format warns once per mode."""
+    """Where --follow puts each image: a folder (made at the first image; each image's time recorded
+    beside it for `send FOLDER/`), standard output, or nowhere (only the description line); a lossy
+    format warns once per mode."""
 
     def __init__(self, output: str | None, *, force: bool, format_name: str | None):
         self.to_stdout = output == STDOUT
@@ -82,6 +84,11 @@ class _Writer:
         self.folder = (FollowFolder.prepare(output, force=force, format_name=format_name)
                        if output and not self.to_stdout else None)
         self._warned: set[str] = set()
+        self._log = FrameLog(self.folder.folder) if self.folder is not None else None
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
 
     def write(self, image: Image.Image, info: ShareInfo) -> str:
         """Write one image; returns what to put before its description line ("" when not a file)."""
@@ -93,6 +100,8 @@ class _Writer:
         self.folder.ensure()
         path = self.folder.path_for(info.sequence, image.mode)
         self._warn(save_image(image, path, format=self.format_name), path)
+        if self._log is not None:
+            self._log.add(path, info.sequence)
         return f"{path}: "
 
     def _warn(self, verdict: Verdict, shown: str) -> None:
@@ -144,6 +153,7 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
         finally:
             if timer is not None:
                 timer.cancel()
+            writer.close()
     if expired.is_set() and received == 0:
         raise _waited_in_vain(args)
     if received == 0 and stop.signum is not None:

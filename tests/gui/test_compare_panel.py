@@ -174,3 +174,27 @@ def test_comparing_an_8k_image_keeps_the_loop_running(tk_root, tmp_path):
     print(f"8K compare: {len(gaps)} ticks, longest gap {max(gaps):.3f} s")
     assert panel.result.differing == 1
     assert len(gaps) > 10 and max(gaps) < MAX_GAP, f"the Tk loop stalled for {max(gaps):.3f} s"
+
+
+def test_differences_stay_visible_at_any_zoom_out():
+    """Issue 17 point 18: two differing pixels of a 3000x2000 image, fitted into 300x200 or zoomed to
+    10%, each still paint at least one screen pixel in the highlight colour (no Tk needed)."""
+    import numpy as np
+
+    from imgshare.golden.highlight import HIGHLIGHT, difference_overlay
+    from imgshare.views.imageview.display import ValueMapping
+    from imgshare.views.imageview.render import Inputs, MarkedOverlay, Renderer
+
+    base = Image.new("RGB", (3000, 2000), (90, 140, 200))
+    mask = np.zeros((2000, 3000), dtype=bool)
+    mask[17, 33] = mask[1999, 2999] = True
+    plain = Inputs(base, None, ValueMapping(), lambda b: difference_overlay(b, mask))
+    marked = Inputs(base, None, ValueMapping(), MarkedOverlay(lambda b: difference_overlay(b, mask), mask,
+                                                                HIGHLIGHT))
+    for render in (lambda inputs: Renderer().fit(inputs, (300, 200)),
+                   lambda inputs: Renderer().zoomed(inputs, 0.1, (0, 0, 300, 200))):
+        assert HIGHLIGHT not in {c for _, c in render(plain).getcolors(1 << 16)}  # averaged away before
+        shown = render(marked)
+        spots = [(x, y) for y in range(shown.height) for x in range(shown.width)
+                 if shown.getpixel((x, y)) == HIGHLIGHT]
+        assert spots == [(3, 1), (299, 199)]
