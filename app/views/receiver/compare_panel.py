@@ -85,6 +85,11 @@ class ComparePanel(ttk.Frame):
     def result(self) -> Comparison | None:
         return self.outcome.result if self.outcome is not None else None
 
+    @property
+    def busy(self) -> bool:
+        """Whether a file is being loaded or a comparison made."""
+        return self._worker.busy
+
     def choose(self) -> None:
         """Ask for the expected file, then load it and compare (in the worker)."""
         received = self.get_received()
