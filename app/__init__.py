@@ -22,21 +22,25 @@ if TYPE_CHECKING:
     from .ipc import *  # noqa: F403
     from .lifecycle import StopSignals as StopSignals
     from .lifecycle import exit_on_signals as exit_on_signals
+    from .showing import show as show
 
 _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
              "ImageReceiver", "ImageSender", "ImgShareError", "InvalidKeyError", "KeyInUseError",
              "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender",
              "ShareInfo", "TooLargeError", "UnsupportedFormatError", "WaitTimeoutError", "list_shares",
              "open_receiver", "open_sender")
-_FROM_LIFECYCLE = ("StopSignals", "exit_on_signals")  # a script's Sender removes its share on SIGTERM
+_ELSEWHERE = {
+    "show": ".showing",  # imgshare.show(image, "name"): OpenCV's imshow for imgshare
+    "StopSignals": ".lifecycle", "exit_on_signals": ".lifecycle",  # a script's Sender removes its share on SIGTERM
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_IPC:
         return getattr(importlib.import_module(".ipc", __name__), name)
-    if name in _FROM_LIFECYCLE:
-        return getattr(importlib.import_module(".lifecycle", __name__), name)
+    if name in _ELSEWHERE:
+        return getattr(importlib.import_module(_ELSEWHERE[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_FROM_IPC, *_FROM_LIFECYCLE]
+__all__ = ["__version__", *_FROM_IPC, *_ELSEWHERE]

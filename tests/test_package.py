@@ -9,12 +9,14 @@ import imgshare.lifecycle
 from tests.conftest import ROOT
 
 
-def test_every_public_name_is_the_channels_or_the_lifecycles_own():
+def test_every_public_name_is_the_channels_or_says_where_it_lives():
     for name in imgshare.__all__:
         if name in ("StopSignals", "exit_on_signals"):
             assert getattr(imgshare, name) is getattr(imgshare.lifecycle, name), name
-        elif name != "__version__":
+        elif name not in ("__version__", "show"):
             assert getattr(imgshare, name) is getattr(imgshare.ipc, name), name
+    from imgshare import showing
+    assert imgshare.show is showing.show  # imshow for imgshare, beside the channel
 
 
 def test_the_binary_starts_through_the_packages_own_entry_script():

@@ -13,6 +13,7 @@ from ..ipc import AccessDeniedError, ChannelKind, ImgShareError
 from ..lifecycle import Stopped, signal_name
 from .owners import someone_elses
 from .parser import build_parser
+from .routing import route
 from .verbs import COMMANDS
 
 __all__ = ["build_parser", "run"]
@@ -24,7 +25,7 @@ def run(argv: list[str]) -> int:
     # second, technical line. Set here, for this program's process: the library never touches it.
     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(route(argv, COMMANDS))
     if args.verb is None:
         parser.print_help()
         return USAGE

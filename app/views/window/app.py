@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import sys
 import tkinter as tk
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from tkinter import ttk
 from types import TracebackType
@@ -39,7 +39,8 @@ HEARTBEAT_MS = 200  # Python runs signal handlers only when Tk calls back into i
 class App:
     """The built window; `app.close()` stops everything. Built by build_app(), run by run_gui()."""
 
-    def __init__(self, root: tk.Tk, key: str, send_file: str | None, receive: bool, follow: bool = False):
+    def __init__(self, root: tk.Tk, key: str, send_file: str | Sequence[str] | None, receive: bool,
+                 follow: bool = False):
         self.root = root
         self.closed = False
         self.callback_errors: list[BaseException] = []
@@ -84,8 +85,9 @@ class App:
         self._update_title()
         if follow:  # follow waits for a share to appear, so it may start before --send's share
             self.receiver.set_follow(True)
-        if send_file:
-            self.sender.open_paths([send_file], then_share=True)
+        files = [send_file] if isinstance(send_file, str) else list(send_file or ())
+        if files:  # the first that opens is shared (several: a desktop's Open With of a selection)
+            self.sender.open_paths(files, then_share=True)
         elif receive and not follow:
             self.receiver.receive()
 
@@ -303,8 +305,8 @@ def _tab_only() -> None:
     """View > Sender tab and the like: showing the tab is all they do."""
 
 
-def build_app(root: tk.Tk, key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool = False,
-              follow: bool = False) -> App:
+def build_app(root: tk.Tk, key: str = DEFAULT_KEY, send_file: str | Sequence[str] | None = None,
+              receive: bool = False, follow: bool = False) -> App:
     """Build the window on root (nothing runs until root's event loop does); follow turns the Receiver
     tab's Follow on (with receive it opens on that tab)."""
     return App(root, key, send_file, receive, follow)
@@ -319,7 +321,7 @@ def install_signal_handlers(app: App) -> None:
     lifecycle.on_stop_signals(stop)
 
 
-def run_gui(key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool = False,
+def run_gui(key: str = DEFAULT_KEY, send_file: str | Sequence[str] | None = None, receive: bool = False,
             follow: bool = False) -> int:
     """Open the window and run it until closed; returns the exit code."""
     try:
