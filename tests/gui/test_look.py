@@ -153,7 +153,7 @@ def test_the_window_has_its_icon(make_app, key):
     tree = subprocess.run(["xwininfo", "-tree", "-id", str(app.root.winfo_id())], capture_output=True, text=True,
                           timeout=10).stdout
     wrapper = next(line.split()[3] for line in tree.splitlines() if "Parent window id" in line)  # Tk's wrapper
-    out = subprocess.run(["xprop", "-id", wrapper, "-f", "_NET_WM_ICON", "32c", "_NET_WM_ICON"],  # numbers, not art
+    out = subprocess.run(["xprop", "-len", "100000000", "-id", wrapper, "-f", "_NET_WM_ICON", "32c", "_NET_WM_ICON"],
                          capture_output=True, text=True, timeout=30).stdout
     numbers = [int(value) for value in out.split("=", 1)[1].replace(",", " ").split()]
     sizes = []
