@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from .golden import Tolerances as Tolerances
     from .golden import compare as compare
     from .ipc import *  # noqa: F403
+    from .lifecycle import StopSignals as StopSignals
+    from .lifecycle import exit_on_signals as exit_on_signals
     from .showing import show as show
 
 _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
@@ -31,12 +33,12 @@ _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "Foreign
              "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender",
              "ShareInfo", "TooLargeError", "UnsupportedFormatError", "WaitTimeoutError", "list_shares",
              "open_receiver", "open_sender")
-
-
-# imgshare.show(image, "name"): OpenCV's imshow for imgshare; imgshare.compare(actual, expected, ...):
-# golden-image checks, with their result and tolerance types
-_ELSEWHERE = {"show": ".showing", "compare": ".golden", "CompareResult": ".golden", "Tolerances": ".golden",
-              "Region": ".golden"}
+_ELSEWHERE = {
+    "show": ".showing",  # imgshare.show(image, "name"): OpenCV's imshow for imgshare
+    "StopSignals": ".lifecycle", "exit_on_signals": ".lifecycle",  # a script's Sender removes its share on SIGTERM
+    # imgshare.compare(actual, expected, ...): golden-image checks, with their result and tolerance types
+    "compare": ".golden", "CompareResult": ".golden", "Tolerances": ".golden", "Region": ".golden",
+}
 
 
 def __getattr__(name: str) -> Any:

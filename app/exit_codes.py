@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import lifecycle
 from .golden.tolerances import ToleranceError
 from .ipc.errors import (
     AccessDeniedError,
@@ -23,7 +24,7 @@ TIMED_OUT = 5
 PERMISSION = 6
 IN_USE = 7
 DIFFERS = 8  # imgshare compare: the images were compared and are not the same
-INTERRUPTED = 130  # 128 + SIGINT; another signal N gives 128 + N (143 for SIGTERM)
+INTERRUPTED = lifecycle.INTERRUPTED  # 130: 128 + SIGINT; another signal N gives 128 + N (143 for SIGTERM)
 
 
 class UsageError(ImgShareError):

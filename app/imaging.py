@@ -42,7 +42,7 @@ class NotRegularFileError(ImageError):
     """A pipe, socket or device was named as an image file: reading it could block forever."""
 
 
-ImageSource = str | os.PathLike | BinaryIO
+ImageSource = str | os.PathLike[str] | BinaryIO
 
 
 def load_image(source: ImageSource, *, name: str | None = None) -> Image.Image:
@@ -106,7 +106,7 @@ def _shown(source: ImageSource) -> str:
     return os.fspath(source)  # as the user typed it: a sentence must name the file they meant
 
 
-def _open_regular(path: str | os.PathLike, shown: str) -> BinaryIO:
+def _open_regular(path: str | os.PathLike[str], shown: str) -> BinaryIO:
     """Open path for reading without blocking, and only if it is a regular file."""
     fd = os.open(os.fspath(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
@@ -147,7 +147,7 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def save_image(image: Image.Image, target: str | os.PathLike | BinaryIO, *, format: str | None = None,
+def save_image(image: Image.Image, target: str | os.PathLike[str] | BinaryIO, *, format: str | None = None,
                shown: str | None = None) -> Verdict:
     """Write image to target (a path, or a binary stream such as standard output) as the format names
     (for a path, by default the one its extension names), following the one table of what each format

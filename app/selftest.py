@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import PIL
 import sysv_ipc
 from PIL import Image
 
@@ -142,7 +143,7 @@ def check_app_window(folder: Path) -> str:
             raise RuntimeError("the window has no icon (its image file is missing from the build)")
         if str(ttk.Style(root).theme_use()) not in theme.THEME_NAMES.values():  # Tk's grey default
             raise RuntimeError("the window shows Tk's default theme")
-        tabs = [app.notebook.tab(tab, "text") for tab in app.notebook.tabs()]
+        tabs = [str(root.tk.call(app.notebook, "tab", tab, "-text")) for tab in (app.sender, app.receiver)]
         return f"themed window with icon and tabs {', '.join(tabs)} shown and closed"
     finally:
         if app is not None:
@@ -204,7 +205,7 @@ def run_self_test(require_display: bool = False) -> int:
 
     key = f"self-test-{secrets.token_hex(8)}"
     how = "frozen binary" if getattr(sys, "frozen", False) else "source tree"
-    print(f"imgshare {__version__} self-test ({how}, Python {sys.version.split()[0]}, Pillow {Image.__version__}), "
+    print(f"imgshare {__version__} self-test ({how}, Python {sys.version.split()[0]}, Pillow {PIL.__version__}), "
           f"key {key!r}", flush=True)
     with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:
         sender = Sender(key)

@@ -9,7 +9,8 @@ from PIL import Image
 
 from imgshare.golden import Verdict, compare_images, load_side
 from imgshare.golden.highlight import difference_overlay
-from imgshare.imaging import ImageError
+from imgshare.ipc import ImageError
+from tests.images import pixel
 
 
 def compare(received: Image.Image, expected: Image.Image):
@@ -119,7 +120,7 @@ def test_overlay_highlights_the_differing_pixels():
     mask = np.zeros((4, 4), dtype=bool)
     mask[2, 1] = True
     shown = difference_overlay(base, mask)
-    assert shown.getpixel((1, 2)) == (255, 0, 200) and max(shown.getpixel((0, 0))) < 100  # dimmed
+    assert shown.getpixel((1, 2)) == (255, 0, 200) and max(pixel(shown, (0, 0))) < 100  # dimmed
 
 
 def test_big_images_are_compared_strip_by_strip_with_the_same_result():

@@ -11,21 +11,21 @@ import threading
 from PIL import Image
 
 from ..exit_codes import OK, UsageError
-from ..imaging import Fidelity, Verdict, save_image
+from ..fidelity import Fidelity, Verdict
+from ..imaging import save_image
 from ..ipc import (
     AccessDeniedError,
     ChannelKind,
-    ImgShareError,
     NotSharedError,
     Receiver,
     WaitTimeoutError,
     open_receiver,
 )
 from ..ipc.info import ShareInfo
+from ..lifecycle import Stopped, StopSignals
 from ..recording import FrameLog
 from .output import describe, print_info
 from .outputs import STDOUT, STDOUT_NAME, FollowFolder, check_single_output, check_stdout, chosen_format, single_output
-from .signals import Stopped, StopSignals
 
 
 def cmd_receive(args: argparse.Namespace) -> int:
@@ -111,7 +111,7 @@ class _Writer:
 
 
 def _receive_following(args: argparse.Namespace, format_name: str | None) -> int:
-    from ..following import follow
+    from ..following import follow, sender_serving
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     writer = _Writer(args.output, force=args.force, format_name=format_name)
@@ -120,7 +120,7 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
     expired = threading.Event()
     received = 0
     with Receiver(args.key) as receiver:
-        if not _shared_now(receiver, args.timeout):
+        if not sender_serving(receiver, args.timeout):
             limit = f" for up to {args.wait:g} s" if args.wait > 0 else ""
             print(f"imgshare: nothing is shared under the key {args.key!r} yet; waiting{limit} "
                   "(Ctrl+C to stop)", file=sys.stderr, flush=True)
@@ -160,16 +160,3 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
         raise Stopped(stop.signum, stop.outcome)  # interrupted before any image: as plain `receive --wait` (130)
     return OK
 
-
-def _shared_now(receiver: Receiver, timeout: float) -> bool:
-    """Whether a sender serves the key now. Another user's share is refused here, at once (exit 6),
-    before anything is made or waited for."""
-    try:
-        info: ShareInfo = receiver.info(timeout=timeout)
-    except NotSharedError:
-        return False
-    except AccessDeniedError:
-        raise
-    except ImgShareError:
-        return True  # busy or damaged: following says so
-    return info.sender_alive or info.persisted

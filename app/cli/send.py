@@ -11,9 +11,9 @@ import threading
 from ..exit_codes import OK, UsageError
 from ..imaging import NotRegularFileError, load_image, read_input
 from ..ipc import ChannelKind, ImgShareError
+from ..lifecycle import StopSignals
 from ..playback import Frame, load_frames
 from ..serving import ServingEvents, ServingSession, Shared
-from .signals import StopSignals
 
 STDIN = "-"
 STDIN_NAME = "standard input"

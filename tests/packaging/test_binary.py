@@ -178,6 +178,7 @@ def test_desktop_file_is_valid_and_names_the_icon():
 def test_icon_is_256_pixels_and_what_make_icon_draws():
     import importlib.util
     spec = importlib.util.spec_from_file_location("make_icon", ROOT / "packaging/linux/make_icon.py")
+    assert spec is not None and spec.loader is not None
     make_icon = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_icon)
     with Image.open(ROOT / "packaging" / "linux" / "imgshare.png") as icon:

@@ -11,7 +11,7 @@ from tkinter import filedialog
 
 from PIL import Image
 
-from ...imaging import Verdict
+from ...fidelity import Verdict
 from ...ipc import ImgShareError
 from ..background.worker import Worker
 from ..desktop.clipboard import ClipboardError

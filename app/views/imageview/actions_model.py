@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from PIL import Image
 
-from ...imaging import LOSSLESS_PNG_MODES, Fidelity, Verdict, save_image
+from ...fidelity import Fidelity, Verdict
+from ...imaging import LOSSLESS_PNG_MODES, save_image
 from ..desktop import clipboard
 from .display import display_base
 

@@ -1,8 +1,7 @@
 """Mouse and keys on an image view: hover to inspect and click to pin a pixel, drag to pan (or, while
 the view draws rectangles, drag out a rectangle), the wheel (Shift: sideways) to scroll, Ctrl+wheel and
-the zoom keys to zoom. This only turns events into the
-view's calls, which it gets as a ViewControls of callables; the view keeps the zoom, the pixel and the
-drawing."""
+the zoom keys (the command table's IMAGE_VIEW scope) to zoom. This only turns events into the view's
+calls, which it gets as a ViewControls of callables; the view keeps the zoom, the pixel and the drawing."""
 
 from __future__ import annotations
 
@@ -12,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from tkinter import font as tkfont
 
+from ..commands.keys import bind_scope
+from ..commands.table import Scope
+
 _CONTROL, _SHIFT = 0x4, 0x1  # event.state bits
 SCROLL_LINES = 3  # a wheel notch scrolls this many lines of the default font
 DRAG_THRESHOLD = 0.04  # inches the pointer moves before a press is a drag, not a click
-
 
 Pixel = tuple[int, int]
 Around = tuple[int, int] | None  # the window point to zoom around (None: the centre)
@@ -56,18 +57,9 @@ class ViewInput:
         canvas.bind("<ButtonPress-1>", self._pressed)
         canvas.bind("<B1-Motion>", self._dragged)
         canvas.bind("<ButtonRelease-1>", self._released)
-        keys: list[tuple[tuple[str, ...], Callable[[], None]]] = [
-            (("<Control-plus>", "<Control-equal>", "<Control-KP_Add>"), lambda: view.zoom_in(None)),
-            (("<Control-minus>", "<Control-KP_Subtract>"), lambda: view.zoom_out(None)),
-            (("<Control-Key-0>", "<Control-KP_0>", "<Control-KP_Insert>"), view.zoom_fit),
-            (("<Control-Key-1>", "<Control-KP_1>", "<Control-KP_End>"), lambda: view.zoom_actual(None)),
-            (("<Escape>",), lambda: view.pin(None)),
-        ]
-        for sequences, action in keys:
-            for sequence in sequences:
-                # "break": a window-wide binding of the same shortcut (a menu accelerator) must not
-                # zoom a second time when the view has the focus
-                canvas.bind(sequence, _key_handler(action))
+        bind_scope(canvas, Scope.IMAGE_VIEW, {
+            "zoom_in": lambda: view.zoom_in(None), "zoom_out": lambda: view.zoom_out(None),
+            "zoom_fit": view.zoom_fit, "zoom_actual": lambda: view.zoom_actual(None), "unpin": lambda: view.pin(None)})
 
     def _motion(self, event: tk.Event) -> None:
         self.view.hover(self.view.pixel_at(event.x, event.y))
@@ -126,9 +118,3 @@ class ViewInput:
             return
         view.hover(view.pixel_at(event.x, event.y))
 
-
-def _key_handler(action: Callable[[], None]) -> Callable[[tk.Event], str]:
-    def handle(_event: tk.Event) -> str:
-        action()
-        return "break"
-    return handle

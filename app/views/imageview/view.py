@@ -98,6 +98,25 @@ class ImageView(ttk.Frame):
         return (self._photo.width(), self._photo.height()) if self._photo is not None else None
 
     @property
+    def drawn_box(self) -> tuple[int, int, int, int] | None:
+        """Where the picture on screen lies, in canvas coordinates: (left, top, right, bottom)."""
+        photo = self._photo
+        if photo is None:
+            return None
+        left, top = (round(v) for v in self.canvas.coords(self._item))
+        return left, top, left + photo.width(), top + photo.height()
+
+    def colour_at(self, wx: float, wy: float) -> tuple[int, ...] | None:
+        """The colour on screen at window point (wx, wy), as Tk shows it (None where no picture is)."""
+        box, photo = self.drawn_box, self._photo
+        if box is None or photo is None:
+            return None
+        x, y = int(self.canvas.canvasx(wx)) - box[0], int(self.canvas.canvasy(wy)) - box[1]
+        if not (0 <= x < photo.width() and 0 <= y < photo.height()):
+            return None
+        return tuple(int(v) for v in self.tk.call(str(photo), "get", x, y))
+
+    @property
     def rendering(self) -> bool:
         return self._worker.busy or self._pending is not None or self._stale
 

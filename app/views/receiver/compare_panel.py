@@ -137,6 +137,11 @@ class ComparePanel(ttk.Frame):
     def result(self) -> CompareResult | None:
         return self.outcome.result if self.outcome is not None else None
 
+    @property
+    def busy(self) -> bool:
+        """Whether a file is being loaded or a comparison made."""
+        return self._worker.busy
+
     # -- starting work -----------------------------------------------------------------------------
     def choose(self) -> None:
         """Ask for the expected file, then load it (with its sidecar) and compare, in the worker."""
