@@ -150,7 +150,8 @@ class _Deep:
         self.values_differ = False
 
     def _difference(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.abs(a.astype(np.float64) - b) if self.float else np.abs(a.astype(np.int64) - b)
+        difference: np.ndarray = np.abs(a.astype(np.float64) - b) if self.float else np.abs(a.astype(np.int64) - b)
+        return difference
 
     def strip(self, top: int, bottom: int) -> tuple[np.ndarray, None]:
         a, b = self.a[top:bottom], self.b[top:bottom]

@@ -25,7 +25,8 @@ _ROWS_PER_STRIP = 256
 def _weights() -> np.ndarray:
     taps = np.arange(-RADIUS, RADIUS + 1, dtype=np.float64)
     weights = np.exp(-0.5 * (taps / SIGMA) ** 2)
-    return weights / weights.sum()
+    normalised: np.ndarray = weights / weights.sum()
+    return normalised
 
 
 def psnr(actual: Image.Image, expected: Image.Image, keep: np.ndarray | None = None) -> float:

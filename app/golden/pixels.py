@@ -97,7 +97,8 @@ def key_transparent(image: Image.Image, pixels: np.ndarray) -> np.ndarray | None
     if key is None or isinstance(key, bytes):
         return None
     wanted = np.array(key if isinstance(key, tuple) else (key,), dtype=np.int64)[: pixels.shape[2]]
-    return (pixels == wanted).all(axis=2)
+    keyed: np.ndarray = (pixels == wanted).all(axis=2)
+    return keyed
 
 
 def palette_facts(image: Image.Image) -> tuple[Any, Any]:

@@ -56,7 +56,8 @@ def _inside(xs: np.ndarray, ys: np.ndarray, width: int, height: int) -> np.ndarr
 
 
 def _on_edge(xs: np.ndarray, ys: np.ndarray, width: int, height: int) -> np.ndarray:
-    return ((xs == 0) | (xs == width - 1) | (ys == 0) | (ys == height - 1)).astype(np.int64)
+    edge: np.ndarray = ((xs == 0) | (xs == width - 1) | (ys == 0) | (ys == height - 1)).astype(np.int64)
+    return edge
 
 
 def _has_many_siblings(words: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

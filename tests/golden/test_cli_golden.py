@@ -157,6 +157,7 @@ def test_until_match_follows_the_share_until_an_image_passes(key, tmp_path):
     # the first image it compares is the wrong one (it has attached the persisted share, which nobody
     # else has attached); then the right one is shared
     segment = shmid_at(sysv_key(key))
+    assert segment is not None
     assert (shm_row(segment) or {}).get("nattch") == 0
     wait_until(lambda: (shm_row(segment) or {}).get("nattch", 0) >= 1, what="compare to attach the share")
     assert run_cli("send", str(tmp_path / "right.png"), "--key", key, "--persist").returncode == 0
