@@ -19,6 +19,10 @@ __version__ = "0.1.0"  # the one place the version is written; pyproject.toml re
 if TYPE_CHECKING:
     from typing import Any
 
+    from .golden import CompareResult as CompareResult
+    from .golden import Region as Region
+    from .golden import Tolerances as Tolerances
+    from .golden import compare as compare
     from .ipc import *  # noqa: F403
     from .lifecycle import StopSignals as StopSignals
     from .lifecycle import exit_on_signals as exit_on_signals
@@ -29,20 +33,20 @@ _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "Foreign
              "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender",
              "ShareInfo", "TooLargeError", "UnsupportedFormatError", "WaitTimeoutError", "list_shares",
              "open_receiver", "open_sender")
-_FROM_LIFECYCLE = ("StopSignals", "exit_on_signals")  # a script's Sender removes its share on SIGTERM
-
-
-_ELSEWHERE = {"show": ".showing"}  # imgshare.show(image, "name"): OpenCV's imshow for imgshare
+_ELSEWHERE = {
+    "show": ".showing",  # imgshare.show(image, "name"): OpenCV's imshow for imgshare
+    "StopSignals": ".lifecycle", "exit_on_signals": ".lifecycle",  # a script's Sender removes its share on SIGTERM
+    # imgshare.compare(actual, expected, ...): golden-image checks, with their result and tolerance types
+    "compare": ".golden", "CompareResult": ".golden", "Tolerances": ".golden", "Region": ".golden",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_IPC:
         return getattr(importlib.import_module(".ipc", __name__), name)
-    if name in _FROM_LIFECYCLE:
-        return getattr(importlib.import_module(".lifecycle", __name__), name)
     if name in _ELSEWHERE:
         return getattr(importlib.import_module(_ELSEWHERE[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_FROM_IPC, *_FROM_LIFECYCLE, *_ELSEWHERE]
+__all__ = ["__version__", *_FROM_IPC, *_ELSEWHERE]

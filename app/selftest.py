@@ -7,6 +7,7 @@ and Pillow's Tk bridge are loaded. Everything made under the key is removed at t
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import secrets
@@ -161,6 +162,24 @@ def check_documents() -> str:
     return f"{', '.join(d.title for d in found)} ({found[0].path.parent})"
 
 
+class _Skipped(Exception):
+    """A check that cannot run here, and why (not a failure)."""
+
+
+def check_compare() -> str:
+    """numpy loads and a golden-image check counts as pixelmatch does (black on white differs at 0.1)."""
+    from .golden import compare
+    if not getattr(sys, "frozen", False) and importlib.util.find_spec("numpy") is None:
+        raise _Skipped("numpy is not installed (pip install 'imgshare[numpy]'); the binary has it")
+    expected = Image.new("RGBA", (23, 17), (255, 255, 255, 255))
+    actual = expected.copy()
+    actual.putpixel((5, 6), (0, 0, 0, 255))
+    result = compare(actual, expected, threshold=0.1, antialiasing=True, metrics=True)
+    if result.differing != 1 or result.ssim is None or not 0 < result.ssim < 1:
+        raise AssertionError(f"expected 1 differing pixel and an SSIM below 1, got {result.summary()}")
+    return f"numpy loads; {result.summary()}"
+
+
 def _leftovers(sysv: int) -> list[str]:
     """The segment and the semaphore still at a System V key, as "shm ID" / "sem ID"."""
     found = []
@@ -185,6 +204,9 @@ def run_self_test(require_display: bool = False) -> int:
         nonlocal failures
         try:
             detail = check(*args)
+        except _Skipped as skipped:
+            print(f"skip {name}: {skipped}", flush=True)
+            return
         except Exception as exc:  # a check failing is the result, not a crash
             failures += 1
             print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
@@ -203,6 +225,7 @@ def run_self_test(require_display: bool = False) -> int:
                        sender, mode, Path(folder))
         finally:
             sender.close()
+    report("golden-image compare", check_compare)
     report("tkinter and Tcl load", check_tcl)
     report("the documents Help opens", check_documents)
     if os.environ.get("DISPLAY"):  # Tk draws through X (XWayland sets DISPLAY too)

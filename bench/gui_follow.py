@@ -49,7 +49,8 @@ with Sender(key) as sender:
 """
 
 
-def start_xvfb():
+def start_xvfb() -> subprocess.Popen[bytes] | None:
+    """A private Xvfb when there is no DISPLAY (it sets DISPLAY); None when there is one."""
     if os.environ.get("DISPLAY"):
         return None
     if shutil.which("Xvfb") is None:

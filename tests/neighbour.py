@@ -46,6 +46,7 @@ class Neighbour:
     nobody: Nobody | None = None
     procs: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
     at_start: set[tuple[str, int]] = field(default_factory=set)  # its objects once it runs
+    named: dict[tuple[str, int], str] = field(default_factory=dict)  # each object: which of its shares
 
     @classmethod
     def start(cls) -> Neighbour:
@@ -74,6 +75,7 @@ class Neighbour:
         me._leave_stale("nobody's stale sender", me.nobody.popen(
             "send", "out/still.png", "--key", me.nobody_key, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
         me.at_start = me.objects()
+        me.named = me.owners()
         if len(me.at_start) < 5:
             raise RuntimeError(f"the neighbour's shares are not all there: {sorted(me.at_start)}")
         return me
@@ -114,13 +116,24 @@ class Neighbour:
             keys.update(all_sysv_keys(key))
         return {(o.kind, o.id) for o in all_objects() if o.key in keys}
 
+    def owners(self) -> dict[tuple[str, int], str]:
+        """Which of its shares each of its objects belongs to, for the sentence when one is gone."""
+        paths = QtKey.of(self.qt_key, "/tmp")
+        names = {ftok(paths.shm_file): "the PySide6 sharer's", ftok(paths.sem_file): "the PySide6 sharer's"}
+        for key, what in ((self.key, "the live sender's"), (self.stale_key, "the stale share of root"),
+                          (self.nobody_key, "the stale share of nobody")):
+            names.update(dict.fromkeys(all_sysv_keys(key), what))
+        return {(o.kind, o.id): names[o.key] for o in all_objects() if o.key in names}
+
     def check(self) -> list[str]:
         """What went wrong for the neighbour during the run (nothing, if no test touched it)."""
         problems = [f"the neighbour's {name} stopped during the run (exit {proc.returncode})"
                     for name, proc in self.procs.items() if proc.poll() is not None]
         missing = self.at_start - self.objects()
         if missing:
-            problems.append(f"the neighbour's objects {sorted(missing)} were removed during the run")
+            whose = ", ".join(sorted({self.named.get(obj, "?") for obj in missing}))
+            problems.append(f"the neighbour's objects {sorted(missing)} were removed during the run ({whose}): "
+                            "a test, or another program on this machine, removed shares it did not make")
         deadline = time.monotonic() + 5 * FRAME_MS / 1000
         while len(self.received()) < 2 and time.monotonic() < deadline:
             time.sleep(FRAME_MS / 1000)

@@ -21,7 +21,8 @@ NOBODY = 65534
 
 
 class Nobody:
-    """`nobody.run("send", ...)` runs imgshare as nobody in home (a folder it reads; home/out it writes)."""
+    """`nobody("send", ...)` (or nobody.run) runs imgshare as nobody in home (a folder it reads; home/out
+    it writes); `nobody.python(code, *args)` starts Python code as nobody there."""
 
     def __init__(self) -> None:
         if os.getuid() != 0 or not shutil.which("setpriv") or not os.path.exists(SYSTEM_PYTHON):
@@ -62,8 +63,15 @@ class Nobody:
         return subprocess.run(self.command(*args), capture_output=True, text=True, cwd=self.home, env=self.env,
                               timeout=timeout)
 
+    __call__ = run
+
     def popen(self, *args: str, **options: Any) -> subprocess.Popen[str]:
         return subprocess.Popen(self.command(*args), text=True, cwd=self.home, env=self.env, **options)
+
+    def python(self, code: str, *args: str, **options: Any) -> subprocess.Popen[str]:
+        command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", SYSTEM_PYTHON, "-c",
+                   code, *args]
+        return subprocess.Popen(command, text=True, cwd=self.home, env=self.env, **options)
 
     def remove(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)

@@ -16,7 +16,6 @@ from ..imaging import save_image
 from ..ipc import (
     AccessDeniedError,
     ChannelKind,
-    ImgShareError,
     NotSharedError,
     Receiver,
     WaitTimeoutError,
@@ -24,6 +23,7 @@ from ..ipc import (
 )
 from ..ipc.info import ShareInfo
 from ..lifecycle import Stopped, StopSignals
+from ..recording import FrameLog
 from .output import describe, print_info
 from .outputs import STDOUT, STDOUT_NAME, FollowFolder, check_single_output, check_stdout, chosen_format, single_output
 
@@ -74,8 +74,9 @@ def _warn_if_lossy(verdict: Verdict, shown: str) -> None:
 
 
 class _Writer:
-    """Where --follow puts each image: a folder (made at the first image), standard output, or nowhere
-    (only the description line); a lossy format warns once per mode."""
+    """Where --follow puts each image: a folder (made at the first image; each image's time recorded
+    beside it for `send FOLDER/`), standard output, or nowhere (only the description line); a lossy
+    format warns once per mode."""
 
     def __init__(self, output: str | None, *, force: bool, format_name: str | None):
         self.to_stdout = output == STDOUT
@@ -83,6 +84,11 @@ class _Writer:
         self.folder = (FollowFolder.prepare(output, force=force, format_name=format_name)
                        if output and not self.to_stdout else None)
         self._warned: set[str] = set()
+        self._log = FrameLog(self.folder.folder) if self.folder is not None else None
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
 
     def write(self, image: Image.Image, info: ShareInfo) -> str:
         """Write one image; returns what to put before its description line ("" when not a file)."""
@@ -94,6 +100,8 @@ class _Writer:
         self.folder.ensure()
         path = self.folder.path_for(info.sequence, image.mode)
         self._warn(save_image(image, path, format=self.format_name), path)
+        if self._log is not None:
+            self._log.add(path, info.sequence)
         return f"{path}: "
 
     def _warn(self, verdict: Verdict, shown: str) -> None:
@@ -103,7 +111,7 @@ class _Writer:
 
 
 def _receive_following(args: argparse.Namespace, format_name: str | None) -> int:
-    from ..following import follow
+    from ..following import follow, sender_serving
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     writer = _Writer(args.output, force=args.force, format_name=format_name)
@@ -112,7 +120,7 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
     expired = threading.Event()
     received = 0
     with Receiver(args.key) as receiver:
-        if not _shared_now(receiver, args.timeout):
+        if not sender_serving(receiver, args.timeout):
             limit = f" for up to {args.wait:g} s" if args.wait > 0 else ""
             print(f"imgshare: nothing is shared under the key {args.key!r} yet; waiting{limit} "
                   "(Ctrl+C to stop)", file=sys.stderr, flush=True)
@@ -121,7 +129,7 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
             def give_up() -> None:
                 if received == 0:
                     expired.set()
-                    stop.stop.set()
+                    stop.finish()
             timer = threading.Timer(args.wait, give_up)
             timer.daemon = True
             timer.start()
@@ -145,22 +153,10 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
         finally:
             if timer is not None:
                 timer.cancel()
+            writer.close()
     if expired.is_set() and received == 0:
         raise _waited_in_vain(args)
     if received == 0 and stop.signum is not None:
         raise Stopped(stop.signum, stop.outcome)  # interrupted before any image: as plain `receive --wait` (130)
     return OK
 
-
-def _shared_now(receiver: Receiver, timeout: float) -> bool:
-    """Whether a sender serves the key now. Another user's share is refused here, at once (exit 6),
-    before anything is made or waited for."""
-    try:
-        info: ShareInfo = receiver.info(timeout=timeout)
-    except NotSharedError:
-        return False
-    except AccessDeniedError:
-        raise
-    except ImgShareError:
-        return True  # busy or damaged: following says so
-    return info.sender_alive or info.persisted

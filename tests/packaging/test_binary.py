@@ -32,6 +32,7 @@ def test_self_test_passes_with_a_display(binary, xvfb):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert sum(line.startswith("ok   mode ") for line in lines) == 9, done.stdout
+    assert any(line.startswith("ok   golden-image compare: numpy loads") for line in lines), done.stdout
     assert any(line.startswith("ok   Tk window and PIL.ImageTk") for line in lines), done.stdout
     # The whole window, built by the binary: its theme (not Tk's grey default) and its icon loaded.
     assert any(line.startswith("ok   the themed window: themed window with icon") for line in lines), done.stdout

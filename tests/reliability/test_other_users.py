@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def as_nobody():
-    """(run, home): run(*args) runs imgshare as nobody in home, which nobody reads (home/out it writes)."""
+    """(run, home): run(*args) runs imgshare as nobody in home, which nobody reads (home/out it writes);
+    run.python(code, *args) starts Python code as nobody (tests/nobody.py)."""
     try:
         nobody = Nobody()
     except RuntimeError as exc:
@@ -22,7 +23,7 @@ def as_nobody():
     try:
         probe = nobody.run("key", "169254")
         assert probe.returncode == 0, probe.stderr
-        yield nobody.run, nobody.home
+        yield nobody, nobody.home
     finally:
         nobody.remove()
 

@@ -88,9 +88,9 @@ COMMANDS: tuple[Command, ...] = (
             tab=Tab.SENDER),
     Command("receiver_tab", "Receiver tab", 0, Keys("Alt+R", ("<Alt-r>", "<Alt-R>")), "Show the Receiver tab",
             tab=Tab.RECEIVER),
-    Command("next_tab", keys=Keys("Ctrl+Tab", ("<Control-Tab>",)), help="Switch to the other tab"),
+    Command("next_tab", keys=Keys("Ctrl+Tab", ("<Control-Tab>",)), help="Next tab"),
     Command("previous_tab", keys=Keys("Ctrl+Shift+Tab", ("<Control-Shift-Tab>", "<Control-ISO_Left_Tab>")),
-            help="Switch to the other tab, backwards"),
+            help="Previous tab"),
     # Share
     Command("share", "Share", 0, Keys("Ctrl+Enter", ("<Control-Return>", "<Control-KP_Enter>")),
             "Share the opened image", tab=Tab.SENDER),

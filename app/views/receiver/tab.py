@@ -124,6 +124,7 @@ class ReceiverTab(ttk.Frame):
         self.columnconfigure(0, weight=1)
         self._age_after = self.after(AGE_MS, self._tick_age)
         self._watch_after = self.after(WATCH_MS, self._watch)
+        self.sender_checks = 0  # ticks of the periodic sender check so far (tests wait on it)
         self.follow = FollowController(FollowHooks(
             widget=self, key=lambda: self.key_field.key, wanted=self.follow_var.get, set_wanted=self.follow_var.set,
             show_frame=lambda got: self.show_followed(got), shown=lambda: self.got, show_rows=self.panel.show,
@@ -284,6 +285,7 @@ class ReceiverTab(ttk.Frame):
     def _watch(self) -> None:
         """Every few seconds, look up (in a worker) whether the shown image's sender still runs."""
         self._watch_after = self.after(WATCH_MS, self._watch)
+        self.sender_checks += 1
         got = self.got
         if got is None or self._watcher.busy or self.follow.active:
             return

@@ -194,7 +194,8 @@ class App:
 
     def _zoom_changed(self, tab: SenderTab | ReceiverTab, text: str) -> None:
         if tab is self.receiver:
-            self.receiver.one_to_one.set(not tab.view.fitted)  # the 1:1 box says whether it is zoomed
+            # the 1:1 box is ticked at 100% only (not at 1200%)
+            self.receiver.one_to_one.set(not tab.view.fitted and tab.view.scale == 1.0)
         if tab is self.shown_tab():
             self.status.show_zoom(text)
 
