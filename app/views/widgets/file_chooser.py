@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import tkinter as tk
@@ -86,42 +87,64 @@ def _command(program: str, kind: str, title: str, folder: str, name: str, filter
     return command
 
 
-def _run(command: list[str], screen: str) -> str | None:
-    """The path the chooser printed, "" when cancelled, None when it could not run (Tk's dialog then)."""
+def _run(command: list[str], screen: str, started: list[subprocess.Popen[str]], closed: threading.Event) -> str | None:
+    """The path the chooser printed, "" when cancelled, None when it could not run (Tk's dialog then).
+    The chooser is put in started (for the Tk thread to end it) and ended here if closed is set already."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                              env=dict(os.environ, DISPLAY=screen))  # on the window's own screen
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   stdin=subprocess.DEVNULL, text=True,
+                                   env=dict(os.environ, DISPLAY=screen))  # on the window's own screen
     except OSError:
         return None
-    if done.returncode == 0:
-        return done.stdout.rstrip("\n")
-    return "" if done.returncode == 1 else None  # 1: Cancel; others: it failed to start
+    started.append(process)
+    if closed.is_set():  # the window went while the chooser started: the Tk thread may have missed it
+        process.terminate()
+    output, _ = process.communicate()
+    if process.returncode == 0:
+        return output.rstrip("\n")
+    if process.returncode in (1, -signal.SIGTERM):  # Cancel, or ended as its window closed
+        return ""
+    return None  # it failed to start
 
 
 def _outside(parent: tk.Misc, command: list[str]) -> str | None:
     """Run command in a thread of its own; wait in a nested event loop with the window busy (input held,
-    a busy cursor) but drawn and running. The thread only stores its answer: the Tk thread polls for it."""
+    a busy cursor) but drawn and running. The thread only stores its answer: the Tk thread polls for it.
+    A window closed meanwhile closes the chooser too. The poll and the variable waited on belong to the root:
+    a destroyed widget takes its pending after() callbacks with it, and the wait would never end."""
     toplevel = parent.winfo_toplevel()
+    root = parent.nametowidget(".")
     answer: list[str | None] = []
-    finished = tk.BooleanVar(parent, False)
+    started: list[subprocess.Popen[str]] = []
+    closed = threading.Event()
+    # a plain Tcl variable, not a tk.BooleanVar: its __del__, run by a garbage collection in another thread,
+    # would call Tk there
+    finished = f"::imgshare_chooser_{id(answer)}"
+    root.setvar(finished, 0)
     screen = parent.winfo_screen()
-    thread = threading.Thread(target=lambda: answer.append(_run(command, screen)), name="imgshare-file-chooser",
-                              daemon=True)
+    thread = threading.Thread(target=lambda: answer.append(_run(command, screen, started, closed)),
+                              name="imgshare-file-chooser", daemon=True)
 
     def check() -> None:
-        if thread.is_alive() and parent.winfo_exists():
-            parent.after(POLL_MS, check)
+        if not parent.winfo_exists():
+            closed.set()  # before looking at started: a chooser starting now then ends itself
+            for process in started:
+                process.terminate()
+            root.setvar(finished, 1)
+        elif thread.is_alive():
+            root.after(POLL_MS, check)
         else:
-            finished.set(True)
+            root.setvar(finished, 1)
 
     thread.start()
     busy = _hold(toplevel)
-    parent.after(POLL_MS, check)
+    root.after(POLL_MS, check)
     try:
-        parent.wait_variable(finished)
+        root.wait_variable(finished)
     finally:
         if busy:
             _release(toplevel)
+        root.globalunsetvar(finished)
     if not answer or not parent.winfo_exists():
         return ""
     return answer[0]
