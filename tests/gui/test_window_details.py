@@ -189,3 +189,22 @@ def test_clean_up_lists_the_stale_shares_and_asks_first(private_ipc, make_app, n
                           what="the question again")
     said = status_after(app, question.action_button.invoke)
     assert said.startswith(f"Cleaned up 1 stale share ('{dead}')") and ipc_objects(dead) == []
+
+
+def test_clean_ups_question_with_many_shares_scrolls_and_keeps_its_buttons_on_screen(make_app, dpi_screen):
+    """Forty stale shares: the list scrolls in a box of a few lines; the question fits the screen."""
+    from imgshare.views.widgets.confirm_dialog import LIST_LINES, ConfirmDialog
+    from imgshare.views.widgets.theme import units
+    app = make_app(screen=dpi_screen)
+    lines = [f"camera-{n:02d}  -  1920x1080 RGB, frame.png, from pid {4000 + n}, 3 min ago" for n in range(40)]
+    answers: list[bool] = []
+    question = ConfirmDialog(app.root, "Clean up stale shares", "Remove 40 stale shares?", lines,
+                             "Remove 40 stale shares", answers.append)
+    pump_until(app, question.winfo_viewable, what="the question")
+    app.root.update_idletasks()
+    line = units(app.root).line
+    assert question.winfo_height() <= line * (LIST_LINES + 12)  # not forty lines tall
+    assert question.winfo_height() <= question.winfo_screenheight()
+    assert question.listing.get("1.0", "end-1c").count("•") == 40  # every share listed, scrolled to
+    question.cancel_button.invoke()
+    assert answers == [False]

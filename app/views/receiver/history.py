@@ -52,16 +52,20 @@ class HistoryBar(ttk.Frame):
         self.shown: Kept | None = None
         row = FlowRow(self, gap=u.pad, line_gap=u.pad)  # wraps when the window is narrow
         row.pack(fill="x")
-        self.pause_button = ttk.Button(row, text="Pause", command=self.toggle_pause)
-        self.back_button = ttk.Button(row, text="◀", width=3, command=lambda: self.step(-1))
-        self.forward_button = ttk.Button(row, text="▶", width=3, command=lambda: self.step(1))
-        self.where = ttk.Label(row, text="", style="Muted.TLabel")
+        steps = ttk.Frame(row)  # Pause, back and forward wrap together, never one without the others
+        self.pause_button = ttk.Button(steps, text="Pause", command=self.toggle_pause)
+        self.back_button = ttk.Button(steps, text="◀", width=3, command=lambda: self.step(-1))
+        self.forward_button = ttk.Button(steps, text="▶", width=3, command=lambda: self.step(1))
+        for widget in (self.pause_button, self.back_button, self.forward_button):
+            widget.pack(side="left", padx=(0, u.pad // 2))
         self.save_button = ttk.Button(row, text="Save history...", command=self.save)
         row.add(ttk.Label(row, text="History:"))
-        for widget in (self.pause_button, self.back_button, self.forward_button):
-            row.add(widget)
-        row.add(self.where, before=u.pad)
-        row.add(self.save_button, before=u.pad * 2)
+        row.add(steps)
+        row.add(self.save_button, before=u.pad)
+        # where the history stands, on a line of its own that wraps: the row may be a narrow column
+        self.where = ttk.Label(self, text="", style="Muted.TLabel")
+        self.where.pack(fill="x", pady=(u.pad // 2, 0))
+        self.where.bind("<Configure>", lambda e: self.where.configure(wraplength=max(1, e.width)))
         for name, widget in (("pause", self.pause_button), ("back", self.back_button),
                              ("forward", self.forward_button), ("save", self.save_button)):
             add_tooltip(widget, TIPS[name])
