@@ -2,7 +2,7 @@
 
 This is the one home of a shortcut. The menu bar (window/menus.py) and the image's right-click menu
 are built from MENUS and IMAGE_MENU; window/app.py binds the WINDOW scope, every image view binds the
-IMAGE_VIEW scope (imageview/input.py), and text fields would bind the TEXT_FIELD scope; the Help
+IMAGE_VIEW scope (imageview/input.py), and window/text_fields.py binds the TEXT_FIELD scope; the Help
 dialog lists HELP_ROWS; tooltips and sentences that name a key ask `shortcut(name)`; the tests read
 the same table. A command's action is not here: whoever binds a scope hands over the callables, by
 command name, and a missing one fails when the window is built.
@@ -110,7 +110,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("about", "About imgshare", 0),
     # The image's right-click menu
     Command("copy_pixel_value", "Copy pixel value", 5, scopes=frozenset()),
-    # Text fields (every entry, Tk's dialogs' too: widgets/text_fields.py), as in GNOME and Qt
+    # Text fields (every entry, Tk's dialogs' too: window/text_fields.py), as in GNOME and Qt
     Command("select_all", "Select all", 7, ctrl("a"), "Select all the text of a text field", _TEXT),
     Command("undo", "Undo", 0, Keys("Ctrl+Z", ("<Control-z>",)), "Undo the last edit of a text field", _TEXT),
     Command("redo", "Redo", 0, Keys("Ctrl+Shift+Z", ("<Control-Z>", "<Control-y>", "<Control-Y>")),
