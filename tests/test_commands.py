@@ -15,6 +15,7 @@ from imgshare.views.commands.table import (
     MENUS,
     RECENT_FILES,
     SEPARATOR,
+    TEXT_MENU,
     THEMES,
     Scope,
     help_rows,
@@ -29,9 +30,10 @@ KEY_TEXT = re.compile(r"\b(?:Ctrl|Alt)\+(?:Shift\+)?(?:[A-Z0-9]\b|Enter|Tab|[+-]
 def test_names_are_unique_and_every_menu_entry_is_a_command():
     assert len(BY_NAME) == len(COMMANDS)
     in_menus = [entry for menu in MENUS for entry in menu.entries if entry not in (SEPARATOR, RECENT_FILES, THEMES)]
-    assert set(in_menus) | set(IMAGE_MENU) <= set(BY_NAME)
+    shown = set(in_menus) | set(IMAGE_MENU) | (set(TEXT_MENU) - {SEPARATOR})  # a text field's menu too
+    assert shown <= set(BY_NAME)
     labelled = {command.name for command in COMMANDS if command.label}
-    assert labelled == set(in_menus) | set(IMAGE_MENU), "a labelled command no menu shows, or the reverse"
+    assert labelled == shown, "a labelled command no menu shows, or the reverse"
     for command in COMMANDS:
         if command.label:
             assert 0 <= command.underline < len(command.label), command.name
@@ -42,8 +44,15 @@ def test_no_two_commands_of_a_scope_share_keys_and_every_key_is_helped():
     for scope in Scope:
         sequences = [seq for command in in_scope(scope) for seq in command.keys.sequences]
         assert len(sequences) == len(set(sequences)), scope
-    texts = [command.accelerator for command in COMMANDS if command.keys]
+    bound = [command for command in COMMANDS if command.keys and command.keys.sequences]
+    texts = [command.accelerator for command in bound]
     assert len(texts) == len(set(texts))
+    # keys listed, not bound (Tk's own clipboard keys in a text field's menu): only a command that lets a
+    # text field's binding win (Ctrl+V: Paste image, or paste text in a field) shares its keys with one
+    for listed in (command for command in COMMANDS if command.keys and not command.keys.sequences):
+        clash = [command.name for command in bound if command.accelerator == listed.accelerator
+                 and not command.defer_to_text]
+        assert not clash, (listed.name, clash)
     for command in COMMANDS:
         if command.keys:
             assert command.help, f"{command.name} has keys but no line in Help > Keyboard shortcuts"

@@ -124,8 +124,9 @@ COMMANDS: tuple[Command, ...] = (
     # Tk's own clipboard events do these (Shift+Delete, Ctrl+Insert and Shift+Insert too): listed, not bound
     Command("text_cut", "Cut", 2, Keys("Ctrl+X", ()), "Cut the selected text", scopes=frozenset()),
     Command("text_copy", "Copy", 0, Keys("Ctrl+C", ()), "Copy the selected text", scopes=frozenset()),
-    Command("text_paste", "Paste", 0, Keys("Ctrl+V", ()), scopes=frozenset()),
-    Command("text_delete", "Delete", 0, Keys("Delete", ()), scopes=frozenset()),
+    Command("text_paste", "Paste", 0, Keys("Ctrl+V", ()), "Paste text into a text field, over its selection",
+            scopes=frozenset()),
+    Command("text_delete", "Delete", 0, Keys("Delete", ()), "Delete the selected text", scopes=frozenset()),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 
