@@ -67,8 +67,9 @@ def remove_creating(owner_pid: int, named: set[int]) -> None:
                 seg.detach()
 
 
-def remove_all_named(raw: bytes) -> None:
-    """Every data segment a control block (its raw bytes) names or has pending, when provably its own."""
+def remove_all_named(raw: bytes, last_owner: int = 0) -> None:
+    """Every data segment a control block (its raw bytes) names or has pending, when provably its own.
+    last_owner: the pid that last changed the key's owner semaphore (0: unknown)."""
     epoch = int.from_bytes(raw[16:24], "little")
     named = set()
     for index in range(8):
@@ -81,5 +82,5 @@ def remove_all_named(raw: bytes) -> None:
     pending = int.from_bytes(raw[ctl.PENDING:ctl.PENDING + 8], "little")
     if pending >> 32 == ctl.Pending.CREATED and pending & 0xFFFFFFFF not in named:
         remove_pending(pending & 0xFFFFFFFF, epoch)
-    elif pending >> 32 == ctl.Pending.CREATING:
-        remove_creating(int.from_bytes(raw[ctl.OWNER_PID:ctl.OWNER_PID + 4], "little"), named)
+    elif pending >> 32 == ctl.Pending.CREATING and last_owner > 0:
+        remove_creating(last_owner, named)

@@ -55,6 +55,7 @@ def _remove_if_still_stale(share: ListedShare) -> bool:
         if count is None or (ctl.has_magic(seg.read(0, 8)) and 2 + 2 * seg.load(12) != stat.nsems):
             return False
         keyset = KeySet(semid, count)
+        last_owner = keyset.owner_pid()
         if not keyset.take_owner(0):
             return False
         # Holding the owner semaphore no sender can come or go: stale still means nobody else is
@@ -63,7 +64,7 @@ def _remove_if_still_stale(share: ListedShare) -> bool:
         if seg.stat().nattch > 1 or persisted:
             keyset.give_owner()
             return False
-        _remove_held(seg, keyset)
+        _remove_held(seg, keyset, last_owner)
         return True
     except (OSError, SetRemoved):
         return False
@@ -71,11 +72,11 @@ def _remove_if_still_stale(share: ListedShare) -> bool:
         seg.detach()
 
 
-def _remove_held(seg: Segment, keyset: KeySet) -> None:
+def _remove_held(seg: Segment, keyset: KeySet, last_owner: int = 0) -> None:
     """Holding the owner semaphore: clear SERVING, remove the data segments, the control, the set."""
     if ctl.has_magic(seg.read(0, 8)):
         seg.store(ctl.FLAGS, seg.load(ctl.FLAGS) & ~ctl.FLAG_SERVING)
-        remove_all_named(seg.read(0, ctl.CONTROL_SIZE))
+        remove_all_named(seg.read(0, ctl.CONTROL_SIZE), last_owner)
     seg.remove()
     keyset.remove()
 
@@ -107,8 +108,9 @@ def remove_share(key: str, *, force: bool = False, timeout: float = DEFAULT_LOCK
         if keyset is None:
             seg.remove()
             return info
+        last_owner = keyset.owner_pid()
         _take(key, keyset, seg, control, force, timeout)
-        _remove_held(seg, keyset)
+        _remove_held(seg, keyset, last_owner)
         return info
     finally:
         seg.detach()
