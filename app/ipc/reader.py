@@ -179,14 +179,14 @@ class KeyReader:
         while True:
             pinned = self.pin(max(0.0, deadline - time.monotonic()), may_skip_pin=not borrow)
             got = self._read_pinned(pinned, verify, reader, newer_than)
-            if got is not _TORN:
+            if not isinstance(got, _Torn):
                 return got
             if time.monotonic() > deadline:
                 raise errors.LockTimeoutError(
                     f"the image under key {self.key!r} kept changing while it was read without a pin")
 
     def _read_pinned(self, pinned: Pinned, verify: bool, reader: PixelReader | None,
-                     newer_than: tuple[object, ...] | None) -> Any:
+                     newer_than: tuple[object, ...] | None) -> tuple[ShareInfo, Any] | None | _Torn:
         d = pinned.descriptor
         info = self.info_of(pinned)
         if (newer_than is not None and info.identity == newer_than) or reader is None:
@@ -281,7 +281,7 @@ class KeyReader:
 
 
 class _Torn:
-    pass
+    """An unpinned read that the sender overtook: read again."""
 
 
 _TORN = _Torn()
