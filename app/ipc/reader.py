@@ -20,7 +20,7 @@ from .info import ShareInfo
 from .layout import control as ctl
 from .layout import descriptor as dsc
 from .layout.keys import sysv_key, validate_key
-from .lookup import ControlFound, attach_control, open_set, read_control
+from .lookup import ControlFound, attach_control, control_still_at, open_set, read_control
 from .slotdata import SlotData, attach_slot
 from .sysv import segment as shm
 from .sysv import translate
@@ -119,6 +119,9 @@ class KeyReader:
                     try:
                         return self._pinned(slot, found, keyset, before, pinned=pinned)
                     except errors.CorruptSegmentError:
+                        if not control_still_at(self.sysv, found.segment):
+                            self.forget()  # the sender stopped and removed everything meanwhile
+                            raise errors.nothing_shared(self.key) from None
                         if self._entry(found, slot) == before:
                             raise  # the same entry: the share is damaged, not overtaken
             tries += 1
