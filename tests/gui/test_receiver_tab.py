@@ -196,3 +196,26 @@ def test_sender_gone_is_visible(make_app, key, tmp_path):
                    timeout=8, what="'sender gone'")
     finally:
         stop(other)
+
+
+def test_16_bit_colour_and_tags_in_the_window(make_app, key, tmp_path):
+    """Issue 18: a 48-bit image received in the window shows scaled for display, keeps its true values
+    for the inspector and for Save (exact PNG), and the header panel shows the image's tags."""
+    import numpy as np
+
+    from imgshare.image16 import Image16
+    array = np.random.default_rng(9).integers(0, 65536, (90, 120, 3), dtype=np.uint16)
+    with Sender(key) as sender:
+        sender.share(array, source_name="deep.png", tags={"exposure_us": 8000, "note": "\x1b[31m red"})
+        app = make_app(key=key)
+        said = receive(app)
+        assert not app.status.is_error, said
+        settled(app)
+        got = app.receiver.got
+        assert isinstance(got.image, Image16) and got.base.mode == "RGB"
+        assert app.receiver.view.image is got.image  # the inspector reads the 16-bit values
+        assert app.receiver.panel.value("Mode") == "RGB;16"
+        assert app.receiver.panel.value("Tags") == '{"exposure_us": 8000, "note": "\\u001b[31m red"}'
+        said = save_as(app, tmp_path / "back.png")
+        assert said.startswith(f"Saved {tmp_path / 'back.png'} (120x90 RGB;16)"), said
+    assert np.array_equal(np.asarray(Image16.open(tmp_path / "back.png")), array)
