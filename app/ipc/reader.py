@@ -200,7 +200,7 @@ class KeyReader:
         if before % 2:
             return _TORN
         try:
-            data.segment.populate(0, dsc.DESCRIPTOR_SIZE + d.payload_length)
+            data.segment.populate(dsc.DESCRIPTOR_SIZE + d.payload_length)
             payload = data.payload(d.payload_length)
             result, maps = reader(d, payload, verify and d.checksum_kind is dsc.ChecksumKind.XXH3_64)
         except ChecksumMismatch:
