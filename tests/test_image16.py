@@ -97,7 +97,7 @@ def test_the_command_line_carries_a_48_bit_png_exactly_and_compare_calls_it_exac
         report = json.loads(result.stdout)
         assert report["differing_pixels"] == 1 and report["largest_difference"]["G"] == 1
         refused = run_cli("receive", "--key", key, "-o", str(tmp_path / "back.jpg"))
-        assert refused.returncode == 1 and "16 bits" in refused.stderr
+        assert refused.returncode == 1 and "16-bit RGB values of this RGB;16 image would be lost" in refused.stderr
     finally:
         stop(sender)
 

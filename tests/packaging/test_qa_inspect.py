@@ -32,7 +32,9 @@ def test_inspect_attributes_every_object_of_a_healthy_share(binary, key, tmp_pat
         assert "shared" in sender.stdout.readline()
         ours = objects_of(key)
         report = inspect()
-        lines = [line for line in report.splitlines() if any(f" {ident} " in f" {line} " for _, ident in ours)]
+        # The table's rows (KIND ID ...), not the raw ipcs listings printed above it.
+        lines = [line for line in report.splitlines() if tuple(line.split()[:2]) in
+                 {(kind, str(ident)) for kind, ident in ours}]
         assert len(lines) == len(ours), report
         assert not [line for line in lines if "LEFTOVER" in line or "no share names" in line], report
         assert any("control segment of share" in line for line in lines)

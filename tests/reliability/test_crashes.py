@@ -19,7 +19,9 @@ from imgshare.ipc import (
 )
 from tests.conftest import wait_until
 
-pytestmark = pytest.mark.slow
+# Hundreds of forked lives, each bounded (a kill, then a read that gives up after 5 s): about a minute
+# at a load of 20 on 2 cores, but several at a load of 80, so the hang guard is wider than the 300 s default.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 ROUNDS = 500
 # Shapes and modes that all fit one segment's slots (3.84 MB RGBA slots hold the others): the stream

@@ -93,7 +93,7 @@ class QtSender:
         if not isinstance(image, Image.Image):
             raise ImageError("only Pillow images can be shared")
         check_image_size(image.width, image.height)
-        stream, _converted = encode(image, os.path.basename(source_name), self.compress_level)
+        stream, _converted = encode(image, os.path.basename(source_name), self.compress_level, self.key)
         with self._mutex:
             self._claim()
             try:
@@ -253,7 +253,7 @@ class QtReceiver:
     def __init__(self, key: str, *, temp_dir: str | None = None):
         validate_key(key)
         self.key = key
-        self.paths = QtKey.of(key, temp_dir)
+        self.paths = QtKey.find(key, temp_dir)  # the key's own files, or those a listing's name points to
 
     def receive(self, timeout: float = DEFAULT_LOCK_TIMEOUT, *, wait: float = 0.0, verify: bool | None = None,
                 borrow: bool = False) -> Received:
