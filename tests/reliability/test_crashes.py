@@ -63,6 +63,15 @@ def shared(key: str) -> bool:
         return False
 
 
+def keep_attached(key: str) -> Receiver:
+    """A reader that stays attached to the key's control segment, as a viewer does. Between a kill and
+    the next sender the share is stale (sender gone, nobody attached), and an `imgshare clean` that
+    another program on this machine runs may remove it then, rightly: attached, it is not stale."""
+    keeper = Receiver(key)
+    keeper.info()
+    return keeper
+
+
 def kill_and_reap(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
@@ -73,10 +82,12 @@ def test_sender_killed_at_random_moments_500_rounds_keeps_the_last_published_ima
     outcomes = {"complete": 0, "nothing shared yet": 0}
     sequences = []
     started = time.monotonic()
+    keeper = None
     for round_number in range(ROUNDS):
         pid = fork_sharing_forever(key, round_number * 1_000_000)
         if round_number == 0:  # a first image, so every kill from here on must leave one
             wait_until(lambda: shared(key), what="the first image")
+            keeper = keep_attached(key)
         time.sleep(rng.uniform(0, 0.03))  # the kill's random instant, not a wait for anything
         kill_and_reap(pid)
         with Receiver(key) as receiver:
@@ -95,6 +106,7 @@ def test_sender_killed_at_random_moments_500_rounds_keeps_the_last_published_ima
     print(f"\n{ROUNDS} kills in {time.monotonic() - started:.1f} s: {outcomes}")
     assert outcomes["complete"] == ROUNDS  # every kill left the last published image whole
     assert sequences == sorted(sequences)  # each successor continued the sequence
+    keeper.close()
     with Sender(key) as successor:  # the key is reclaimed after all that
         successor.share(stream_image(7))
         assert index_of(Receiver(key).receive_array()[0]) == 7
@@ -120,10 +132,12 @@ def test_sender_changing_size_every_share_killed_200_times_never_leaves_the_key_
     a complete, published image; never a torn one."""
     rng = random.Random(6)
     outcomes = {"complete": 0, "before the first image": 0}
+    keeper = None
     for round_number in range(200):
         pid = fork_sharing_forever(key, round_number * 1000, resized_image)
         if round_number == 0:  # a first image, so every kill from here on must leave one
             wait_until(lambda: shared(key), what="the first image")
+            keeper = keep_attached(key)
         time.sleep(rng.uniform(0, 0.04))
         kill_and_reap(pid)
         with Receiver(key) as receiver:
@@ -138,6 +152,7 @@ def test_sender_changing_size_every_share_killed_200_times_never_leaves_the_key_
         else:
             assert any(np.array_equal(array, base) for base in SIZED_BASES if base.size < STAMP)
         outcomes["complete"] += 1
+    keeper.close()
     print(f"\n200 kills of a sender changing size every share: {outcomes}")
     assert outcomes["complete"] == 200  # 0 of 200 kills left the key unreadable
 
