@@ -79,21 +79,22 @@ def test_readers_polling_while_senders_set_the_key_up_and_stop_see_only_images_o
         except BaseException:
             os._exit(3)
     outcomes = {"image": 0, "nothing": 0}
+
+    def poll() -> bool:
+        """One read; True once 3000 reads saw each outcome 20 times (a sender's published moment is short:
+        it stops right after sharing; the forked sender may get the CPU late)."""
+        try:
+            receiver.receive(timeout=5)
+            outcomes["image"] += 1
+        except NotSharedError:
+            outcomes["nothing"] += 1
+        except ImgShareError as exc:
+            raise AssertionError(f"after {outcomes}: {type(exc).__name__}: {exc}") from None
+        return min(outcomes.values()) >= 20 and sum(outcomes.values()) >= 3000
+
     try:
         with Receiver(key) as receiver:
-            # Read until both outcomes were seen many times (a sender's published moment is short: it
-            # stops right after sharing), for at most 200,000 reads.
-            for _ in range(200_000):
-                try:
-                    receiver.receive(timeout=5)
-                    outcomes["image"] += 1
-                except NotSharedError:
-                    outcomes["nothing"] += 1
-                except ImgShareError as exc:
-                    raise AssertionError(f"after {outcomes}: {type(exc).__name__}: {exc}") from None
-                if min(outcomes.values()) >= 20 and sum(outcomes.values()) >= 3000:
-                    break
+            wait_until(poll, 120, "reads to see both an image and nothing shared", step=0)
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    assert outcomes["image"] > 0 and outcomes["nothing"] > 0, outcomes
