@@ -46,10 +46,14 @@ def test_two_senders_racing_for_one_key(key, tmp_path):
     make_image("RGB").save(path)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for _ in range(5):
-        racers = [subprocess.Popen([sys.executable, "-m", "imgshare", "send", str(path), "--key", key],
+        # The loser meets the winner's owner semaphore: "in use" (7) once the winner serves; while the winner
+        # is still setting up, the loser waits for it. On a loaded machine that set-up can outlast the default
+        # 5 s lock timeout (then the loser says "stayed busy", 5): --timeout 60 makes it wait for the winner.
+        racers = [subprocess.Popen([sys.executable, "-m", "imgshare", "send", str(path), "--key", key,
+                                    "--timeout", "60"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
                   for _ in range(2)]
-        wait_until(lambda racers=racers: any(r.poll() is not None for r in racers), timeout=30,
+        wait_until(lambda racers=racers: any(r.poll() is not None for r in racers), timeout=90,
                    what="one racer to give up")
         losers = [r for r in racers if r.poll() is not None]
         winners = [r for r in racers if r.poll() is None]
@@ -57,7 +61,7 @@ def test_two_senders_racing_for_one_key(key, tmp_path):
         assert losers[0].returncode == 7, losers[0].stderr.read()
         assert f"in use by pid {winners[0].pid}" in losers[0].stderr.read()
         winners[0].terminate()
-        assert winners[0].wait(10) == 0
+        assert winners[0].wait(60) == 0
         assert run_cli("receive", "--key", key).returncode == 3
 
 
