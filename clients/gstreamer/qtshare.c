@@ -8,31 +8,27 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 
-#include "imgshare.h"
 
 /* Qt's key file: QDir::tempPath() (the real path of $TMPDIR or /tmp, "" if it is missing) +
  * "/qipc_sharedmemory_" + the key's ASCII letters + the hex SHA-1 of its UTF-8 bytes. */
 static char *qt_key_file(const char *key)
 {
     const char *tmp = g_getenv("TMPDIR");
-    char real[PATH_MAX], hex[41];
-    guint8 digest[20];
+    char real[PATH_MAX], *hex;
     GString *path;
     const char *c;
-    int i;
     if (!tmp || !*tmp)
         tmp = "/tmp";
     if (!realpath(tmp, real))
         real[0] = '\0';
-    imgshare_sha1(key, strlen(key), digest);
-    for (i = 0; i < 20; i++)
-        g_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    hex = g_compute_checksum_for_string(G_CHECKSUM_SHA1, key, -1); /* lower-case hex, as Qt writes it */
     path = g_string_new(real);
     g_string_append(path, "/qipc_sharedmemory_");
     for (c = key; *c; c++)
         if (g_ascii_isalpha(*c))
             g_string_append_c(path, *c);
     g_string_append(path, hex);
+    g_free(hex);
     return g_string_free(path, FALSE);
 }
 
