@@ -6,13 +6,14 @@
  * (expanded through its palette) and I;16; modes I and F as raw little-endian rows (.raw). Prints a line
  * per image with the shares missed before it. Stops after COUNT images, or on SIGTERM or Ctrl+C.
  */
-#define IMGSHARE_IMPLEMENTATION
-#include "../imgshare.h"
-
+#define _POSIX_C_SOURCE 200809L /* sigaction(): this program's own need, not imgshare.h's */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define IMGSHARE_IMPLEMENTATION /* imgshare.h may come after other headers, or before */
+#include "../imgshare.h"
 
 static volatile sig_atomic_t stop;
 static void on_signal(int number) { (void)number; stop = 1; }

@@ -5,14 +5,15 @@
  * P5 (grey, 8 or 16 bits), P6 (RGB, 8 bits) and P7 (PAM: GRAYSCALE, GRAYSCALE_ALPHA, RGB, RGB_ALPHA,
  * BLACKANDWHITE) files. With --persist the share stays after it exits. Exit status: imgshare's codes.
  */
-#define IMGSHARE_IMPLEMENTATION
-#include "../imgshare.h"
-
+#define _POSIX_C_SOURCE 200809L /* sigaction(): this program's own need, not imgshare.h's */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define IMGSHARE_IMPLEMENTATION /* imgshare.h may come after other headers, or before */
+#include "../imgshare.h"
 
 static volatile sig_atomic_t stop;
 static void on_signal(int number) { (void)number; stop = 1; }

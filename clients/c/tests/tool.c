@@ -15,15 +15,16 @@
  *        bytes follow stream's pattern); --step waits for a line on stdin before each wait after the first;
  *        --until stops after the image of sequence SEQ (or a later one).
  */
-#define IMGSHARE_IMPLEMENTATION
-#include "imgshare.h"
-#include "tests/files.h"
-
+#define _POSIX_C_SOURCE 200809L /* sigaction(), nanosleep(): this program's own needs */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
+
+#define IMGSHARE_IMPLEMENTATION
+#include "imgshare.h"
+#include "tests/files.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -335,7 +336,8 @@ static int cmd_follow(int argc, char **argv)
             if (!buffer) { /* sized from the first image; the stream keeps its size */
                 double deadline = timeout;
                 while ((st = imgshare_receive_info(r, &peek)) == IMGSHARE_NOT_SHARED && deadline > 0) {
-                    usleep(20000);
+                    struct timespec pause = {0, 20000000};
+                    nanosleep(&pause, NULL);
                     deadline -= 0.02;
                 }
                 if (st)
