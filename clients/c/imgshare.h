@@ -1,39 +1,113 @@
-/* imgshare.h: share images with imgshare (protocol 2, docs/protocol.md) from C11 and C++.
+/* imgshare.h - v1.1.0 - share images between processes through System V shared memory, from C11 and C++.
+ *                        Speaks imgshare's protocol 2 (docs/protocol.md); Linux.
  *
- * Single-header library. Include it wherever you need it; in exactly ONE file, first of all:
+ * LICENCE: MIT. Copyright (c) the imgshare authors.
+ *   Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+ *   associated documentation files (the "Software"), to deal in the Software without restriction, including
+ *   without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ *   copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the
+ *   following conditions: the above copyright notice and this permission notice shall be included in all
+ *   copies or substantial portions of the Software.
+ *   THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT
+ *   LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO
+ *   EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER
+ *   IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR
+ *   THE USE OR OTHER DEALINGS IN THE SOFTWARE.
  *
- *     #define IMGSHARE_IMPLEMENTATION
- *     #include "imgshare.h"
+ * USE
+ *   This is a single-header library. Include it wherever you need the declarations; in exactly ONE C or
+ *   C++ file, define IMGSHARE_IMPLEMENTATION first to compile the implementation there:
  *
- * and link with -lxxhash (Debian/Ubuntu: libxxhash-dev). Needs only libc, the System V IPC calls and
- * libxxhash (XXH3). Linux.
+ *       #include <stdio.h>                 // other headers may come before or after, in any order
+ *       #define IMGSHARE_IMPLEMENTATION
+ *       #include "imgshare.h"
  *
- * Every call returns an imgshare_status whose values are imgshare's command-line exit codes
- * (IMGSHARE_NOT_SHARED is 3, as `imgshare receive` exits 3); imgshare_message() then gives one
- * sentence saying what happened, for this thread's last call. No call aborts, prints or keeps an IPC
- * object it made after failing. A sender or receiver is used by one thread at a time (different ones
- * may be used from different threads); a killed program's pins and lock holds are undone by the kernel.
+ *   and link with -lxxhash (Debian/Ubuntu: libxxhash-dev), or define XXH_INLINE_ALL (below) and link
+ *   nothing. Needs libc (the System V IPC calls, pthreads) and xxhash.h. Compiles as C11 and C++11 or later
+ *   with -Wall -Wextra -Werror, with or without _GNU_SOURCE or any other feature macro.
  *
- *     imgshare_sender *s;
- *     if (imgshare_sender_open(&s, "demo") == IMGSHARE_OK &&
- *         imgshare_share(s, pixels, width, height, IMGSHARE_MODE_RGBA, stride, NULL) == IMGSHARE_OK)
- *         ...;                                  // serve until you stop
- *     imgshare_sender_close(s, 0);              // removes the share (1: leave it, persisted)
+ *       imgshare_sender *s;
+ *       if (imgshare_sender_open(&s, "demo") == IMGSHARE_OK &&
+ *           imgshare_share(s, pixels, width, height, IMGSHARE_MODE_RGBA, stride, NULL) == IMGSHARE_OK)
+ *           ...;                                  // serve until you stop
+ *       else
+ *           fprintf(stderr, "%s\n", imgshare_message());
+ *       imgshare_sender_close(s, 0);              // removes the share (1: leave it, persisted)
+ *
+ * OPTIONS (#define before including the implementation; each is optional)
+ *   IMGSHARE_STATIC          the functions get internal linkage (static): the implementation lives in
+ *                            each file that includes it with IMGSHARE_IMPLEMENTATION, and nothing clashes
+ *                            with another copy of imgshare.h in the same program.
+ *   IMGSHARE_SHARED          default visibility for the functions: build imgshare into a shared library
+ *                            compiled with -fvisibility=hidden.
+ *   IMGSHARE_API             or say yourself what goes before each function (e.g. extern "C" and an
+ *                            attribute); overrides both of the above.
+ *   IMGSHARE_MALLOC(n)       the allocator (default malloc), its pair IMGSHARE_FREE(p) (default free):
+ *                            define both or neither. The library allocates only in the _open() calls.
+ *   IMGSHARE_ASSERT(x)       checks of the library's own invariants (default assert() from <assert.h>;
+ *                            NDEBUG turns them off). Bad arguments never assert: they return a status.
+ *   XXH_INLINE_ALL           compile xxHash's XXH3 into this file from xxhash.h: no -lxxhash needed.
+ *   IMGSHARE_XXHASH_HEADER   the xxhash.h to include, e.g. "third_party/xxhash.h" (default <xxhash.h>).
+ *
+ * WHAT IT DOES
+ *   A sender publishes images under a key (a short UTF-8 name such as "camera-1"); receivers, in any
+ *   process of the same user, copy or borrow the latest one. imgshare's own window, command line and Python
+ *   API read what this library shares and share what it reads; tests/c/ checks it both ways.
+ *   Sender:   imgshare_sender_open, imgshare_share (from your buffer) or imgshare_frame_begin/
+ *             imgshare_frame_publish (write in place), imgshare_sender_close.
+ *   Receiver: imgshare_receiver_open, imgshare_receive (a copy), imgshare_borrow (in place, pinned until
+ *             imgshare_release), imgshare_receive_new/imgshare_borrow_new (wait for a newer image),
+ *             imgshare_receive_info (metadata only), imgshare_receiver_close.
+ *   Modes:    1, L, LA, P, RGB, RGBA, I;16, I, F as Pillow names them (imgshare_mode); palettes,
+ *             transparency and OpenCV's BGR order through imgshare_extras.
+ *
+ * ERRORS
+ *   Every call returns an imgshare_status whose values are imgshare's command-line exit codes
+ *   (IMGSHARE_NOT_SHARED is 3, as `imgshare receive` exits 3); imgshare_message() then gives one sentence
+ *   saying what happened, for this thread's last call. No call aborts, prints, or keeps an IPC object it
+ *   made after failing. A failed call leaves the imgshare_info it was given zeroed.
+ *
+ * THREADS AND CRASHES
+ *   A sender or receiver is used by one thread at a time (different ones may be used from different
+ *   threads). A killed program's pins and lock holds are undone by the kernel; its share stays readable and
+ *   the next sender takes the key over.
+ *
+ * VERSIONS
+ *   IMGSHARE_VERSION_MAJOR/MINOR/PATCH (and IMGSHARE_VERSION, a string) number this header: the major
+ *   number changes when a program written for the old one needs changing or cannot talk to it.
+ *   IMGSHARE_PROTOCOL_VERSION is the format version it reads and writes (docs/protocol.md).
+ *   1.1.0  stb-style header: versions, licence, IMGSHARE_API, allocator and assert overrides, no include
+ *          order, XXH_INLINE_ALL; imgshare__sha1/imgshare__crc32 (test helpers) no longer public; a failed
+ *          read zeroes its imgshare_info.
+ *   1.0.0  protocol 2: slots, pins, borrowing, frames written in place, the new-image signal.
  */
-#if defined(IMGSHARE_IMPLEMENTATION) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE 1 /* semtimedop(); include imgshare.h first in the implementation file */
-#endif
-
 #ifndef IMGSHARE_H
 #define IMGSHARE_H
+
+#define IMGSHARE_VERSION_MAJOR 1
+#define IMGSHARE_VERSION_MINOR 1
+#define IMGSHARE_VERSION_PATCH 0
+#define IMGSHARE_VERSION "1.1.0"
+#define IMGSHARE_PROTOCOL_VERSION 2
 
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef IMGSHARE_API
+#if defined(IMGSHARE_STATIC) && defined(__GNUC__)
+#define IMGSHARE_API static __attribute__((unused))
+#elif defined(IMGSHARE_STATIC)
+#define IMGSHARE_API static
+#elif defined(IMGSHARE_SHARED) && defined(__GNUC__)
+#define IMGSHARE_API extern __attribute__((visibility("default")))
+#else
+#define IMGSHARE_API extern
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
 /* Status values: the exit codes of the imgshare command line (docs/protocol.md, section 9). */
 typedef enum imgshare_status {
     IMGSHARE_OK = 0,
@@ -113,62 +187,64 @@ typedef struct imgshare_sender imgshare_sender;
 typedef struct imgshare_receiver imgshare_receiver;
 
 /* The sentence describing this thread's last call ("" after a success). */
-const char *imgshare_message(void);
-const char *imgshare_mode_name(imgshare_mode mode);
+IMGSHARE_API const char *imgshare_message(void);
+IMGSHARE_API const char *imgshare_mode_name(imgshare_mode mode);
 /* The mode named name ("RGBA", "I;16"...); IMGSHARE_USAGE if there is none. */
-imgshare_status imgshare_mode_from_name(const char *name, imgshare_mode *mode);
+IMGSHARE_API imgshare_status imgshare_mode_from_name(const char *name, imgshare_mode *mode);
 /* Bytes in one unpadded row of width pixels. */
-size_t imgshare_row_bytes(imgshare_mode mode, uint32_t width);
+IMGSHARE_API size_t imgshare_row_bytes(imgshare_mode mode, uint32_t width);
 /* The System V keys of a key: [0] segment and lock, [1] pin set, [2] new-image signal. */
-imgshare_status imgshare_key_numbers(const char *key, int32_t numbers[3]);
-void imgshare_sha1(const void *data, size_t length, uint8_t digest[20]);
-uint32_t imgshare_crc32(const void *data, size_t length);
+IMGSHARE_API imgshare_status imgshare_key_numbers(const char *key, int32_t numbers[3]);
 
 /* ---- Sender ---- */
 /* A sender for key (nothing is touched until the first share). On failure *sender is NULL. */
-imgshare_status imgshare_sender_open(imgshare_sender **sender, const char *key);
-void imgshare_sender_set_lock_timeout(imgshare_sender *sender, double seconds); /* default 5 s */
-void imgshare_sender_set_checksum(imgshare_sender *sender, int on);              /* default on */
+IMGSHARE_API imgshare_status imgshare_sender_open(imgshare_sender **sender, const char *key);
+IMGSHARE_API void imgshare_sender_set_lock_timeout(imgshare_sender *sender, double seconds); /* default 5 s */
+IMGSHARE_API void imgshare_sender_set_checksum(imgshare_sender *sender, int on);              /* default on */
 /* Publish height rows of stride bytes at pixels (stride 0: unpadded). */
-imgshare_status imgshare_share(imgshare_sender *sender, const void *pixels, uint32_t width, uint32_t height,
-                               imgshare_mode mode, size_t stride, const imgshare_extras *extras);
+IMGSHARE_API imgshare_status imgshare_share(imgshare_sender *sender, const void *pixels, uint32_t width,
+                                            uint32_t height, imgshare_mode mode, size_t stride,
+                                            const imgshare_extras *extras);
 /* Write in place: *pixels points into a free slot of *stride bytes a row; fill it, then
  * imgshare_frame_publish() (or imgshare_frame_cancel() to publish nothing). */
-imgshare_status imgshare_frame_begin(imgshare_sender *sender, uint32_t width, uint32_t height, imgshare_mode mode,
-                                     const imgshare_extras *extras, void **pixels, size_t *stride);
-imgshare_status imgshare_frame_publish(imgshare_sender *sender);
-void imgshare_frame_cancel(imgshare_sender *sender);
-uint64_t imgshare_sender_sequence(const imgshare_sender *sender); /* of the last share, 0 before */
+IMGSHARE_API imgshare_status imgshare_frame_begin(imgshare_sender *sender, uint32_t width, uint32_t height,
+                                                  imgshare_mode mode, const imgshare_extras *extras, void **pixels,
+                                                  size_t *stride);
+IMGSHARE_API imgshare_status imgshare_frame_publish(imgshare_sender *sender);
+IMGSHARE_API void imgshare_frame_cancel(imgshare_sender *sender);
+/* The sequence number of the last share, 0 before the first. */
+IMGSHARE_API uint64_t imgshare_sender_sequence(const imgshare_sender *sender);
 /* Stop: remove the share, or with persist leave it (marked persisted). Frees sender (NULL is fine). */
-imgshare_status imgshare_sender_close(imgshare_sender *sender, int persist);
+IMGSHARE_API imgshare_status imgshare_sender_close(imgshare_sender *sender, int persist);
 
 /* ---- Receiver ---- */
-imgshare_status imgshare_receiver_open(imgshare_receiver **receiver, const char *key);
-void imgshare_receiver_set_lock_timeout(imgshare_receiver *receiver, double seconds); /* default 5 s */
-void imgshare_receiver_set_verify(imgshare_receiver *receiver, int on);              /* default on */
+/* A receiver for key (nothing is touched until the first read). On failure *receiver is NULL. */
+IMGSHARE_API imgshare_status imgshare_receiver_open(imgshare_receiver **receiver, const char *key);
+IMGSHARE_API void imgshare_receiver_set_lock_timeout(imgshare_receiver *receiver, double seconds); /* default 5 s */
+IMGSHARE_API void imgshare_receiver_set_verify(imgshare_receiver *receiver, int on);              /* default on */
 /* The current image's metadata, without its pixels. */
-imgshare_status imgshare_receive_info(imgshare_receiver *receiver, imgshare_info *info);
+IMGSHARE_API imgshare_status imgshare_receive_info(imgshare_receiver *receiver, imgshare_info *info);
 /* Copy the current image into buffer (rows of stride bytes; 0: unpadded), capacity bytes long. */
-imgshare_status imgshare_receive(imgshare_receiver *receiver, void *buffer, size_t capacity, size_t stride,
-                                 imgshare_info *info);
+IMGSHARE_API imgshare_status imgshare_receive(imgshare_receiver *receiver, void *buffer, size_t capacity,
+                                              size_t stride, imgshare_info *info);
 /* Borrow the current image in place: *pixels (rows of info->stride bytes) stays valid and unchanged
  * (the slot is pinned: no sender writes it) until imgshare_release(), the next call on this receiver,
  * or imgshare_receiver_close(). */
-imgshare_status imgshare_borrow(imgshare_receiver *receiver, const void **pixels, imgshare_info *info);
+IMGSHARE_API imgshare_status imgshare_borrow(imgshare_receiver *receiver, const void **pixels, imgshare_info *info);
 /* As above, for an image newer than the last one whose pixels this receiver returned, waiting up to timeout
  * seconds on the new-image signal: IMGSHARE_TIMED_OUT if none came (IMGSHARE_NOT_SHARED if, by
  * then, nothing is shared at all). */
-imgshare_status imgshare_receive_new(imgshare_receiver *receiver, double timeout, void *buffer, size_t capacity,
-                                     size_t stride, imgshare_info *info);
-imgshare_status imgshare_borrow_new(imgshare_receiver *receiver, double timeout, const void **pixels,
-                                    imgshare_info *info);
-void imgshare_release(imgshare_receiver *receiver);
-void imgshare_receiver_close(imgshare_receiver *receiver);
+IMGSHARE_API imgshare_status imgshare_receive_new(imgshare_receiver *receiver, double timeout, void *buffer,
+                                                  size_t capacity, size_t stride, imgshare_info *info);
+IMGSHARE_API imgshare_status imgshare_borrow_new(imgshare_receiver *receiver, double timeout, const void **pixels,
+                                                 imgshare_info *info);
+IMGSHARE_API void imgshare_release(imgshare_receiver *receiver);
+IMGSHARE_API void imgshare_receiver_close(imgshare_receiver *receiver);
 
 /* Read a segment image held in memory (a file, a test vector) as a receiver reads a live one: the
  * same validation, checksum and copy. buffer may be NULL for the metadata alone. */
-imgshare_status imgshare_read_image(const void *segment, size_t size, const char *key, int verify,
-                                    imgshare_info *info, void *buffer, size_t capacity, size_t stride);
+IMGSHARE_API imgshare_status imgshare_read_image(const void *segment, size_t size, const char *key, int verify,
+                                                 imgshare_info *info, void *buffer, size_t capacity, size_t stride);
 
 #ifdef __cplusplus
 }
@@ -179,10 +255,6 @@ imgshare_status imgshare_read_image(const void *segment, size_t size, const char
 #ifdef IMGSHARE_IMPLEMENTATION
 #ifndef IMGSHARE_IMPLEMENTED
 #define IMGSHARE_IMPLEMENTED
-
-#if defined(__GLIBC__) && !defined(__USE_GNU)
-#error "define _GNU_SOURCE (or include imgshare.h before any other header) where IMGSHARE_IMPLEMENTATION is defined"
-#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -198,9 +270,28 @@ imgshare_status imgshare_read_image(const void *segment, size_t size, const char
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#if !defined(XXH_STATIC_LINKING_ONLY)
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t's size: the state lives in our own allocation */
+#endif
+#ifdef IMGSHARE_XXHASH_HEADER
+#include IMGSHARE_XXHASH_HEADER
+#else
 #include <xxhash.h>
+#endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+
+#if defined(IMGSHARE_MALLOC) != defined(IMGSHARE_FREE)
+#error "define both IMGSHARE_MALLOC and IMGSHARE_FREE, or neither"
+#endif
+#ifndef IMGSHARE_MALLOC
+#define IMGSHARE_MALLOC(size) malloc(size)
+#define IMGSHARE_FREE(pointer) free(pointer)
+#endif
+#ifndef IMGSHARE_ASSERT
+#include <assert.h>
+#define IMGSHARE_ASSERT(condition) assert(condition)
 #endif
 
 #ifdef __cplusplus
@@ -208,6 +299,23 @@ imgshare_status imgshare_read_image(const void *segment, size_t size, const char
 extern "C" {
 #else
 #define IMGSHARE_TLS _Thread_local
+/* POSIX declares these only under feature macros (_GNU_SOURCE for semtimedop, _POSIX_C_SOURCE for the
+ * rest) that the including file may not have set before its first system header, and a later #define
+ * cannot add them. They are declared here as glibc and musl define them (clockid_t and pid_t are int),
+ * so imgshare.h can be included anywhere. C++ compilers on Linux define _GNU_SOURCE: nothing is needed. */
+int semtimedop(int semid, struct sembuf *sops, size_t nsops, const struct timespec *timeout);
+int clock_gettime(int clock, struct timespec *now);
+int nanosleep(const struct timespec *duration, struct timespec *remaining);
+int kill(int pid, int signal_number);
+#endif
+/* Linux's values, which <time.h> and <sys/shm.h> name only under the same feature macros. */
+#define IMGSHARE__CLOCK_REALTIME 0
+#define IMGSHARE__CLOCK_MONOTONIC 1
+#define IMGSHARE__SHM_DEST 01000
+#ifdef O_CLOEXEC
+#define IMGSHARE__O_CLOEXEC O_CLOEXEC
+#else
+#define IMGSHARE__O_CLOEXEC 0
 #endif
 
 /* ---- constants of the protocol (docs/protocol.md) ---- */
@@ -274,7 +382,15 @@ static imgshare_status imgshare__ok(void)
     return IMGSHARE_OK;
 }
 
-const char *imgshare_message(void) { return imgshare__text; }
+IMGSHARE_API const char *imgshare_message(void) { return imgshare__text; }
+
+/* What a read returns: after a failure, info holds nothing (no half-filled or earlier image). */
+static imgshare_status imgshare__outcome(imgshare_status st, imgshare_info *info)
+{
+    if (st && info)
+        memset(info, 0, sizeof *info);
+    return st;
+}
 
 /* ---- little-endian fields ---- */
 static uint16_t imgshare__u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -291,7 +407,7 @@ static void imgshare__put32(uint8_t *p, uint32_t v)
 static void imgshare__put64(uint8_t *p, uint64_t v) { imgshare__put32(p, (uint32_t)v); imgshare__put32(p + 4, (uint32_t)(v >> 32)); }
 
 /* ---- modes ---- */
-const char *imgshare_mode_name(imgshare_mode mode)
+IMGSHARE_API const char *imgshare_mode_name(imgshare_mode mode)
 {
     return (unsigned)mode < IMGSHARE_MODE_COUNT ? imgshare__mode_names[mode] : "?";
 }
@@ -308,7 +424,7 @@ static int imgshare__mode_of(const char *name, size_t length, imgshare_mode *mod
     return 0;
 }
 
-imgshare_status imgshare_mode_from_name(const char *name, imgshare_mode *mode)
+IMGSHARE_API imgshare_status imgshare_mode_from_name(const char *name, imgshare_mode *mode)
 {
     if (name && mode && imgshare__mode_of(name, strlen(name), mode))
         return imgshare__ok();
@@ -316,7 +432,7 @@ imgshare_status imgshare_mode_from_name(const char *name, imgshare_mode *mode)
                           name ? name : "(null)");
 }
 
-size_t imgshare_row_bytes(imgshare_mode mode, uint32_t width)
+IMGSHARE_API size_t imgshare_row_bytes(imgshare_mode mode, uint32_t width)
 {
     if ((unsigned)mode >= IMGSHARE_MODE_COUNT)
         return 0;
@@ -347,7 +463,7 @@ static void imgshare__sha1_block(uint32_t h[5], const uint8_t *block)
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
 }
 
-void imgshare_sha1(const void *data, size_t length, uint8_t digest[20])
+static void imgshare__sha1(const void *data, size_t length, uint8_t digest[20])
 {
     uint32_t h[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
     const uint8_t *p = (const uint8_t *)data;
@@ -385,7 +501,7 @@ static int32_t imgshare__recipe(int prefix, const char *key, size_t length)
     if (prefix >= 0)
         input[n++] = (uint8_t)prefix;
     memcpy(input + n, key, length);
-    imgshare_sha1(input, n + length, digest);
+    imgshare__sha1(input, n + length, digest);
     value = ((uint32_t)digest[0] << 24 | (uint32_t)digest[1] << 16 | (uint32_t)digest[2] << 8 | digest[3]) &
             0x7FFFFFFFu;
     return (int32_t)(value ? value : 1);
@@ -469,9 +585,9 @@ static imgshare_status imgshare__check_key(const char *key, size_t *length)
     return IMGSHARE_OK;
 }
 
-imgshare_status imgshare_key_numbers(const char *key, int32_t numbers[3])
+IMGSHARE_API imgshare_status imgshare_key_numbers(const char *key, int32_t numbers[3])
 {
-    size_t length;
+    size_t length = 0;
     imgshare_status st = imgshare__check_key(key, &length);
     if (st)
         return st;
@@ -482,7 +598,7 @@ imgshare_status imgshare_key_numbers(const char *key, int32_t numbers[3])
 }
 
 /* ---- CRC-32 (zlib's), a nibble at a time ---- */
-uint32_t imgshare_crc32(const void *data, size_t length)
+static uint32_t imgshare__crc32(const void *data, size_t length)
 {
     static const uint32_t table[16] = {0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
                                        0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
@@ -495,6 +611,23 @@ uint32_t imgshare_crc32(const void *data, size_t length)
         crc = (crc >> 4) ^ table[crc & 15];
     }
     return crc ^ 0xFFFFFFFFu;
+}
+
+/* ---- allocation ---- */
+/* One zeroed block from IMGSHARE_MALLOC holding an object of size bytes and, after it, an XXH3 state at
+ * the 64-byte alignment XXH3's vector code needs (more than malloc promises); NULL when out of memory. */
+static void *imgshare__allocate(size_t size, XXH3_state_t **state)
+{
+    size_t total = size + sizeof(XXH3_state_t) + 64;
+    uint8_t *block = (uint8_t *)IMGSHARE_MALLOC(total);
+    uintptr_t at;
+    if (!block)
+        return NULL;
+    memset(block, 0, total);
+    at = ((uintptr_t)(block + size) + 63) & ~(uintptr_t)63;
+    *state = (XXH3_state_t *)(void *)at;
+    IMGSHARE_ASSERT(at + sizeof(XXH3_state_t) <= (uintptr_t)(block + total));
+    return block;
 }
 
 /* ---- copies ---- */
@@ -539,7 +672,7 @@ static void imgshare__copied(int stream)
 static double imgshare__now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(IMGSHARE__CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -577,7 +710,7 @@ static int imgshare__stat(int32_t pid, char *state, uint64_t *start)
     if (pid <= 0)
         return 0;
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = open(path, O_RDONLY | IMGSHARE__O_CLOEXEC);
     if (fd < 0)
         return 0;
     n = read(fd, buffer, sizeof buffer - 1);
@@ -689,7 +822,7 @@ static int imgshare__shm_stat(int shmid, struct shmid_ds *ds) { return shmctl(sh
 static int imgshare__removed(int shmid)
 {
     struct shmid_ds ds;
-    return imgshare__shm_stat(shmid, &ds) != 0 || (ds.shm_perm.mode & SHM_DEST) != 0;
+    return imgshare__shm_stat(shmid, &ds) != 0 || (ds.shm_perm.mode & IMGSHARE__SHM_DEST) != 0;
 }
 
 /* The first bytes of the segment at sysv, read without the lock: 1 if read, 0 if none, -1 EACCES. */
@@ -762,7 +895,7 @@ static imgshare_status imgshare__check_control(const uint8_t *raw, uint64_t size
     memcpy(zeroed, raw, IMGSHARE__CONTROL);
     memset(zeroed + 16, 0, 32);
     crc = imgshare__u32(raw + IMGSHARE__O_CRC);
-    if (imgshare_crc32(zeroed, IMGSHARE__CONTROL) != crc)
+    if (imgshare__crc32(zeroed, IMGSHARE__CONTROL) != crc)
         return imgshare__damaged("control block checksum mismatch");
     if (imgshare__u16(raw + 10) != IMGSHARE__CONTROL)
         return imgshare__damaged("control block size");
@@ -826,7 +959,7 @@ static void imgshare__pack_control(uint8_t *buf, const char *key, size_t key_len
     }
     imgshare__put16(buf + IMGSHARE__O_KEY_LENGTH, (uint32_t)key_length);
     memcpy(buf + IMGSHARE__O_KEY, key, key_length);
-    imgshare__put32(buf + IMGSHARE__O_CRC, imgshare_crc32(buf, IMGSHARE__CONTROL)); /* mutable range is 0 here */
+    imgshare__put32(buf + IMGSHARE__O_CRC, imgshare__crc32(buf, IMGSHARE__CONTROL)); /* mutable range is 0 here */
     imgshare__put32(buf + IMGSHARE__O_PUBLISHED, c->published);
     imgshare__put32(buf + IMGSHARE__O_FLAGS, c->flags);
     imgshare__put32(buf + IMGSHARE__O_OWNER_PID, (uint32_t)c->owner_pid);
@@ -867,7 +1000,7 @@ static imgshare_status imgshare__check_descriptor(const uint8_t *raw, uint64_t c
     imgshare_mode mode;
     memcpy(zeroed, raw, IMGSHARE__DESCRIPTOR);
     memset(zeroed + 28, 0, 4);
-    if (imgshare_crc32(zeroed, IMGSHARE__DESCRIPTOR) != imgshare__u32(raw + 28))
+    if (imgshare__crc32(zeroed, IMGSHARE__DESCRIPTOR) != imgshare__u32(raw + 28))
         return imgshare__bad_header("descriptor checksum mismatch");
     memset(info, 0, sizeof *info);
     info->sequence = imgshare__u64(raw);
@@ -1003,8 +1136,8 @@ static imgshare_status imgshare__copy_out(const uint8_t *payload, const imgshare
     return IMGSHARE_OK;
 }
 
-imgshare_status imgshare_read_image(const void *segment, size_t size, const char *key, int verify,
-                                    imgshare_info *info, void *buffer, size_t capacity, size_t stride)
+static imgshare_status imgshare__read_image(const void *segment, size_t size, const char *key, int verify,
+                                           imgshare_info *info, void *buffer, size_t capacity, size_t stride)
 {
     static const uint8_t zero[8] = {0};
     uint8_t raw[IMGSHARE__CONTROL];
@@ -1034,11 +1167,10 @@ imgshare_status imgshare_read_image(const void *segment, size_t size, const char
     info->segment_id = -1;
     info->segment_size = size;
     if (buffer || verify) {
-        XXH3_state_t *state = XXH3_createState();
-        if (!state)
-            return imgshare__fail(IMGSHARE_ERROR, "out of memory");
+        XXH3_state_t state; /* its type is aligned as XXH3 needs it */
+        memset(&state, 0, sizeof state);
         if (buffer) {
-            st = imgshare__copy_out(bytes + c.offset[c.published], info, verify && info->checksum_kind == 1, state,
+            st = imgshare__copy_out(bytes + c.offset[c.published], info, verify && info->checksum_kind == 1, &state,
                                     buffer, capacity, stride);
         } else {
             st = IMGSHARE_OK;
@@ -1046,11 +1178,16 @@ imgshare_status imgshare_read_image(const void *segment, size_t size, const char
                 XXH3_64bits(bytes + c.offset[c.published], (size_t)info->payload_length) != info->checksum)
                 st = imgshare__fail(IMGSHARE_CORRUPT, "the image failed its checksum (damaged segment)");
         }
-        XXH3_freeState(state);
         if (st)
             return st;
     }
     return imgshare__ok();
+}
+
+IMGSHARE_API imgshare_status imgshare_read_image(const void *segment, size_t size, const char *key, int verify,
+                                                 imgshare_info *info, void *buffer, size_t capacity, size_t stride)
+{
+    return imgshare__outcome(imgshare__read_image(segment, size, key, verify, info, buffer, capacity, stride), info);
 }
 
 /* ---- one sender per key in this process (protocol §9, exit 7) ---- */
@@ -1128,9 +1265,10 @@ static void imgshare__own_identity(int32_t *pid, uint64_t *start)
     pthread_mutex_unlock(&guard);
 }
 
-imgshare_status imgshare_sender_open(imgshare_sender **out, const char *key)
+IMGSHARE_API imgshare_status imgshare_sender_open(imgshare_sender **out, const char *key)
 {
     imgshare_sender *s;
+    XXH3_state_t *state;
     int32_t numbers[3];
     imgshare_status st;
     if (!out)
@@ -1138,14 +1276,10 @@ imgshare_status imgshare_sender_open(imgshare_sender **out, const char *key)
     *out = NULL;
     if ((st = imgshare_key_numbers(key, numbers)))
         return st;
-    s = (imgshare_sender *)calloc(1, sizeof *s);
+    s = (imgshare_sender *)imgshare__allocate(sizeof *s, &state);
     if (!s)
         return imgshare__fail(IMGSHARE_ERROR, "out of memory");
-    s->state = XXH3_createState();
-    if (!s->state) {
-        free(s);
-        return imgshare__fail(IMGSHARE_ERROR, "out of memory");
-    }
+    s->state = state;
     s->key_length = strlen(key);
     memcpy(s->key, key, s->key_length + 1);
     s->sysv = numbers[0];
@@ -1159,19 +1293,19 @@ imgshare_status imgshare_sender_open(imgshare_sender **out, const char *key)
     return imgshare__ok();
 }
 
-void imgshare_sender_set_lock_timeout(imgshare_sender *s, double seconds)
+IMGSHARE_API void imgshare_sender_set_lock_timeout(imgshare_sender *s, double seconds)
 {
     if (s)
         s->lock_timeout = seconds > 0 ? seconds : 0;
 }
 
-void imgshare_sender_set_checksum(imgshare_sender *s, int on)
+IMGSHARE_API void imgshare_sender_set_checksum(imgshare_sender *s, int on)
 {
     if (s)
         s->checksum = on != 0;
 }
 
-uint64_t imgshare_sender_sequence(const imgshare_sender *s) { return s ? s->sequence : 0; }
+IMGSHARE_API uint64_t imgshare_sender_sequence(const imgshare_sender *s) { return s ? s->sequence : 0; }
 
 static imgshare_status imgshare__busy(const char *key, double timeout)
 {
@@ -1250,7 +1384,7 @@ static int imgshare__read_number(const char *path, unsigned long long *value)
 {
     char text[64];
     ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | IMGSHARE__O_CLOEXEC);
     if (fd < 0)
         return 0;
     n = read(fd, text, sizeof text - 1);
@@ -1670,7 +1804,7 @@ static void imgshare__write_descriptor(imgshare_sender *s, uint32_t slot, uint32
     const char *name = imgshare_mode_name(mode);
     memset(d, 0, sizeof d);
     imgshare__own_identity(&pid, &start);
-    clock_gettime(CLOCK_REALTIME, &now);
+    clock_gettime(IMGSHARE__CLOCK_REALTIME, &now);
     imgshare__put64(d, s->sequence + 1);
     imgshare__put32(d + 8, width);
     imgshare__put32(d + 12, height);
@@ -1717,7 +1851,7 @@ static void imgshare__write_descriptor(imgshare_sender *s, uint32_t slot, uint32
             memcpy(d + 512, e->transparency_alpha, e->transparency_alpha_length);
         }
     }
-    imgshare__put32(d + 28, imgshare_crc32(d, sizeof d));
+    imgshare__put32(d + 28, imgshare__crc32(d, sizeof d));
     memcpy(s->base + IMGSHARE__CONTROL + (size_t)slot * IMGSHARE__DESCRIPTOR, d, sizeof d);
 }
 
@@ -1798,8 +1932,8 @@ static void imgshare__clear_pad_bits(uint8_t *rows, size_t row, uint32_t width, 
         rows[y * row + row - 1] &= keep;
 }
 
-imgshare_status imgshare_share(imgshare_sender *s, const void *pixels, uint32_t width, uint32_t height,
-                               imgshare_mode mode, size_t stride, const imgshare_extras *extras)
+IMGSHARE_API imgshare_status imgshare_share(imgshare_sender *s, const void *pixels, uint32_t width, uint32_t height,
+                                            imgshare_mode mode, size_t stride, const imgshare_extras *extras)
 {
     imgshare_status st;
     size_t row;
@@ -1816,7 +1950,7 @@ imgshare_status imgshare_share(imgshare_sender *s, const void *pixels, uint32_t 
         /* unpadded rows are hashed as given, then copied; others are hashed as written */
         int as_given = stride == row && !(mode == IMGSHARE_MODE_1 && width % 8);
         int stream = as_given && (uint64_t)row * height >= IMGSHARE__STREAM_FROM; /* else hashed as written */
-        uint32_t slot;
+        uint32_t slot = 0;
         uint8_t *dest;
         size_t top, rows_per_chunk = IMGSHARE__CHUNK / row ? IMGSHARE__CHUNK / row : 1;
         if ((st = imgshare__slot_for(s, (uint64_t)row * height, &slot)))
@@ -1850,11 +1984,12 @@ imgshare_status imgshare_share(imgshare_sender *s, const void *pixels, uint32_t 
     return imgshare__fail(IMGSHARE_NOT_SHARED, "the share of key '%s' keeps being removed by another program", s->key);
 }
 
-imgshare_status imgshare_frame_begin(imgshare_sender *s, uint32_t width, uint32_t height, imgshare_mode mode,
-                                     const imgshare_extras *extras, void **pixels, size_t *stride)
+IMGSHARE_API imgshare_status imgshare_frame_begin(imgshare_sender *s, uint32_t width, uint32_t height,
+                                                  imgshare_mode mode, const imgshare_extras *extras, void **pixels,
+                                                  size_t *stride)
 {
     imgshare_status st;
-    uint32_t slot;
+    uint32_t slot = 0;
     size_t row;
     if ((st = imgshare__check_image(s, width, height, mode)) || (st = imgshare__check_extras(mode, extras)))
         return st;
@@ -1889,7 +2024,7 @@ imgshare_status imgshare_frame_begin(imgshare_sender *s, uint32_t width, uint32_
     return imgshare__ok();
 }
 
-imgshare_status imgshare_frame_publish(imgshare_sender *s)
+IMGSHARE_API imgshare_status imgshare_frame_publish(imgshare_sender *s)
 {
     imgshare_status st;
     size_t row, length;
@@ -1914,13 +2049,13 @@ imgshare_status imgshare_frame_publish(imgshare_sender *s)
     return st ? st : imgshare__ok();
 }
 
-void imgshare_frame_cancel(imgshare_sender *s)
+IMGSHARE_API void imgshare_frame_cancel(imgshare_sender *s)
 {
     if (s)
         s->in_frame = 0;
 }
 
-imgshare_status imgshare_sender_close(imgshare_sender *s, int persist)
+IMGSHARE_API imgshare_status imgshare_sender_close(imgshare_sender *s, int persist)
 {
     if (!s)
         return imgshare__ok();
@@ -1946,8 +2081,7 @@ imgshare_status imgshare_sender_close(imgshare_sender *s, int persist)
     imgshare__forget(s);
     if (s->claimed)
         imgshare__unclaim(s->sysv);
-    XXH3_freeState(s->state);
-    free(s);
+    IMGSHARE_FREE(s);
     return imgshare__ok();
 }
 
@@ -1972,9 +2106,10 @@ struct imgshare_receiver {
     XXH3_state_t *state;
 };
 
-imgshare_status imgshare_receiver_open(imgshare_receiver **out, const char *key)
+IMGSHARE_API imgshare_status imgshare_receiver_open(imgshare_receiver **out, const char *key)
 {
     imgshare_receiver *r;
+    XXH3_state_t *state;
     int32_t numbers[3];
     imgshare_status st;
     if (!out)
@@ -1982,14 +2117,10 @@ imgshare_status imgshare_receiver_open(imgshare_receiver **out, const char *key)
     *out = NULL;
     if ((st = imgshare_key_numbers(key, numbers)))
         return st;
-    r = (imgshare_receiver *)calloc(1, sizeof *r);
+    r = (imgshare_receiver *)imgshare__allocate(sizeof *r, &state);
     if (!r)
         return imgshare__fail(IMGSHARE_ERROR, "out of memory");
-    r->state = XXH3_createState();
-    if (!r->state) {
-        free(r);
-        return imgshare__fail(IMGSHARE_ERROR, "out of memory");
-    }
+    r->state = state;
     r->key_length = strlen(key);
     memcpy(r->key, key, r->key_length + 1);
     r->sysv = numbers[0];
@@ -2003,19 +2134,19 @@ imgshare_status imgshare_receiver_open(imgshare_receiver **out, const char *key)
     return imgshare__ok();
 }
 
-void imgshare_receiver_set_lock_timeout(imgshare_receiver *r, double seconds)
+IMGSHARE_API void imgshare_receiver_set_lock_timeout(imgshare_receiver *r, double seconds)
 {
     if (r)
         r->lock_timeout = seconds > 0 ? seconds : 0;
 }
 
-void imgshare_receiver_set_verify(imgshare_receiver *r, int on)
+IMGSHARE_API void imgshare_receiver_set_verify(imgshare_receiver *r, int on)
 {
     if (r)
         r->verify = on != 0;
 }
 
-void imgshare_release(imgshare_receiver *r)
+IMGSHARE_API void imgshare_release(imgshare_receiver *r)
 {
     if (r && r->borrowed) {
         struct sembuf op;
@@ -2034,13 +2165,12 @@ static void imgshare__drop_segment(imgshare_receiver *r)
     r->shmid = -1;
 }
 
-void imgshare_receiver_close(imgshare_receiver *r)
+IMGSHARE_API void imgshare_receiver_close(imgshare_receiver *r)
 {
     if (!r)
         return;
     imgshare__drop_segment(r);
-    XXH3_freeState(r->state);
-    free(r);
+    IMGSHARE_FREE(r);
 }
 
 static imgshare_status imgshare__nothing(const imgshare_receiver *r)
@@ -2304,43 +2434,54 @@ static imgshare_status imgshare__check_receiver(imgshare_receiver *r, imgshare_i
     return IMGSHARE_OK;
 }
 
-imgshare_status imgshare_receive_info(imgshare_receiver *r, imgshare_info *info)
+IMGSHARE_API imgshare_status imgshare_receive_info(imgshare_receiver *r, imgshare_info *info)
 {
     int same;
     imgshare_status st = imgshare__check_receiver(r, info);
-    return st ? st : imgshare__read(r, IMGSHARE__INFO, 0, NULL, 0, 0, NULL, info, &same);
+    if (!st)
+        st = imgshare__read(r, IMGSHARE__INFO, 0, NULL, 0, 0, NULL, info, &same);
+    return imgshare__outcome(st, info);
 }
 
-imgshare_status imgshare_receive(imgshare_receiver *r, void *buffer, size_t capacity, size_t stride,
-                                 imgshare_info *info)
+IMGSHARE_API imgshare_status imgshare_receive(imgshare_receiver *r, void *buffer, size_t capacity, size_t stride,
+                                              imgshare_info *info)
 {
     int same;
     imgshare_status st = imgshare__check_receiver(r, info);
-    return st ? st : imgshare__read(r, IMGSHARE__COPY, 0, buffer, capacity, stride, NULL, info, &same);
+    if (!st)
+        st = imgshare__read(r, IMGSHARE__COPY, 0, buffer, capacity, stride, NULL, info, &same);
+    return imgshare__outcome(st, info);
 }
 
-imgshare_status imgshare_borrow(imgshare_receiver *r, const void **pixels, imgshare_info *info)
+IMGSHARE_API imgshare_status imgshare_borrow(imgshare_receiver *r, const void **pixels, imgshare_info *info)
 {
     int same;
     imgshare_status st = imgshare__check_receiver(r, info);
     if (!st && !pixels)
         st = imgshare__fail(IMGSHARE_ERROR, "no place was given for the borrowed pixels");
-    return st ? st : imgshare__read(r, IMGSHARE__BORROW, 0, NULL, 0, 0, pixels, info, &same);
+    if (!st)
+        st = imgshare__read(r, IMGSHARE__BORROW, 0, NULL, 0, 0, pixels, info, &same);
+    return imgshare__outcome(st, info);
 }
 
-imgshare_status imgshare_receive_new(imgshare_receiver *r, double timeout, void *buffer, size_t capacity,
-                                     size_t stride, imgshare_info *info)
+IMGSHARE_API imgshare_status imgshare_receive_new(imgshare_receiver *r, double timeout, void *buffer,
+                                                  size_t capacity, size_t stride, imgshare_info *info)
 {
     imgshare_status st = imgshare__check_receiver(r, info);
-    return st ? st : imgshare__read_new(r, timeout, IMGSHARE__COPY, buffer, capacity, stride, NULL, info);
+    if (!st)
+        st = imgshare__read_new(r, timeout, IMGSHARE__COPY, buffer, capacity, stride, NULL, info);
+    return imgshare__outcome(st, info);
 }
 
-imgshare_status imgshare_borrow_new(imgshare_receiver *r, double timeout, const void **pixels, imgshare_info *info)
+IMGSHARE_API imgshare_status imgshare_borrow_new(imgshare_receiver *r, double timeout, const void **pixels,
+                                                 imgshare_info *info)
 {
     imgshare_status st = imgshare__check_receiver(r, info);
     if (!st && !pixels)
         st = imgshare__fail(IMGSHARE_ERROR, "no place was given for the borrowed pixels");
-    return st ? st : imgshare__read_new(r, timeout, IMGSHARE__BORROW, NULL, 0, 0, pixels, info);
+    if (!st)
+        st = imgshare__read_new(r, timeout, IMGSHARE__BORROW, NULL, 0, 0, pixels, info);
+    return imgshare__outcome(st, info);
 }
 
 #ifdef __cplusplus

@@ -12,7 +12,7 @@ from PIL import Image
 
 from imgshare.ipc import Receiver, Sender
 from imgshare.ipc.info import ShareInfo
-from tests.c.conftest import run_c
+from tests.c.conftest import run_c, sysv_segment
 from tests.c.images import MODES, SIZES, as_array, random_rows, row_bytes
 from tests.conftest import run_cli, wait_until
 from tests.ipc_cleanup import objects_of
@@ -156,6 +156,29 @@ def test_c_receiver_reports_the_statuses_of_the_cli(c_build, key, tmp_path):
         seen = wait_until(lambda: run_c(c_build.program("tool"), "info", key).stdout, what="the C info line")
         assert "image RGB 3x3" in str(seen)
     assert objects_of(key) == []
+
+
+def test_a_failed_read_leaves_the_info_zeroed(c_build, key, tmp_path):
+    """Issue 17.24: the tool fills its imgshare_info with 0xA5 before each call and exits 99 if a failed
+    call left anything in it: nothing shared (3), a checksum failure after the header was read (4), and no
+    new image in time after an earlier one was read (5)."""
+    tool = c_build.program("tool")
+    for args in (["info", key], ["receive", key, tmp_path / "out"], ["receive", key, tmp_path / "out", "--borrow"]):
+        result = run_c(tool, *args)
+        assert result.returncode == 3, (args, result.stderr)
+    with Sender(key) as sender:
+        sender.share(np.full((6, 6, 3), 7, np.uint8))
+        timed_out = run_c(tool, "follow", key, "2", "0.2")
+        assert timed_out.returncode == 5, timed_out.stderr
+        assert "\nframe 1 " in timed_out.stdout
+        sender.share(np.full((6, 6, 3), 9, np.uint8))
+        with sysv_segment(key) as memory:
+            published = int.from_bytes(memory.read(4, 16), "little")
+            offset = int.from_bytes(memory.read(8, 64 + 16 * published), "little")
+            memory.write(b"\x01", offset + 5)  # a stray write into the pixels: the header reads fine
+        for args in (["receive", key, tmp_path / "out"], ["receive", key, tmp_path / "out", "--borrow"]):
+            result = run_c(tool, *args)
+            assert result.returncode == 4 and "failed its checksum" in result.stderr, (args, result.stderr)
 
 
 def test_c_receiver_follows_a_python_sender_that_moves_to_bigger_segments(c_build, key, tmp_path):

@@ -9,13 +9,14 @@
  *                                         into its own buffer, checks two bytes against the fill, prints
  *                                         "got SEQ T1" with T1 taken once the pixels are in hand.
  */
-#define IMGSHARE_IMPLEMENTATION
-#include "../imgshare.h"
-
+#define _POSIX_C_SOURCE 200809L /* clock_gettime(): this program's own need */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define IMGSHARE_IMPLEMENTATION
+#include "../imgshare.h"
 
 static double now(void)
 {

@@ -48,11 +48,11 @@ static void fix_crcs(unsigned char *data, size_t size)
         return;
     memcpy(block, data, 4096);
     memset(block + 16, 0, 32);
-    put(data + 28, imgshare_crc32(block, 4096), 4);
+    put(data + 28, imgshare__crc32(block, 4096), 4);
     for (slot = 0; slot < 8 && 4096 * (slot + 2) <= size; slot++) {
         memcpy(block, data + 4096 * (slot + 1), 4096);
         memset(block + 28, 0, 4);
-        put(data + 4096 * (slot + 1) + 28, imgshare_crc32(block, 4096), 4);
+        put(data + 4096 * (slot + 1) + 28, imgshare__crc32(block, 4096), 4);
     }
 }
 

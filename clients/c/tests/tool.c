@@ -14,16 +14,18 @@
  *        receives COUNT new images (each within TIMEOUT s), printing "frame SEQ MISSED GOOD" (GOOD: the
  *        bytes follow stream's pattern); --step waits for a line on stdin before each wait after the first;
  *        --until stops after the image of sequence SEQ (or a later one).
+ * A receiving command whose read fails exits 99 if the library left anything in its imgshare_info.
  */
-#define IMGSHARE_IMPLEMENTATION
-#include "imgshare.h"
-#include "tests/files.h"
-
+#define _POSIX_C_SOURCE 200809L /* sigaction(), nanosleep(): this program's own needs */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
+
+#define IMGSHARE_IMPLEMENTATION
+#include "imgshare.h"
+#include "tests/files.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -51,9 +53,25 @@ static int flag(int argc, char **argv, const char *name)
     return 0;
 }
 
+/* The imgshare_info of the receiving commands: filled with 0xA5 before each call, so a failed call that
+ * leaves anything in it (a half-read image, an earlier one) is caught when it reports its failure. */
+static imgshare_info *read_info;
+
+static imgshare_info *poisoned(imgshare_info *info)
+{
+    memset(info, 0xA5, sizeof *info);
+    read_info = info;
+    return info;
+}
+
 static int fail(imgshare_status status)
 {
+    static const imgshare_info zero;
     fprintf(stderr, "tool: %s\n", imgshare_message());
+    if (read_info && memcmp(read_info, &zero, sizeof zero) != 0) {
+        fprintf(stderr, "tool: the imgshare_info of the failed call was not zeroed\n");
+        return 99;
+    }
     return (int)status;
 }
 
@@ -256,13 +274,13 @@ static int cmd_receive(int argc, char **argv)
         return fail(st);
     if (flag(argc, argv, "--borrow")) {
         const void *pixels;
-        if ((st = imgshare_borrow(r, &pixels, &info)) == IMGSHARE_OK)
+        if ((st = imgshare_borrow(r, &pixels, poisoned(&info))) == IMGSHARE_OK)
             result = write_rows(argv[3], (const unsigned char *)pixels, info.stride, &info);
     } else {
         const char *text = option(argc, argv, "--stride");
         size_t stride;
         unsigned char *buffer;
-        if ((st = imgshare_receive_info(r, &info)) == IMGSHARE_OK) {
+        if ((st = imgshare_receive_info(r, poisoned(&info))) == IMGSHARE_OK) {
             /* the size may change between the two calls: ask for room to spare, as a program would */
             stride = text ? (size_t)atol(text) : 0;
             {
@@ -271,7 +289,7 @@ static int cmd_receive(int argc, char **argv)
                 if (!buffer)
                     return 1;
                 memset(buffer, 0xCD, capacity);
-                st = imgshare_receive(r, buffer, capacity, stride, &info);
+                st = imgshare_receive(r, buffer, capacity, stride, poisoned(&info));
                 if (st == IMGSHARE_OK)
                     result = write_rows(argv[3], buffer, stride ? stride : row, &info);
                 free(buffer);
@@ -291,7 +309,7 @@ static int cmd_info(int argc, char **argv)
     imgshare_receiver *r = open_receiver(argc, argv, &st);
     if (!r)
         return fail(st);
-    st = imgshare_receive_info(r, &info);
+    st = imgshare_receive_info(r, poisoned(&info));
     if (st == IMGSHARE_OK)
         print_info(&info);
     imgshare_receiver_close(r);
@@ -329,13 +347,14 @@ static int cmd_follow(int argc, char **argv)
         if (step && n > 0 && !fgets(line, sizeof line, stdin))
             break;
         if (borrow) {
-            st = imgshare_borrow_new(r, timeout, &pixels, &info);
+            st = imgshare_borrow_new(r, timeout, &pixels, poisoned(&info));
         } else {
             imgshare_info peek;
             if (!buffer) { /* sized from the first image; the stream keeps its size */
                 double deadline = timeout;
                 while ((st = imgshare_receive_info(r, &peek)) == IMGSHARE_NOT_SHARED && deadline > 0) {
-                    usleep(20000);
+                    struct timespec pause = {0, 20000000};
+                    nanosleep(&pause, NULL);
                     deadline -= 0.02;
                 }
                 if (st)
@@ -345,7 +364,7 @@ static int cmd_follow(int argc, char **argv)
                 if (!buffer)
                     break;
             }
-            st = imgshare_receive_new(r, timeout, buffer, capacity, 0, &info);
+            st = imgshare_receive_new(r, timeout, buffer, capacity, 0, poisoned(&info));
             pixels = buffer;
         }
         if (st)

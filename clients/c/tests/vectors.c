@@ -145,16 +145,16 @@ static void check_primitives(void)
     uint8_t digest[20];
     int32_t numbers[3];
     char long_key[300];
-    imgshare_sha1("abc", 3, digest);
+    imgshare__sha1("abc", 3, digest);
     if (digest[0] != 0xa9 || digest[1] != 0x99 || digest[2] != 0x3e || digest[3] != 0x36 || digest[19] != 0x9d)
         failed("SHA-1 of abc", "sha1");
-    imgshare_sha1("", 0, digest);
+    imgshare__sha1("", 0, digest);
     if (digest[0] != 0xda || digest[1] != 0x39 || digest[19] != 0x09)
         failed("SHA-1 of the empty string", "sha1");
-    imgshare_sha1("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, digest); /* two padding blocks */
+    imgshare__sha1("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, digest); /* two padding blocks */
     if (digest[0] != 0x84 || digest[1] != 0x98 || digest[2] != 0x3e || digest[3] != 0x44)
         failed("SHA-1 of the 56-byte FIPS message", "sha1");
-    if (imgshare_crc32("123456789", 9) != 0xCBF43926u)
+    if (imgshare__crc32("123456789", 9) != 0xCBF43926u)
         failed("CRC-32 check value", "crc32");
     if (imgshare_key_numbers("169254", numbers) != IMGSHARE_OK || numbers[0] != 1699187442)
         failed("the Qt demo's key", "169254");
