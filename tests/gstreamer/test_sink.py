@@ -6,11 +6,14 @@ read them."""
 from __future__ import annotations
 
 import os
+import subprocess
+import threading
 
 import numpy as np
 import pytest
 import sysv_ipc
 
+from imgshare.following import FollowKind, follow
 from imgshare.ipc import Receiver, Sender, sysv_key
 from tests.conftest import run_cli
 from tests.gstreamer.conftest import error_line
@@ -75,6 +78,33 @@ def test_each_frame_is_shared_once_and_the_share_removed_at_the_end(gst, key):
     gone = run_cli("info", "--key", key)
     assert gone.returncode == 3, gone.stdout  # persist=false: the share went with the pipeline
     assert objects_of(key) == []
+
+
+def test_a_follower_gets_every_frame_or_counts_it_missed(gst, key):
+    frames = 120
+    stop = threading.Event()
+    with Receiver(key) as receiver:
+        pipeline = subprocess.Popen(
+            ["gst-launch-1.0", *f"videotestsrc num-buffers={frames} pattern=ball ! {caps('RGBA', 64, 48)} ! "
+             f"imgsharesink key={key} sync=false persist=true".split()], stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, env=gst.env())
+        # a pipeline that fails stops the follower (else it would wait for frames that never come)
+        watcher = threading.Thread(target=lambda: pipeline.wait() and stop.set(), daemon=True)
+        watcher.start()
+        try:
+            accounted = first = 0
+            for event in follow(receiver, stop):
+                assert event.kind is FollowKind.FRAME and event.received is not None, event
+                info = event.received[1]
+                first = first or info.sequence
+                accounted += 1 + event.missed
+                if info.sequence == frames:
+                    break
+            stop.set()
+        finally:
+            _, errors = pipeline.communicate(timeout=60)
+    assert pipeline.returncode == 0, errors
+    assert first - 1 + accounted == frames  # each frame was either received or counted as missed
 
 
 def test_checksum_and_source_name(gst, key):
