@@ -104,8 +104,8 @@ def start_c() -> Iterator:
     """start_c(args...) starts a program; every one still running at the end of the test is killed."""
     started: list[Program] = []
 
-    def start(*args: str, stdin: bool = True) -> Program:
-        program = Program([str(a) for a in args], stdin=stdin)
+    def start(*args: str, stdin: bool = True, env: dict[str, str] | None = None) -> Program:
+        program = Program([str(a) for a in args], stdin=stdin, env=env)
         started.append(program)
         return program
 

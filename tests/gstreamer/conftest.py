@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.c.conftest import Program
+from tests.c.conftest import Program, start_c  # noqa: F401 (start_c: the fixture that starts and stops programs)
 from tests.conftest import ROOT
 
 PLUGIN_SOURCE = ROOT / "clients" / "gstreamer"
@@ -40,9 +39,10 @@ class Gst:
         return subprocess.run(["gst-launch-1.0", *pipeline.split()], capture_output=True, text=True,
                               timeout=timeout, cwd=ROOT, env=self.env(**env))
 
-    def start(self, pipeline: str, **env: str) -> Program:
-        """Start gst-launch-1.0 on pipeline; its output lines are read with Program.expect()."""
-        return Program(["gst-launch-1.0", *pipeline.split()], stdin=False, env=self.env(**env))
+    def start(self, starter: Callable[..., Program], pipeline: str, **env: str) -> Program:
+        """Start gst-launch-1.0 on pipeline with starter (the start_c fixture, which stops it at the end of
+        the test if it still runs); its output lines are read with Program.expect()."""
+        return starter("gst-launch-1.0", *pipeline.split(), stdin=False, env=self.env(**env))
 
     def inspect(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["gst-inspect-1.0", *args], capture_output=True, text=True, timeout=60, cwd=ROOT,
@@ -64,25 +64,9 @@ def gst(tmp_path_factory) -> Gst:
     return Gst(PLUGIN_SOURCE / "build" / "plugin", tmp_path_factory.mktemp("gst") / "registry.bin")
 
 
-@pytest.fixture
-def gst_programs() -> Iterator[list[Program]]:
-    """Programs a test starts (gst.start(...)): appended here, killed at its end if still running."""
-    started: list[Program] = []
-    yield started
-    for program in started:
-        program.kill()
-        for stream in (program.process.stdin, program.process.stdout, program.process.stderr):
-            if stream is not None:
-                stream.close()
-
-
 def error_line(result: subprocess.CompletedProcess, element: str) -> str:
     """gst-launch-1.0's line for the first error an element posted ('' if none)."""
     for line in (result.stderr + result.stdout).splitlines():
         if line.startswith("ERROR: from element ") and f":{element}" in line.split(": ", 2)[1]:
             return line.split(": ", 2)[2]
     return ""
-
-
-def python_helper() -> list[str]:
-    return [sys.executable, str(Path(__file__).parent / "share_frames.py")]

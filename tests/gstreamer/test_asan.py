@@ -54,11 +54,11 @@ def test_errors_under_asan(gst_asan, key):
     test_sink.test_a_key_that_is_no_key_fails_the_element(gst_asan)
 
 
-def test_renegotiation_under_asan(gst_asan, key, gst_programs, tmp_path):
-    frames = test_renegotiation.follow_changing_sender(gst_asan, key, gst_programs, tmp_path)
+def test_renegotiation_under_asan(gst_asan, key, start_c, tmp_path):
+    frames = test_renegotiation.follow_changing_sender(gst_asan, key, start_c, tmp_path)
     assert len(frames) > 100
 
 
-def test_lent_images_after_a_killed_sender_under_asan(gst_asan, key, gst_programs, tmp_path):
+def test_lent_images_after_a_killed_sender_under_asan(gst_asan, key, start_c, tmp_path):
     test_src.test_lent_images_stay_whole_after_their_sender_is_killed_and_its_share_removed(
-        gst_asan, key, gst_programs, tmp_path)
+        gst_asan, key, start_c, tmp_path)

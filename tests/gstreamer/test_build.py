@@ -45,11 +45,10 @@ def test_make_install_puts_the_plugin_where_gstreamer_finds_a_users_plugins(gst,
     assert not (data / "gstreamer-1.0" / "plugins" / "libgstimgshare.so").exists()
 
 
-def test_the_readmes_recording_pipeline_records_until_the_sender_stops(gst, key, gst_programs, tmp_path):
+def test_the_readmes_recording_pipeline_records_until_the_sender_stops(gst, key, start_c, tmp_path):
     video = tmp_path / "render.webm"
-    src = gst.start(f"-e -v imgsharesrc key={key} ! videoconvert ! videorate ! video/x-raw,framerate=30/1 ! "
+    src = gst.start(start_c, f"-e -v imgsharesrc key={key} ! videoconvert ! videorate ! video/x-raw,framerate=30/1 ! "
                     f"vp8enc deadline=1 ! webmmux ! filesink location={video}")
-    gst_programs.append(src)
     src.expect(f"Nothing is shared under the key '{key}' yet; waiting for a sender.")
     with Sender(key) as sender:
         for value in range(0, 250, 50):

@@ -12,13 +12,12 @@ from tests.gstreamer.test_src import share_frames
 FRAMES = 240
 
 
-def follow_changing_sender(gst, key, programs, folder, **env: str) -> list[int]:
+def follow_changing_sender(gst, key, start_c, folder, **env: str) -> list[int]:
     """Run the 240-frame changing sender under imgsharesrc ! multifilesink; the frame numbers written, in
     order, each checked to be that frame exactly (in GStreamer's row layout: no GstVideoMeta there)."""
-    src = gst.start(f"-v imgsharesrc key={key} ! multifilesink location={folder}/%05d.raw", **env)
-    programs.append(src)
+    src = gst.start(start_c, f"-v imgsharesrc key={key} ! multifilesink location={folder}/%05d.raw", **env)
     src.expect(f"Nothing is shared under the key '{key}' yet; waiting for a sender.")
-    sender = share_frames(programs, key, str(FRAMES), "60", "changing")
+    sender = share_frames(start_c, key, str(FRAMES), "60", "changing")
     sender.expect("done", timeout=60)
     assert sender.finish() == 0  # its Sender removed the share: the stream ends
     src.expect("Freeing pipeline", timeout=60)
@@ -29,8 +28,8 @@ def follow_changing_sender(gst, key, programs, folder, **env: str) -> list[int]:
     return [changing_frame(path.read_bytes()) for path in sorted(folder.glob("*.raw"))]
 
 
-def test_the_source_follows_size_and_format_changes(gst, key, gst_programs, tmp_path):
-    frames = follow_changing_sender(gst, key, gst_programs, tmp_path)
+def test_the_source_follows_size_and_format_changes(gst, key, start_c, tmp_path):
+    frames = follow_changing_sender(gst, key, start_c, tmp_path)
     assert frames == sorted(set(frames))  # in order, none twice
     shapes = {changing_shape(n) for n in frames}
     assert shapes == set(CHANGING)

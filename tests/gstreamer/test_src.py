@@ -179,9 +179,8 @@ def test_caps_downstream_refuses_fail_the_element_with_a_hint(gst, key):
         f"Downstream does not accept the image under the key '{key}' (RGB 20x10); put videoconvert after imgsharesrc.")
 
 
-def test_without_do_timestamp_buffers_carry_the_share_time(gst, key, gst_programs):
-    src = gst.start(f"-v imgsharesrc key={key} do-timestamp=false num-buffers=2 ! fakesink silent=false")
-    gst_programs.append(src)
+def test_without_do_timestamp_buffers_carry_the_share_time(gst, key, start_c):
+    src = gst.start(start_c, f"-v imgsharesrc key={key} do-timestamp=false num-buffers=2 ! fakesink silent=false")
     src.expect(f"Nothing is shared under the key '{key}' yet; waiting for a sender.")
     with Sender(key) as sender:
         times = []
@@ -194,9 +193,8 @@ def test_without_do_timestamp_buffers_carry_the_share_time(gst, key, gst_program
     assert 0 < seconds[0] <= seconds[1]  # running time at the share: after the pipeline started, in order
 
 
-def test_each_new_image_is_a_buffer_and_the_stream_ends_when_the_sender_stops(gst, key, gst_programs):
-    src = gst.start(f"-v imgsharesrc key={key} ! fakesink silent=false")
-    gst_programs.append(src)
+def test_each_new_image_is_a_buffer_and_the_stream_ends_when_the_sender_stops(gst, key, start_c):
+    src = gst.start(start_c, f"-v imgsharesrc key={key} ! fakesink silent=false")
     src.expect(f"Nothing is shared under the key '{key}' yet; waiting for a sender.")
     with Sender(key) as sender:
         for sequence in (1, 2, 3):  # the next image only once the last one came out: none is missed
@@ -215,9 +213,8 @@ def test_a_persisted_share_is_output_once_then_the_stream_ends(gst, key):
     assert [offset(line) for line in result.stdout.splitlines() if line.startswith(LAST_MESSAGE)] == [1]
 
 
-def test_on_stop_wait_goes_on_with_the_next_sender(gst, key, gst_programs):
-    src = gst.start(f"-v imgsharesrc key={key} on-stop=wait num-buffers=2 ! fakesink silent=false")
-    gst_programs.append(src)
+def test_on_stop_wait_goes_on_with_the_next_sender(gst, key, start_c):
+    src = gst.start(start_c, f"-v imgsharesrc key={key} on-stop=wait num-buffers=2 ! fakesink silent=false")
     with Sender(key) as sender:
         sender.share(frame(1))
         src.expect(LAST_MESSAGE)
@@ -230,60 +227,59 @@ def test_on_stop_wait_goes_on_with_the_next_sender(gst, key, gst_programs):
     assert src_caps("\n".join(src.output)) == [("RGB", "20", "10"), ("GRAY8", "30", "5")]
 
 
-def test_on_stop_wait_ends_the_stream_when_the_wait_runs_out(gst, key, gst_programs):
+def test_on_stop_wait_ends_the_stream_when_the_wait_runs_out(gst, key, start_c):
     with Sender(key) as sender:
         sender.share(frame(1))  # before the source starts: its wait covers the start too
-        src = gst.start(f"-v imgsharesrc key={key} on-stop=wait wait=0.5 ! fakesink silent=false")
-        gst_programs.append(src)
+        src = gst.start(start_c, f"-v imgsharesrc key={key} on-stop=wait wait=0.5 ! fakesink silent=false")
         src.expect(LAST_MESSAGE)
     src.expect(f"The sender of the key '{key}' stopped; waiting for a sender.")
     src.expect("Got EOS from element")
     assert src.finish() == 0
 
 
-def share_frames(programs: list[Program], key: str, *args: str) -> Program:
+def share_frames(start_c, key: str, *args: str) -> Program:
     """Start tests/gstreamer/share_frames.py (a sender in a process of its own) and wait for its first frame."""
-    program = Program([sys.executable, str(Path(__file__).with_name("share_frames.py")), key, *args],
+    program = start_c(sys.executable, Path(__file__).with_name("share_frames.py"), key, *args,
                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    programs.append(program)
     program.expect("shared 0")
     return program
 
 
-def test_a_killed_sender_ends_the_stream(gst, key, gst_programs):
-    sender = share_frames(gst_programs, key, "100000", "30", "RGBA", "64", "48")
-    src = gst.start(f"-v imgsharesrc key={key} ! fakesink silent=false")
-    gst_programs.append(src)
+def kill_under_source(gst, start_c, key: str, properties: str = "") -> Program:
+    """A sender of 64x48 RGBA frames at 30 a second, killed (SIGKILL: its share stays at the key, served by
+    nobody) once imgsharesrc has output three of them; the source's gst-launch-1.0."""
+    sender = share_frames(start_c, key, "100000", "30", "RGBA", "64", "48")
+    src = gst.start(start_c, f"-v imgsharesrc key={key} {properties} ! fakesink silent=false")
     for _ in range(3):
         src.expect(LAST_MESSAGE)
-    sender.process.kill()  # SIGKILL: its share stays at the key, with nobody serving it
+    sender.process.kill()
+    return src
+
+
+def test_a_killed_sender_ends_the_stream(gst, key, start_c):
+    src = kill_under_source(gst, start_c, key)
     src.expect("Got EOS from element")
     assert src.finish() == 0
     assert run_cli("info", "--key", key).returncode == 0  # left for the next sender (the key fixture removes it)
 
 
-def test_after_a_killed_sender_the_next_one_is_followed(gst, key, gst_programs):
-    first = share_frames(gst_programs, key, "100000", "30", "RGBA", "64", "48")
-    src = gst.start(f"-v imgsharesrc key={key} on-stop=wait num-buffers=6 ! fakesink silent=false")
-    gst_programs.append(src)
-    for _ in range(3):
-        src.expect(LAST_MESSAGE)
-    first.process.kill()
+def test_after_a_killed_sender_the_next_one_is_followed(gst, key, start_c):
+    src = kill_under_source(gst, start_c, key, "on-stop=wait num-buffers=6")
     src.expect(f"The sender of the key '{key}' stopped; waiting for a sender.")
-    share_frames(gst_programs, key, "100000", "30", "GRAY16_LE", "80", "45")  # takes the dead one's key over
+    share_frames(start_c, key, "100000", "30", "GRAY16_LE", "80", "45")  # takes the dead one's key over
     src.expect("Freeing pipeline")  # its last line: all of its output is in src.output
     assert src.finish() == 0
     caps = src_caps("\n".join(src.output))
     assert caps[0] == ("RGBA", "64", "48") and caps[-1] == ("GRAY16_LE", "80", "45")
 
 
-def test_lent_images_stay_whole_after_their_sender_is_killed_and_its_share_removed(gst, key, gst_programs, tmp_path):
+def test_lent_images_stay_whole_after_their_sender_is_killed_and_its_share_removed(gst, key, start_c, tmp_path):
     """Buffers wrapping the shared slots wait in a queue behind a slow element while the sender is killed
     and its segment removed: they stay mapped and unchanged until GStreamer frees them."""
-    sender = share_frames(gst_programs, key, "100000", "30", "RGBA", "64", "48")
-    src = gst.start(f"imgsharesrc key={key} max-lent=3 ! queue max-size-buffers=4 ! identity sleep-time=100000 ! "
-                    f"multifilesink location={tmp_path}/%05d.raw", GST_DEBUG="imgsharesrc:6")
-    gst_programs.append(src)
+    sender = share_frames(start_c, key, "100000", "30", "RGBA", "64", "48")
+    src = gst.start(start_c, f"imgsharesrc key={key} max-lent=3 ! queue max-size-buffers=4 ! "
+                    f"identity sleep-time=100000 ! multifilesink location={tmp_path}/%05d.raw",
+                    GST_DEBUG="imgsharesrc:6")
     wait_until(lambda: len(list(tmp_path.glob("*.raw"))) >= 2, what="the first frames written")
     sender.process.kill()
     assert remove_objects_at(sysv_key(key))  # the segment is removed; lent buffers keep it mapped
