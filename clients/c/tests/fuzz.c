@@ -211,15 +211,17 @@ static void read_offline(const vector *v)
 {
     int which = (int)below((size_t)v->data_count + 1);
     if (which == v->data_count || !v->data[which]) { /* the control block check on its own */
-        unsigned char raw[4096];
-        size_t size = v->control ? v->control_size : 0;
+        unsigned char raw[8192]; /* the check reads the first 4096 (zero beyond the segment); some vectors are larger */
+        size_t size = v->control ? (v->control_size < sizeof raw ? v->control_size : sizeof raw) : 0;
         imgshare__control c;
         imgshare__found found;
         if (!v->control)
             return;
         memset(raw, 0, sizeof raw);
-        memcpy(raw, v->control, size < sizeof raw ? size : sizeof raw);
+        memcpy(raw, v->control, size);
         size = mutate_control(raw, size);
+        if (size < 4096)
+            memset(raw + size, 0, 4096 - size); /* as imgshare__look copies a segment shorter than a block */
         check(imgshare__check_control(raw, size, "vector", 6, &c, &found), "control", NULL, 0);
         return;
     }
