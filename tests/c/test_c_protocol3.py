@@ -140,6 +140,27 @@ def test_a_blank_control_segment_is_adopted_at_once_whoever_has_it_attached(c_bu
     assert objects_of(key) == []
 
 
+def test_a_sender_in_another_pid_namespace_is_alive_to_everyone(c_build, start_c, key, tmp_path):
+    """Issue 18.17: a C sender in its own PID namespace (a container sharing the IPC namespace) is alive to
+    readers and senders outside it: they see it served and refuse the key (7, naming the pid as seen from
+    here), where protocol 2 judged it dead from /proc and took its key over."""
+    if not shutil.which("unshare") or os.getuid() != 0:
+        pytest.fail("this test needs root and unshare (scripts/bootstrap installs util-linux)")
+    rows = tmp_path / "rows"
+    rows.write_bytes(random_rows("RGB", 10, 10, seed=4))
+    inside = start_c("unshare", "--pid", "--fork", "--mount-proc", c_build.program("tool"), "send", key, "RGB", "10",
+                     "10", rows)
+    assert inside.expect("shared") == "shared 1"
+    described = run_c(c_build.program("tool"), "info", key)
+    assert described.returncode == 0 and "alive=1" in described.stdout, described.stderr
+    assert " pid=1 " in described.stdout  # the writer's pid in its own namespace, as the descriptor holds it
+    refused = run_c(c_build.program("tool"), "send", key, "RGB", "10", "10", rows, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 7 and "is in use by pid" in refused.stderr, refused.stderr
+    assert "by pid 1" not in refused.stderr  # the pid as this namespace sees it
+    assert inside.finish() == 0
+    assert objects_of(key) == []
+
+
 # ---- another user (a real process of user nobody) ----
 
 @pytest.fixture
