@@ -123,6 +123,7 @@ def other_user(key: str, owner: str) -> AccessDeniedError:
                              "only its own user's shares: choose another key")
 
 
-def in_use(key: str, pid: int) -> KeyInUseError:
+def in_use(key: str, pid: int, advice: str = "") -> KeyInUseError:
     by = f"pid {pid}" if pid > 0 else "another process"
-    return KeyInUseError(f"the key {key!r} is in use by {by}", pid=pid if pid > 0 else None)
+    return KeyInUseError(f"the key {key!r} is in use by {by}{'; ' + advice if advice else ''}",
+                         pid=pid if pid > 0 else None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from ..image16 import Image16
 from ..imaging import Fidelity, lossless_extension, save_image
 from ..ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver
 from .display import display_base
@@ -16,7 +17,7 @@ from .display import display_base
 class Got:
     """A received image, its header facts, and its display copy (the image itself is never changed)."""
 
-    image: Image.Image
+    image: Image.Image | Image16  # 16-bit colour (RGB;16, RGBA;16) is an Image16
     info: ShareInfo
     base: Image.Image
 

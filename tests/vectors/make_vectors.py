@@ -26,7 +26,6 @@ from imgshare.ipc.layout import control as ctl  # noqa: E402
 from imgshare.ipc.layout import descriptor as dsc  # noqa: E402
 from imgshare.ipc.layout.keys import recipe  # noqa: E402
 from imgshare.ipc.layout.modes import row_bytes  # noqa: E402
-from imgshare.ipc.layout.semset import set_size  # noqa: E402
 from imgshare.ipc.layout.text import REFUSED_RANGES  # noqa: E402
 
 KEY = "imgshare-vector-" + "0" * 16  # runners replace the 16 zeros with random hexadecimal digits

@@ -145,7 +145,7 @@ def check_start(start: bytes | bytearray | memoryview, segment_size: int, key: s
     if segment_size < len(MAGIC) or not has_magic(start):
         raise errors.foreign(key)
     if segment_size < 10 or len(start) < 10:
-        raise errors.UnsupportedFormatError(0, key)
+        raise errors.damaged(key, f"a segment of {segment_size} bytes holds imgshare's magic and no version")
     (version,) = struct.unpack_from("<H", start, len(MAGIC))
     if version != VERSION:
         raise errors.UnsupportedFormatError(version, key)

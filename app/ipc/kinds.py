@@ -1,17 +1,18 @@
-"""The two kinds of channel behind one interface: imgshare's own format, and Qt mode.
+"""The two kinds of channel behind one interface: imgshare's own format and Qt mode (docs/qt.md).
 
 Callers (the command line, the window, library users) pick a kind once and use the Protocols below;
-they never test which class they hold. Qt mode is imported only when asked for.
+they never test which class they hold. factory.py makes one of either kind.
 """
 
 from __future__ import annotations
 
 import enum
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from PIL import Image
 
+from ..image16 import Image16
 from .defaults import DEFAULT_LOCK_TIMEOUT
 from .info import Received, ShareInfo
 
@@ -19,7 +20,7 @@ from .info import Received, ShareInfo
 class ChannelKind(enum.Enum):
     """Which format a share uses."""
 
-    IMGSHARE = "imgshare"  # raw pixels behind imgshare's header (docs/protocol.md)
+    IMGSHARE = "imgshare"  # raw pixels behind imgshare's descriptor (docs/protocol.md)
     QT = "qt"              # QSharedMemory + QDataStream << QImage, as Qt's demo (docs/qt.md)
 
     @classmethod
@@ -44,7 +45,8 @@ class ImageSender(Protocol):
     @property
     def sharing(self) -> bool: ...
 
-    def share(self, image: Image.Image, source_name: str = "") -> int: ...
+    def share(self, image: Image.Image | Image16, source_name: str = "", *,
+              tags: dict[str, Any] | None = None) -> int: ...
 
     def close(self, persist: bool = False) -> None: ...
 
@@ -71,22 +73,3 @@ class ImageReceiver(Protocol):
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None: ...
-
-
-def open_sender(key: str, kind: ChannelKind = ChannelKind.IMGSHARE, *,
-                lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> ImageSender:
-    """A sender of the given kind for key (InvalidKeyError for a bad key)."""
-    if kind is ChannelKind.QT:
-        from .qt import QtSender
-        return QtSender(key, lock_timeout=lock_timeout)
-    from .sender import Sender
-    return Sender(key, lock_timeout=lock_timeout)
-
-
-def open_receiver(key: str, kind: ChannelKind = ChannelKind.IMGSHARE) -> ImageReceiver:
-    """A receiver of the given kind for key (InvalidKeyError for a bad key)."""
-    if kind is ChannelKind.QT:
-        from .qt import QtReceiver
-        return QtReceiver(key)
-    from .receiver import Receiver
-    return Receiver(key)
