@@ -3,6 +3,7 @@ examples (the conformance vectors and the fuzzer: test_c_vectors.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -116,7 +117,7 @@ def _shared_images() -> list[tuple[str, Image.Image | np.ndarray, str, bytes]]:
     """(what, image to share, the mode imgshare must read back from follow_key's file, its raw bytes)."""
     width, height = 37, 5
     cases: list[tuple[str, Image.Image | np.ndarray, str, bytes]] = []
-    for mode in ("1", "L", "LA", "RGB", "RGBA", "I;16", "I", "F"):
+    for mode in ("1", "L", "LA", "RGB", "RGBA", "I;16", "I", "F", "RGB;16", "RGBA;16"):
         rows = random_rows(mode, width, height, seed=len(mode) * 31)
         cases.append((mode, np.array(as_array(mode, width, height, rows)), mode, rows))
     bgr = random_rows("RGB", width, height, seed=77)
@@ -145,15 +146,17 @@ def test_follow_key_writes_files_imgshare_reads_back_exactly(c_build, start_c, k
     example = start_c(c_build.program("follow_key", True), key, f"{folder}/", str(len(cases)), stdin=False)
     with Sender(key) as sender:
         for sequence, (what, image, mode, expected) in enumerate(cases, start=1):
-            sender.share(image, channels="BGR") if what == "RGB as BGR" else sender.share(image)
+            sender.share(image, channels="BGR", tags={"n": sequence}) if what == "RGB as BGR" else sender.share(image)
             line = example.expect(f"{folder}/{sequence:06d}.")
             assert "//" not in line
             path = line.split(":", 1)[0]
             loaded = load_image(path)  # what `imgshare send PATH` loads
             assert (loaded.mode, loaded.size) == (mode, (37, 5)), (what, path)
-            raw = {"1": "1", "I;16": "I;16", "I": "I", "F": "F"}.get(mode, mode)
-            assert loaded.tobytes("raw", raw) == expected, what
+            assert (loaded.tobytes() if mode.endswith(";16") and mode != "I;16" else
+                    loaded.tobytes("raw", mode)) == expected, what
         assert example.process.wait(timeout=20) == 0
+    tagged = [path.name for path in folder.glob("*.json")]
+    assert len(tagged) == 1 and json.loads((folder / tagged[0]).read_text()) == {"n": int(tagged[0][:6])}
     assert example.stderr() == ""  # no sanitizer report
 
 

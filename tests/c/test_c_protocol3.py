@@ -5,7 +5,6 @@ another user's objects refused, never adopted."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import shutil
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 import sysv_ipc
 
+from imgshare.ipc import sysv_key
 from tests.c.conftest import run_c
 from tests.c.images import random_rows
 from tests.conftest import wait_until
@@ -27,8 +27,7 @@ from tests.ipc_cleanup import objects_of
 
 def sysv(key: str) -> int:
     """The key's System V key (docs/protocol.md §3.2)."""
-    digest = hashlib.sha1(key.encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF or 1
+    return sysv_key(key)
 
 
 def close_key(c_build, key: str) -> None:
@@ -156,7 +155,8 @@ def test_a_sender_in_another_pid_namespace_is_alive_to_everyone(c_build, start_c
     assert " pid=1 " in described.stdout  # the writer's pid in its own namespace, as the descriptor holds it
     refused = run_c(c_build.program("tool"), "send", key, "RGB", "10", "10", rows, stdin=subprocess.DEVNULL)
     assert refused.returncode == 7 and "is in use by pid" in refused.stderr, refused.stderr
-    assert "by pid 1" not in refused.stderr  # the pid as this namespace sees it
+    pid = int(refused.stderr.rsplit("pid ", 1)[1].split()[0])
+    assert pid != 1 and Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1] == b"send"  # as seen from here
     assert inside.finish() == 0
     assert objects_of(key) == []
 
