@@ -30,6 +30,7 @@ def claim(key: str, sysv: int, timeout: float) -> Served:
     """Become the key's sender, or raise (other user, foreign, format, collision, in use, busy, limits)."""
     _peek(key, sysv)
     keyset, created = _open_or_create_set(key, sysv)
+    last_owner = keyset.owner_pid()  # read before taking it: a dead sender's pid, in this PID namespace
     try:
         _take_owner(key, sysv, keyset, timeout)
     except BaseException:
@@ -37,7 +38,7 @@ def claim(key: str, sysv: int, timeout: float) -> Served:
             keyset.remove()  # nobody else has anything at the key: leave it as we found it
         raise
     try:
-        served = _control(key, sysv, keyset)
+        served = _control(key, sysv, keyset, last_owner)
     except BaseException:
         keyset.give_owner()
         if created and shm.lookup(sysv) is None:
@@ -123,7 +124,7 @@ def _serving_pid(key: str, sysv: int, keyset: KeySet) -> int | None:
     return keyset.owner_pid() or control.owner_pid
 
 
-def _control(key: str, sysv: int, keyset: KeySet) -> Served:
+def _control(key: str, sysv: int, keyset: KeySet, last_owner: int) -> Served:
     """§12.1 step 5, holding the owner semaphore."""
     seg = attach_control(key, sysv, read_only=False)
     if seg is None:
@@ -142,9 +143,10 @@ def _control(key: str, sysv: int, keyset: KeySet) -> Served:
         seg.detach()
         raise
     if control.slot_count != keyset.slot_count:
-        _remove_damaged(seg)
-        return _new_control(key, sysv, keyset, None)
-    return _take_over(key, sysv, keyset, seg, control)
+        seg.detach()
+        raise errors.foreign(key, f"semaphore set ({2 + 2 * keyset.slot_count} semaphores beside a control block "
+                                  f"of {control.slot_count} slots)")
+    return _take_over(key, sysv, keyset, seg, control, last_owner)
 
 
 def _new_control(key: str, sysv: int, keyset: KeySet, blank: Segment | None) -> Served:
@@ -174,10 +176,11 @@ def _remove_damaged(seg: Segment) -> None:
     seg.detach()
 
 
-def _take_over(key: str, sysv: int, keyset: KeySet, seg: Segment, control: ctl.Control) -> Served:
+def _take_over(key: str, sysv: int, keyset: KeySet, seg: Segment, control: ctl.Control,
+               last_owner: int) -> Served:
     """A valid control block whose sender is gone (or persisted): keep it and its published image."""
     served = Served(key, sysv, seg, keyset, control.epoch, 0)
-    _recover_pending(served)
+    _recover_pending(served, last_owner)
     open_gates = keyset.open_gates()
     for gate in open_gates[1:]:
         keyset.close_gate(gate)
@@ -204,8 +207,9 @@ def _take_over(key: str, sysv: int, keyset: KeySet, seg: Segment, control: ctl.C
     return served
 
 
-def _recover_pending(served: Served) -> None:
-    """§12.4: a sender killed while making a data segment leaves one that nothing names: remove it."""
+def _recover_pending(served: Served, last_owner: int) -> None:
+    """§12.4: a sender killed while making a data segment leaves one that nothing names: remove it.
+    last_owner: the pid (in this PID namespace) that last changed the owner semaphore: the dead sender."""
     raw = served.control.read(0, ctl.CONTROL_SIZE)
     pending = int.from_bytes(raw[ctl.PENDING:ctl.PENDING + 8], "little")
     if pending:
@@ -214,6 +218,6 @@ def _recover_pending(served: Served) -> None:
         epoch = int.from_bytes(raw[16:24], "little")
         if pending >> 32 == ctl.Pending.CREATED and pending & 0xFFFFFFFF not in named:
             remove_pending(pending & 0xFFFFFFFF, epoch)
-        elif pending >> 32 == ctl.Pending.CREATING:
-            remove_creating(int.from_bytes(raw[ctl.OWNER_PID:ctl.OWNER_PID + 4], "little"), named)
+        elif pending >> 32 == ctl.Pending.CREATING and last_owner > 0:
+            remove_creating(last_owner, named)
     served.control.store(ctl.PENDING, 0, 8)

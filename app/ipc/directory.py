@@ -36,13 +36,13 @@ class ListedShare:
     served: bool = False  # its owner semaphore is held by a serving sender
     persisted: bool = False
     data_segments: tuple[int, ...] = ()  # ids of the data segments its slot table names
+    sound: bool = False  # the control block passed its checks (§9.1), or is blank beside a free set
 
     @property
     def stale(self) -> bool:
-        """Ours, not served, not persisted, nobody attached: safe to clean (§13.3)."""
-        if self.attached or self.served or self.persisted:
-            return False
-        return self.info is not None or self.abandoned
+        """A sound control block, not served, not persisted, nobody attached: its sender is gone for
+        good and nobody will read it, whatever its image is (§13.3): safe to clean."""
+        return self.sound and not (self.attached or self.served or self.persisted)
 
     @property
     def state(self) -> str:
@@ -111,7 +111,7 @@ def _listed(shmid: int, sysv: int, attached: int, control: ctl.Control) -> Liste
         reader.forget()
     abandoned = empty and not served and not control.persisted
     return ListedShare(shmid, sysv, size, attached, info, problem, abandoned, control.key, served,
-                       control.persisted, data)
+                       control.persisted, data, sound=True)
 
 
 def _blank(shmid: int, sysv: int, attached: int) -> ListedShare:
@@ -124,7 +124,8 @@ def _blank(shmid: int, sysv: int, attached: int) -> ListedShare:
     except OSError:
         ours = free = False
     return ListedShare(shmid, sysv, ctl.CONTROL_SIZE, attached, None,
-                       "blank: its sender died while setting the key up", abandoned=bool(ours and free))
+                       "blank: its sender died while setting the key up", abandoned=bool(ours and free),
+                       sound=bool(ours and free))
 
 
 def list_shares() -> list[ListedShare]:

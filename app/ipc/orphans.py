@@ -12,12 +12,12 @@ from .sysv import libc, objects, procfs
 from .sysv.segment import Segment
 
 
-def _attach_mine(shmid: int, *, unattached: bool) -> Segment | None:
+def _attach_mine(shmid: int, *, unattached: bool, owner: int | None = None) -> Segment | None:
     try:
         stat = libc.shm_stat(shmid)
     except OSError:
         return None
-    if objects.data_problem(stat.perm) is not None or stat.removed or (unattached and stat.nattch):
+    if objects.data_problem(stat.perm, owner) is not None or stat.removed or (unattached and stat.nattch):
         return None
     try:
         return Segment.attach(shmid, read_only=True)
@@ -25,9 +25,9 @@ def _attach_mine(shmid: int, *, unattached: bool) -> Segment | None:
         return None
 
 
-def remove_named(entry: ctl.Slot, epoch: int) -> None:
+def remove_named(entry: ctl.Slot, epoch: int, owner: int | None = None) -> None:
     """Remove the data segment a slot table entry names if it carries this epoch and generation."""
-    seg = _attach_mine(entry.shmid, unattached=False)
+    seg = _attach_mine(entry.shmid, unattached=False, owner=owner)
     if seg is None:
         return
     try:
@@ -67,8 +67,10 @@ def remove_creating(owner_pid: int, named: set[int]) -> None:
                 seg.detach()
 
 
-def remove_all_named(raw: bytes) -> None:
-    """Every data segment a control block (its raw bytes) names or has pending, when provably its own."""
+def remove_all_named(raw: bytes, last_owner: int = 0, owner: int | None = None) -> None:
+    """Every data segment a control block (its raw bytes) names or has pending, when provably its own.
+    last_owner: the pid that last changed the key's owner semaphore (0: unknown); owner: the uid of the
+    share when root removes another user's (its pending segments are then left alone)."""
     epoch = int.from_bytes(raw[16:24], "little")
     named = set()
     for index in range(8):
@@ -77,9 +79,11 @@ def remove_all_named(raw: bytes) -> None:
                         int.from_bytes(raw[entry + 8:entry + 12], "little"))
         if not slot.empty:
             named.add(slot.shmid)
-            remove_named(slot, epoch)
+            remove_named(slot, epoch, owner)
+    if owner is not None:
+        return
     pending = int.from_bytes(raw[ctl.PENDING:ctl.PENDING + 8], "little")
     if pending >> 32 == ctl.Pending.CREATED and pending & 0xFFFFFFFF not in named:
         remove_pending(pending & 0xFFFFFFFF, epoch)
-    elif pending >> 32 == ctl.Pending.CREATING:
-        remove_creating(int.from_bytes(raw[ctl.OWNER_PID:ctl.OWNER_PID + 4], "little"), named)
+    elif pending >> 32 == ctl.Pending.CREATING and last_owner > 0:
+        remove_creating(last_owner, named)

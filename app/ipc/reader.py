@@ -99,19 +99,28 @@ class KeyReader:
         while True:
             hint = found.segment.load(ctl.PUBLISHED)
             slot = hint if hint < keyset.slot_count and tries < _HINT_TRIES else self._scan(keyset)
+            # The entry before and after the pin: equal (generations only grow) means it named the
+            # published image at the pin; a sender may give a pinned slot a new data segment (§12.2).
+            before = self._entry(found, slot)
             try:
                 result = keyset.pin(slot)
             except SetRemoved:
                 self.forget()
                 raise errors.nothing_shared(self.key) from None
-            if result is PinResult.PINNED:
-                return self._pinned(slot, found, keyset, pinned=True)
-            if result is PinResult.FULL:
-                if not may_skip_pin:
+            if result is not PinResult.CLOSED:
+                pinned = result is PinResult.PINNED
+                if pinned and self._entry(found, slot) != before:
+                    keyset.unpin(slot)
+                elif result is PinResult.FULL and not may_skip_pin:
                     raise errors.LockTimeoutError(
                         f"too many readers hold the image under key {self.key!r} (its pin is at the "
                         "kernel's maximum, 32767); release some borrowed images")
-                return self._pinned(slot, found, keyset, pinned=False)
+                else:
+                    try:
+                        return self._pinned(slot, found, keyset, before, pinned=pinned)
+                    except errors.CorruptSegmentError:
+                        if self._entry(found, slot) == before:
+                            raise  # the same entry: the share is damaged, not overtaken
             tries += 1
             if time.monotonic() > deadline:
                 raise errors.LockTimeoutError(
@@ -129,9 +138,14 @@ class KeyReader:
             raise errors.damaged(self.key, f"{len(open_gates)} slots are published at once")
         return open_gates[0]
 
-    def _pinned(self, slot: int, found: ControlFound, keyset: KeySet, pinned: bool) -> Pinned:
+    @staticmethod
+    def _entry(found: ControlFound, slot: int) -> ctl.Slot:
+        seg = found.segment
+        return ctl.Slot(seg.load(ctl.slot_entry(slot), 8), seg.load(ctl.slot_entry(slot) + 8, 4))
+
+    def _pinned(self, slot: int, found: ControlFound, keyset: KeySet, entry: ctl.Slot, pinned: bool) -> Pinned:
         try:
-            data = self._slot(found, slot)
+            data = self._slot(slot, entry)
             before = 0 if pinned else data.segment.load(dsc.WRITE_COUNT)
             descriptor = data.descriptor(self.key, found.control.epoch)
         except BaseException:
@@ -140,10 +154,8 @@ class KeyReader:
             raise
         return Pinned(slot, data, descriptor, pinned, before)
 
-    def _slot(self, found: ControlFound, slot: int) -> SlotData:
-        """The data segment slot's table entry names now, attached (or kept from last time)."""
-        seg = found.segment
-        entry = ctl.Slot(seg.load(ctl.slot_entry(slot), 8), seg.load(ctl.slot_entry(slot) + 8, 4))
+    def _slot(self, slot: int, entry: ctl.Slot) -> SlotData:
+        """The data segment entry names, attached (or kept from last time)."""
         kept = self._slots.get(slot)
         if kept is not None and kept.entry == entry:
             return kept
@@ -167,14 +179,14 @@ class KeyReader:
         while True:
             pinned = self.pin(max(0.0, deadline - time.monotonic()), may_skip_pin=not borrow)
             got = self._read_pinned(pinned, verify, reader, newer_than)
-            if got is not _TORN:
+            if not isinstance(got, _Torn):
                 return got
             if time.monotonic() > deadline:
                 raise errors.LockTimeoutError(
                     f"the image under key {self.key!r} kept changing while it was read without a pin")
 
     def _read_pinned(self, pinned: Pinned, verify: bool, reader: PixelReader | None,
-                     newer_than: tuple[object, ...] | None) -> Any:
+                     newer_than: tuple[object, ...] | None) -> tuple[ShareInfo, Any] | None | _Torn:
         d = pinned.descriptor
         info = self.info_of(pinned)
         if (newer_than is not None and info.identity == newer_than) or reader is None:
@@ -220,8 +232,7 @@ class KeyReader:
         found, keyset = self._control, self._set
         if found is None or keyset is None:
             return True
-        seg = found.segment
-        entry = ctl.Slot(seg.load(ctl.slot_entry(pinned.slot), 8), seg.load(ctl.slot_entry(pinned.slot) + 8, 4))
+        entry = self._entry(found, pinned.slot)
         try:
             gate = keyset.gate(pinned.slot)
         except SetRemoved:
@@ -270,7 +281,7 @@ class KeyReader:
 
 
 class _Torn:
-    pass
+    """An unpinned read that the sender overtook: read again."""
 
 
 _TORN = _Torn()

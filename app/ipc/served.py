@@ -17,6 +17,7 @@ from .orphans import remove_named
 from .slotdata import SlotData
 from .sysv import libc, translate
 from .sysv import segment as shm
+from .sysv.limits import check_fits
 from .sysv.segment import Segment
 from .sysv.semset import KeySet, SetRemoved
 
@@ -85,6 +86,7 @@ class Served:
     def _make(self, length: int) -> SlotData:
         """§12.4 steps 1 to 3: a new private data segment, named in pending until the table names it."""
         size = dsc.DESCRIPTOR_SIZE + round_up(length)
+        check_fits(size)  # refuse early, with a sentence naming the limit
         self.control.store(ctl.PENDING, ctl.Pending.CREATING << 32, 8)
         try:
             shmid = shm.create(libc.IPC_PRIVATE, size)

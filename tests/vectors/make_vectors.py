@@ -312,7 +312,7 @@ def hostile() -> Vectors:
     bad("mode-unknown", descriptor_edit(lambda r: r.__setitem__(slice(96, 112), b"CMYK".ljust(16, b"\0"))), 4,
         "damaged", "step 18: mode CMYK is not carried", [])
     bad("mode-not-ascii", descriptor_edit(lambda r: r.__setitem__(slice(96, 112), b"RG\x1bB".ljust(16, b"\0"))),
-        4, "damaged", "step 18: mode with an escape", [])
+        4, "damaged", "step 18: mode with an escape", ["D3"])
     bad("width-0", descriptor_edit(set_u(4, 48, 0)), 4, "damaged", "step 18: width 0", [])
     bad("height-65537", descriptor_edit(set_u(4, 52, 65537)), 4, "damaged", "step 18: height 65537", [])
     bad("stride-too-small", descriptor_edit(set_u(4, 56, 14)), 4, "damaged", "step 18: stride 14 for 15", [])
@@ -332,8 +332,18 @@ def hostile() -> Vectors:
         "step 18: kind 0 with checksum 5", ["X2"])
     bad("converted-without-source-mode", descriptor_edit(set_u(4, 60, dsc.FLAG_CONVERTED)), 4, "damaged",
         "step 18: CONVERTED and no source mode", ["P3"])
+    bad("source-mode-without-converted", descriptor_edit(
+        lambda r: r.__setitem__(slice(112, 128), b"CMYK".ljust(16, b"\0"))), 4, "damaged",
+        "step 18: a source mode other than the mode, CONVERTED clear", ["P3"])
+    bad("mode-nul-then-byte", descriptor_edit(lambda r: r.__setitem__(slice(96, 112), b"RGB\0X".ljust(16, b"\0"))),
+        4, "damaged", "step 18: bytes after the mode's NUL padding", ["D3"])
     bad("source-mode-bad", descriptor_edit(lambda r: r.__setitem__(slice(112, 128), b"RGB X".ljust(16, b"\0"))),
-        4, "damaged", "step 18: source mode with a space", ["P3"])
+        4, "damaged", "step 18: source mode with a space", ["P3", "D3"])
+    p_bare = Image("P", 4, 1, bytes([0, 1, 2, 3]), fields={"palette_mode": "RGB", "palette": bytes(12),
+                                                           "transparency_kind": dsc.Transparency.VALUE,
+                                                           "transparency_values": (1,)})
+    bad("transparency-p-without-palette", descriptor_edit(set_u(2, 138, 0), image=p_bare), 4, "damaged",
+        "step 18: a transparent index with palette_length 0", ["P5"])
     bad("palette-on-L", descriptor_edit(set_u(2, 138, 3), image=grey), 4, "damaged", "step 18: palette on L", ["P4"])
     p_image = Image("P", 4, 1, bytes([0, 1, 2, 3]), fields={"palette_mode": "RGB", "palette": bytes(12)})
     bad("palette-partial-entry", descriptor_edit(set_u(2, 138, 10), image=p_image), 4, "damaged",

@@ -153,7 +153,8 @@ def pack_descriptor(d: Descriptor) -> bytes:
     source = truncate_utf8(d.source_name, MAX_SOURCE_BYTES)
     alpha = d.transparency_alpha if d.transparency_kind is Transparency.ALPHA else b""
     values = tuple(d.transparency_values)
-    problem = transparency_problem(d.mode, d.palette_mode, d.transparency_kind, values, len(alpha))
+    problem = transparency_problem(d.mode, d.palette_mode if d.palette else "", d.transparency_kind, values,
+                                   len(alpha))
     if problem:
         raise ValueError(problem)
     if len(d.palette) > MAX_PALETTE_BYTES or len(d.tags_json) > MAX_TAG_BYTES:
@@ -241,6 +242,8 @@ def unpack_descriptor(raw: bytes | bytearray | memoryview, capacity: int, epoch:
     source_mode = _ascii_field(source_mode_raw, "source mode", key) if any(source_mode_raw) else ""
     if flags & FLAG_CONVERTED and source_mode in ("", mode):
         raise bad("CONVERTED set without a source mode")
+    if not flags & FLAG_CONVERTED and source_mode not in ("", mode):
+        raise bad(f"source mode {source_mode!r} differs from mode {mode} without CONVERTED")
     if source_mode and not all(c.isalnum() or c == ";" for c in source_mode):
         raise bad(f"source mode {source_mode!r}")
     palette_mode = _ascii_field(palette_mode_raw, "palette mode", key) if any(palette_mode_raw) else ""
@@ -254,7 +257,7 @@ def unpack_descriptor(raw: bytes | bytearray | memoryview, capacity: int, epoch:
         raise bad(f"a palette on a {mode} image")
     alpha_length = t_length if t_kind == Transparency.ALPHA else 0
     values = t_values[:t_length] if t_kind in (Transparency.VALUE, Transparency.COLOUR) else ()
-    problem = transparency_problem(mode, palette_mode, t_kind, values, alpha_length)
+    problem = transparency_problem(mode, palette_mode if palette_length else "", t_kind, values, alpha_length)
     if problem is None and t_kind in (Transparency.NONE, Transparency.ALPHA) and any(t_values):
         problem = "transparency values set for a kind that has none"
     if problem is None and t_kind in (Transparency.VALUE, Transparency.COLOUR) and any(t_values[t_length:]):

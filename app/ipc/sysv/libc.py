@@ -20,7 +20,7 @@ SEM_UNDO = 0x1000
 IPC_PRIVATE = 0
 SHM_DEST = 0o1000  # in shm_perm.mode once a segment is marked for removal
 _IPC_RMID, _IPC_STAT = 0, 2
-_GETPID, _GETVAL, _SETVAL = 11, 12, 16
+_GETPID, _GETVAL, _GETALL, _SETVAL = 11, 12, 13, 16
 _MADV_POPULATE_READ = 22
 
 
@@ -136,6 +136,27 @@ def sem_stat(semid: int) -> SemStat:
 
 def sem_value(semid: int, number: int) -> int:
     return _check(_lib().semctl(semid, number, _GETVAL, None))
+
+
+def sem_all(semid: int) -> list[int]:
+    """Every value of a set in one GETALL: a snapshot taken under the set's lock (values read one by one
+    could straddle a semop that changes two of them)."""
+    count = sem_stat(semid).nsems
+    # GETALL writes as many values as the set holds; sized for the largest set the kernel allows, a set
+    # that changed meanwhile cannot write past the buffer.
+    room = max(count, _semmsl())
+    values = (ctypes.c_ushort * room)()
+    _check(_lib().semctl(semid, 0, _GETALL, ctypes.cast(values, ctypes.c_void_p)))
+    return list(values[:count])
+
+
+@lru_cache(maxsize=1)
+def _semmsl() -> int:
+    try:
+        with open("/proc/sys/kernel/sem") as f:
+            return max(1, int(f.read().split()[0]))
+    except (OSError, ValueError, IndexError):
+        return 32000
 
 
 def sem_pid(semid: int, number: int) -> int:

@@ -27,9 +27,13 @@ def check_at_key(perm: Perm, key: str, what: str = "shared memory") -> None:
         raise errors.foreign(key, f"{what} (mode {perm.mode & 0o777:04o})")
 
 
-def data_problem(perm: Perm) -> str | None:
-    """Why an object a control block names cannot be one of its data segments (§4.2), or None."""
-    if not is_mine(perm):
+def data_problem(perm: Perm, owner: int | None = None) -> str | None:
+    """Why an object a control block names cannot be one of its data segments (§4.2), or None. owner:
+    the uid the share belongs to (the caller's unless root removes another user's share, §13.4)."""
+    if owner is not None:
+        if perm.uid != owner or perm.cuid != owner:
+            return f"a data segment belongs to {user_name(perm.uid)}"
+    elif not is_mine(perm):
         return f"a data segment belongs to {user_name(perm.uid if perm.uid != os.geteuid() else perm.cuid)}"
     if perm.mode & 0o777 != MODE:
         return f"a data segment has mode {perm.mode & 0o777:04o}"

@@ -121,7 +121,13 @@ class KeySet:
         return self._value(layout.gate(slot))
 
     def open_gates(self) -> list[int]:
-        return [slot for slot in range(self.slot_count) if self.gate(slot) > 0]
+        """The slots whose gate is open, from one snapshot of the set (§10.2: a publish flips two gates
+        at once; gates read one by one could show none or two)."""
+        try:
+            values = libc.sem_all(self.id)
+        except OSError:
+            raise SetRemoved() from None
+        return [slot for slot in range(self.slot_count) if values[layout.gate(slot)] > 0]
 
     def pins(self, slot: int) -> int:
         """Readers of slot now; a set that is gone counts as pinned (never write a slot unsure)."""
