@@ -12,6 +12,8 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .image16 import Image16
+from .image16.files import open_exact, reduced_mode_of, wide_mode_of
 from .ipc.errors import ImageError, TooLargeError
 
 # imgshare's own cap on an image's area, checked on the header before any pixel is decoded, whatever
@@ -40,17 +42,32 @@ class Fidelity(enum.Enum):
 
 
 ImageSource = str | os.PathLike | BinaryIO
+SOURCE_MODE = "imgshare.source_mode"  # in image.info: the file's real mode, when it was decoded with less
 
 
-def load_image(source: ImageSource, *, name: str | None = None) -> Image.Image:
+def load_image(source: ImageSource, *, name: str | None = None) -> Image.Image | Image16:
     """Open and fully decode an image file (a path, or an open binary file such as standard input's
-    bytes), upright per its EXIF orientation.
+    bytes), upright per its EXIF orientation. A 48- or 64-bit PNG or TIFF comes exactly, as an Image16.
 
     Raises ImageError with one plain sentence for a missing, unreadable, truncated, non-regular or
     non-image file, and TooLargeError for a decompression bomb.
     """
     with opened_image(source, name=name) as opened:
-        return finish_frame(opened)
+        return decoded(opened, source)
+
+
+def decoded(opened: Image.Image, source: ImageSource) -> Image.Image | Image16:
+    """The image in an opened file: 16-bit colour exactly (Pillow alone would keep 8 bits), anything
+    else through Pillow; an image Pillow had to decode with fewer bits says so in its info."""
+    if wide_mode_of(opened) is not None:
+        exact = open_exact(source)
+        if exact is not None:
+            return exact
+    reduced = reduced_mode_of(opened)
+    image = finish_frame(opened)
+    if reduced:
+        image.info[SOURCE_MODE] = reduced
+    return image
 
 
 def finish_frame(opened: Image.Image) -> Image.Image:
@@ -138,15 +155,25 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def save_image(image: Image.Image, path: str | os.PathLike) -> Fidelity:
+def save_image(image: Image.Image | Image16, path: str | os.PathLike) -> Fidelity:
     """Write image to path in the format its extension names; returns whether the file keeps every
     pixel (a lossy format such as JPEG or WebP does not).
 
-    PNG keeps 1, L, LA, P, RGB, RGBA and I;16 exactly; TIFF also keeps I and F. Other formats are
-    written as Pillow can, and an image mode they cannot hold is an ImageError naming a format that can.
+    PNG keeps 1, L, LA, P, RGB, RGBA, I;16, RGB;16 and RGBA;16 exactly; TIFF also keeps I and F. Other
+    formats are written as Pillow can, and an image mode they cannot hold is an ImageError naming a
+    format that can.
     """
     name = os.fspath(path)
     ext = os.path.splitext(name)[1].lower()
+    if isinstance(image, Image16):
+        if ext not in (".png", ".tif", ".tiff"):
+            raise ImageError(f"cannot write {name}: {ext or 'that format'} cannot hold {image.mode} "
+                             "(16 bits a sample); save as .png or .tif")
+        try:
+            image.save(name)
+        except OSError as exc:
+            raise ImageError(f"cannot write {name}: {_short(exc)}") from None
+        return Fidelity.EXACT
     if ext == ".png" and image.mode not in LOSSLESS_PNG_MODES:
         raise ImageError(f"PNG cannot hold mode {image.mode} exactly; save as .tif instead")
     kwargs = {}
@@ -166,7 +193,7 @@ def save_image(image: Image.Image, path: str | os.PathLike) -> Fidelity:
 
 def lossless_extension(mode: str) -> str:
     """The extension of a file that keeps an image of this mode exactly."""
-    return ".png" if mode in LOSSLESS_PNG_MODES else ".tif"
+    return ".png" if mode in LOSSLESS_PNG_MODES or mode in ("RGB;16", "RGBA;16") else ".tif"
 
 
 def open_formats() -> list[tuple[str, str]]:

@@ -22,8 +22,8 @@ from PIL import Image
 
 from . import __version__
 from .ipc import Sender, sysv_key
-from .ipc.modes import CARRIED_MODES
-from .ipc.procfs import shmid_at
+from .ipc.layout.modes import CARRIED_MODES
+from .ipc.sysv.procfs import shmid_at
 
 SIZE = (37, 23)  # not a power of two, and odd, so row padding and stride bugs show
 _BYTES_PER_PIXEL = {"1": 1 / 8, "L": 1, "LA": 2, "P": 1, "RGB": 3, "RGBA": 4, "I;16": 2, "I": 4}
@@ -130,8 +130,8 @@ def check_app_window(folder: Path) -> str:
     import tkinter
     from tkinter import ttk
 
-    from .views import theme
-    from .views.window import build_app
+    from .views.widgets import theme
+    from .views.window.app import build_app
     os.environ["XDG_CONFIG_HOME"] = str(folder)  # this process only; the user's settings stay as they are
     root = tkinter.Tk(className="imgshare")
     app = None

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
+from ..ipc import printable
 from ..ipc.info import ShareInfo
+
+
+def tags_text(info: ShareInfo) -> str:
+    """The share's tags as one line of JSON, control and invisible characters escaped ('-' for none)."""
+    if not info.tags:
+        return "-"
+    return printable(json.dumps(info.tags, ensure_ascii=False, separators=(",", ":")))
 
 
 def describe(info: ShareInfo) -> str:
@@ -23,6 +31,7 @@ def print_info(info: ShareInfo, as_json: bool) -> None:
             ("source mode", info.source_mode + (" (converted)" if info.converted else "")),
             ("source", info.source_name or "-"), ("sequence", info.sequence),
             ("sender pid", f"{info.sender_pid} ({info.state})"), ("age", f"{info.age:.1f} s"),
+            ("tags", tags_text(info)),
             ("payload", f"{info.payload_length} bytes, stride {info.stride}, {info.checksum}"),
             ("segment", f"id {info.segment_id}, {info.segment_size} bytes")]
     for name, value in rows:

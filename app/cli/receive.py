@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 
@@ -85,10 +86,14 @@ def _receive_following(args: argparse.Namespace) -> int:
                     continue
                 image, info = event.received
                 line = describe(info) + (f", missed {event.missed}" if event.missed else "")
+                path = None
                 if folder is not None:
                     path = folder.path_for(info.sequence, image.mode)
                     save_image(image, path)
                     line = f"{path}: {line}"
+                if args.json:  # one JSON object a line (JSON Lines), tags included
+                    line = json.dumps({**info.as_dict(), "missed": event.missed,
+                                       "file": None if path is None else str(path)}, sort_keys=True)
                 print(line, flush=True)
                 received += 1
                 if args.count is not None and received >= args.count:

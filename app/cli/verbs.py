@@ -67,6 +67,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{"shmid": s.shmid, "sysv_key": s.sysv_key, "size_bytes": s.size,
                            "attached": s.attached, "state": s.state, "problem": s.problem,
+                           "data_segments": list(getattr(s, "data_segments", ())),
                            "info": s.info.as_dict() if s.info else None} for s in shares],
                          indent=2, sort_keys=True))
         return OK
@@ -101,7 +102,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    from ..views.window import run_gui
+    from ..views.window.app import run_gui
     if args.follow and not args.receive:
         raise UsageError("--follow goes with --receive")
     return run_gui(key=args.key, send_file=args.send, receive=args.receive, follow=args.follow)

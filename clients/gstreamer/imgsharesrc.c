@@ -467,7 +467,7 @@ static void gst_imgshare_src_class_init(GstImgShareSrcClass *klass)
                           "Most images lent downstream at once as buffers that wrap the shared memory itself (zero "
                           "copy); an image that comes while that many are out is copied. A lent image keeps its slot "
                           "from the sender until GStreamer frees the buffer, and a sender has one slot to spare: more "
-                          "than 1 can make it move to a new segment. 0 copies every image",
+                          "than 1 can make it write into fresh memory, which costs it page faults. 0 copies every image",
                           0, 6, DEFAULT_MAX_LENT, flags | GST_PARAM_MUTABLE_PLAYING));
     gst_element_class_set_static_metadata(
         element_class, "imgshare source", "Source/Video",

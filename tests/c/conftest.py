@@ -8,14 +8,11 @@ import queue
 import subprocess
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sysv_ipc
 
-from imgshare.ipc.keys import sysv_key
 from tests.conftest import ROOT
 
 CLIENT = ROOT / "clients" / "c"
@@ -123,12 +120,3 @@ def run_c(*args: str, timeout: float = 60.0, **kwargs) -> subprocess.CompletedPr
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
                           **kwargs)
 
-
-@contextmanager
-def sysv_segment(key: str) -> Iterator[sysv_ipc.SharedMemory]:
-    """The segment at key's System V key, attached for a test to look at or damage, detached after."""
-    memory = sysv_ipc.SharedMemory(sysv_key(key))
-    try:
-        yield memory
-    finally:
-        memory.detach()

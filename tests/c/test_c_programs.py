@@ -1,19 +1,17 @@
-"""The C programs on their own: the shared test vectors read by C (also under AddressSanitizer and
-UBSan), the C reader fuzzed under the sanitizers, a C-to-C exchange under the sanitizers, the C++
-round trip, and the two examples."""
+"""The C programs on their own: a C-to-C exchange under the sanitizers, the C++ round trip, and the two
+examples (the conformance vectors and the fuzzer: test_c_vectors.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 
 import numpy as np
 from PIL import Image
 
 from imgshare.ipc import Receiver, Sender
-from tests.c.conftest import VECTORS, run_c
+from tests.c.conftest import run_c
 from tests.c.images import as_array, random_rows
 from tests.ipc_cleanup import objects_of
 
@@ -22,24 +20,6 @@ SANITIZERS = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS"
 
 def run_sanitized(*args, **kwargs):
     return run_c(*args, env=dict(os.environ, **SANITIZERS), **kwargs)
-
-
-def test_c_reads_every_vector_as_listed(c_build):
-    for sanitized in (False, True):
-        result = run_c(c_build.program("vectors", sanitized), VECTORS / "segments", VECTORS / "keys.txt")
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert result.stdout.startswith("ok ") and "0 failures" in result.stdout
-        assert result.stderr == ""
-
-
-def test_fuzzed_segments_give_only_error_statuses_under_the_sanitizers(c_build, key):
-    seed = str(secrets.randbits(32))
-    result = run_sanitized(c_build.program("fuzz", True), VECTORS / "segments", key, "20000", "400", seed,
-                           timeout=120)
-    assert result.returncode == 0, f"seed {seed}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    assert result.stdout.strip() == "ok 20000 400"
-    assert result.stderr == ""  # no sanitizer report, no leak
-    assert objects_of(key) == []  # the fuzzer removed every object it made
 
 
 def test_c_to_c_exchange_under_the_sanitizers(c_build, start_c, key, tmp_path):
@@ -137,7 +117,7 @@ def _shared_images() -> list[tuple[str, Image.Image | np.ndarray, str, bytes]]:
     """(what, image to share, the mode imgshare must read back from follow_key's file, its raw bytes)."""
     width, height = 37, 5
     cases: list[tuple[str, Image.Image | np.ndarray, str, bytes]] = []
-    for mode in ("1", "L", "LA", "RGB", "RGBA", "I;16", "I", "F"):
+    for mode in ("1", "L", "LA", "RGB", "RGBA", "I;16", "I", "F", "RGB;16", "RGBA;16"):
         rows = random_rows(mode, width, height, seed=len(mode) * 31)
         cases.append((mode, np.array(as_array(mode, width, height, rows)), mode, rows))
     bgr = random_rows("RGB", width, height, seed=77)
@@ -166,15 +146,17 @@ def test_follow_key_writes_files_imgshare_reads_back_exactly(c_build, start_c, k
     example = start_c(c_build.program("follow_key", True), key, f"{folder}/", str(len(cases)), stdin=False)
     with Sender(key) as sender:
         for sequence, (what, image, mode, expected) in enumerate(cases, start=1):
-            sender.share(image, channels="BGR") if what == "RGB as BGR" else sender.share(image)
+            sender.share(image, channels="BGR", tags={"n": sequence}) if what == "RGB as BGR" else sender.share(image)
             line = example.expect(f"{folder}/{sequence:06d}.")
             assert "//" not in line
             path = line.split(":", 1)[0]
             loaded = load_image(path)  # what `imgshare send PATH` loads
             assert (loaded.mode, loaded.size) == (mode, (37, 5)), (what, path)
-            raw = {"1": "1", "I;16": "I;16", "I": "I", "F": "F"}.get(mode, mode)
-            assert loaded.tobytes("raw", raw) == expected, what
+            assert (loaded.tobytes() if mode.endswith(";16") and mode != "I;16" else
+                    loaded.tobytes("raw", mode)) == expected, what
         assert example.process.wait(timeout=20) == 0
+    tagged = [path.name for path in folder.glob("*.json")]
+    assert len(tagged) == 1 and json.loads((folder / tagged[0]).read_text()) == {"n": int(tagged[0][:6])}
     assert example.stderr() == ""  # no sanitizer report
 
 
@@ -207,21 +189,3 @@ def test_the_readme_example_compiles_and_shares(c_build, key, tmp_path):
     assert objects_of(key) == []
 
 
-def test_c_reads_the_reference_vectors_of_the_protocol(c_build, tmp_path):
-    """tests/vectors/segments.json (the set docs/protocol.md §11 names, described language-neutrally)
-    turned into the C runner's index: C must give every vector the exit code and pixels it lists."""
-    kinds = {0: "image", 3: "not_shared", 4: "damaged"}
-    lines = []
-    for vector in json.loads((VECTORS / "segments.json").read_text()):
-        name = vector["name"]
-        (tmp_path / f"{name}.seg").write_bytes((VECTORS / vector["file"]).read_bytes())
-        line = f"{name} {vector['exit']} {kinds[vector['exit']]} {vector['key'].encode().hex()}"
-        if vector["exit"] == 0:
-            line += f" {vector['mode']} {vector['width']} {vector['height']} {vector['sequence']}"
-            (tmp_path / f"{name}.pixels").write_bytes(bytes.fromhex(vector["rows"]))
-        lines.append(line)
-    (tmp_path / "index.txt").write_text("\n".join(lines) + "\n")
-    for sanitized in (False, True):
-        result = run_c(c_build.program("vectors", sanitized), tmp_path, VECTORS / "keys.txt", str(len(lines)))
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert result.stdout.startswith(f"ok {len(lines)} segment vectors") and "0 failures" in result.stdout

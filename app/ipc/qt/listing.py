@@ -15,12 +15,12 @@ import sysv_ipc
 from ..defaults import LISTING_LOCK_TIMEOUT
 from ..directory import ListedShare
 from ..errors import ImgShareError, LockTimeoutError
-from ..keys import DEFAULT_KEY
-from ..lock import KeyLock
-from ..procfs import shm_rows
-from ..segment import Segment
+from ..layout.keys import DEFAULT_KEY
+from ..sysv.procfs import shm_rows
+from . import segments
 from .info import build_info
 from .keys import SEM_PREFIX, SHM_PREFIX, ftok, key_suffix, temp_dir
+from .lock import KeyLock
 from .stream import peek, source_name_of
 
 
@@ -71,7 +71,7 @@ def _inspect(label: str, sysv: int, row: dict[str, int], path: str, sem_path: st
         return QtListedShare(row["shmid"], sysv, row.get("size", 0), attached, None,
                              "Qt's lock is busy", key_file=path)
     try:
-        segment = Segment.attach_id(row["shmid"])
+        segment = segments.attach_id(row["shmid"])
         try:
             data = segment.read(0, segment.size)
         finally:

@@ -5,7 +5,8 @@
  * Each image becomes FOLDER/NNNNNN.EXT (NNNNNN: its sequence number) in a file imgshare itself reads back
  * with the same mode and values (`imgshare send FOLDER/000001.ppm`): PBM, PGM or PPM for modes 1, L and RGB
  * (and P, expanded through its palette), an uncompressed TIFF for the modes those cannot hold (LA, RGBA,
- * I;16, I, F, and P with transparency). Prints a line per image with the shares missed before it. Stops
+ * I;16, I, F, RGB;16, RGBA;16, and P with transparency). Tags, if the image has any, go beside it in
+ * FOLDER/NNNNNN.json. Prints a line per image with the shares missed before it. Stops
  * after COUNT images, or on SIGTERM or Ctrl+C.
  */
 #define _POSIX_C_SOURCE 200809L /* sigaction(): this program's own need, not imgshare.h's */
@@ -140,6 +141,7 @@ static int write_image(const char *folder, unsigned char *rows, const imgshare_i
         [IMGSHARE_MODE_1] = {1, 1, 0, 0},   [IMGSHARE_MODE_L] = {1, 1, 0, 0},    [IMGSHARE_MODE_LA] = {2, 1, 1, 0},
         [IMGSHARE_MODE_P] = {1, 1, 0, 0},   [IMGSHARE_MODE_RGB] = {3, 1, 0, 0},  [IMGSHARE_MODE_RGBA] = {4, 1, 1, 0},
         [IMGSHARE_MODE_I16] = {1, 2, 0, 0}, [IMGSHARE_MODE_I] = {1, 4, 0, 1},    [IMGSHARE_MODE_F] = {1, 4, 0, 2},
+        [IMGSHARE_MODE_RGB16] = {3, 2, 0, 0}, [IMGSHARE_MODE_RGBA16] = {4, 2, 1, 0},
     };
     const char *slash = folder[0] && folder[strlen(folder) - 1] == '/' ? "" : "/";
     const char *extension;
@@ -153,12 +155,15 @@ static int write_image(const char *folder, unsigned char *rows, const imgshare_i
     p.alpha = layout[info->mode].alpha;
     p.sign = layout[info->mode].sign;
     p.rows = rows;
-    if (info->bgr) { /* files hold R, G, B */
-        size_t n = (size_t)p.width * p.height, i;
+    if (info->bgr) { /* files hold R, G, B: exchange samples 0 and 2 of each pixel */
+        size_t n = (size_t)p.width * p.height, i, k;
         for (i = 0; i < n; i++) {
-            unsigned char *px = rows + i * p.channels, b = px[0];
-            px[0] = px[2];
-            px[2] = b;
+            unsigned char *px = rows + i * p.channels * p.bytes;
+            for (k = 0; k < p.bytes; k++) {
+                unsigned char b = px[k];
+                px[k] = px[2 * p.bytes + k];
+                px[2 * p.bytes + k] = b;
+            }
         }
     }
     if (info->mode == IMGSHARE_MODE_P && expand_palette(rows, info, &p))
@@ -179,6 +184,14 @@ static int write_image(const char *folder, unsigned char *rows, const imgshare_i
         failed = 1;
     if (p.rows != rows)
         free(p.rows);
+    if (!failed && info->tags_length) { /* the image's tags (a JSON object), as they came */
+        char tags_path[4096];
+        FILE *t;
+        snprintf(tags_path, sizeof tags_path, "%s%s%06llu.json", folder, slash, (unsigned long long)info->sequence);
+        failed = !(t = fopen(tags_path, "wb")) || fwrite(info->tags, 1, info->tags_length, t) != info->tags_length;
+        if (t && fclose(t) != 0)
+            failed = 1;
+    }
     return failed;
 }
 

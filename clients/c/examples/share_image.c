@@ -2,9 +2,9 @@
  *
  *   share_image KEY FILE [--persist]
  *
- * P4 (PBM), P5 (grey, 8 or 16 bits), P6 (RGB, 8 bits) and P7 (PAM: GRAYSCALE, GRAYSCALE_ALPHA, RGB,
- * RGB_ALPHA, BLACKANDWHITE) files. With --persist the share stays after it exits. Exit status: imgshare's
- * codes.
+ * P4 (PBM), P5 (grey, 8 or 16 bits: L or I;16), P6 (RGB, 8 or 16 bits: RGB or RGB;16) and P7 (PAM:
+ * GRAYSCALE, GRAYSCALE_ALPHA, RGB, RGB_ALPHA, BLACKANDWHITE; 16-bit RGB and RGB_ALPHA as RGB;16 and RGBA;16)
+ * files. With --persist the share stays after it exits. Exit status: imgshare's codes.
  */
 #define _POSIX_C_SOURCE 200809L /* sigaction(), sigsuspend(): this program's own need */
 #include <signal.h>
@@ -105,9 +105,9 @@ static const char *load(const char *path, picture *p)
         return NULL;
     }
     bytes = maxval > 255 ? 2 : 1;
-    if (bytes == 2 && depth != 1) {
+    if (bytes == 2 && depth == 2) {
         fclose(f);
-        return "16-bit colour files are not read (16-bit grey is)";
+        return "16-bit grey with alpha is not a mode imgshare carries";
     }
     samples = (size_t)width * height * depth;
     raw = (unsigned char *)malloc(samples * bytes);
@@ -130,13 +130,15 @@ static const char *load(const char *path, picture *p)
         free(raw);
         return p->pixels ? NULL : "out of memory";
     }
-    if (bytes == 2) { /* PNM is big-endian; I;16 is little-endian */
+    if (bytes == 2) { /* PNM is big-endian; imgshare's 16-bit samples are little-endian */
+        static const imgshare_mode by_depth[] = {IMGSHARE_MODE_I16, IMGSHARE_MODE_I16, IMGSHARE_MODE_I16,
+                                                 IMGSHARE_MODE_RGB16, IMGSHARE_MODE_RGBA16};
         for (i = 0; i < samples; i++) {
             unsigned char high = raw[2 * i];
             raw[2 * i] = raw[2 * i + 1];
             raw[2 * i + 1] = high;
         }
-        p->mode = IMGSHARE_MODE_I16;
+        p->mode = by_depth[depth];
     } else {
         static const imgshare_mode by_depth[] = {IMGSHARE_MODE_L, IMGSHARE_MODE_L, IMGSHARE_MODE_LA, IMGSHARE_MODE_RGB,
                                                  IMGSHARE_MODE_RGBA};

@@ -1,0 +1,119 @@
+"""The Receiver tab's follow mode, with no widgets: a thread that follows a key, and a frame-rate meter.
+
+The thread runs imgshare.following.follow() with a Receiver of its own, makes each frame's display copy
+(display_base) before handing it on, and closes the Receiver when it ends. Stopping only sets an
+event: the thread notices within about half a second and ends by itself, so the Tk thread never waits.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from collections.abc import Callable
+
+from ...following import FollowEvent, FollowKind, follow
+from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, Receiver, ShareInfo
+from ..imageview.display import display_base
+from .model import Got
+
+
+class FollowThread:
+    """Follows key from a thread; on_frame(Got), on_gone(ShareInfo), on_error(ImgShareError) run on it."""
+
+    def __init__(self, key: str, on_frame: Callable[[Got], None], on_gone: Callable[[ShareInfo], None],
+                 on_error: Callable[[ImgShareError], None], lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                 verify: bool = True):
+        self.key = key
+        self._receiver = Receiver(key)  # validates the key here, on the caller's thread
+        self._on_frame, self._on_gone, self._on_error = on_frame, on_gone, on_error
+        self._lock_timeout = lock_timeout
+        self._verify = verify
+        self._stop = threading.Event()
+        self.missed = 0  # shares published between two frames this session returned (an int: GIL-safe)
+        self._thread = threading.Thread(target=self._run, name=f"imgshare-follow-{key}", daemon=True)
+
+    def start(self) -> FollowThread:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the thread to end (it closes its Receiver itself); returns at once."""
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            for event in follow(self._receiver, self._stop, verify=self._verify,
+                                lock_timeout=self._lock_timeout):
+                if self._stop.is_set():
+                    return
+                self._deliver(event)
+        finally:
+            self._receiver.close()
+
+    def _deliver(self, event: FollowEvent) -> None:
+        if event.kind is FollowKind.FRAME and event.received is not None:
+            self.missed += event.missed
+            image, info = event.received
+            self._on_frame(Got(image, info, display_base(image)))
+        elif event.kind is FollowKind.GONE and event.info is not None:
+            self._on_gone(event.info)
+        else:
+            self._on_error(event.error or ImgShareError("following failed"))
+
+
+class RateMeter:
+    """Events per second over the last `window` seconds: `meter.tick()` per event, `meter.rate()`.
+
+    Thread-safe: the follow thread ticks while the Tk thread reads and resets, so every method holds
+    one lock (trimming checks the oldest time and then drops it; another thread between the two would
+    make the drop fail).
+    """
+
+    def __init__(self, window: float = 1.0, clock: Callable[[], float] = time.monotonic):
+        self.window = window
+        self.count = 0
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._times: collections.deque[float] = collections.deque()
+
+    def tick(self) -> None:
+        with self._lock:
+            self.count += 1
+            self._times.append(self._clock())
+            self._trim()
+
+    def rate(self) -> float:
+        with self._lock:
+            self._trim()
+            return len(self._times) / self.window
+
+    def reset(self) -> None:
+        with self._lock:
+            self._times.clear()
+
+    def _trim(self) -> None:
+        """Drop the times older than the window; the caller holds the lock."""
+        cutoff = self._clock() - self.window
+        while self._times and self._times[0] < cutoff:
+            self._times.popleft()
+
+
+def rate_text(shown: float, received: float) -> str:
+    if received <= 0 and shown <= 0:
+        return "no new frames"
+    return f"{shown:.1f} fps shown ({received:.1f} received)"
+
+
+def follow_age_text(seconds: float) -> str:
+    """Age of a followed frame: tenths of a second while frames are fresh."""
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s" if seconds < 60 else \
+        f"{seconds // 60:.0f} min {seconds % 60:.0f} s"

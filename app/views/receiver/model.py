@@ -1,0 +1,76 @@
+"""The Receiver tab's model, with no widgets: receive under a key, is its sender still there, what the
+header says, a file name to save it under."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from PIL import Image
+
+from ...image16 import Image16
+from ...imaging import lossless_extension
+from ...ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver, printable
+from ..imageview.display import display_base
+
+
+@dataclass(frozen=True)
+class Got:
+    """A received image, its header facts, and its display copy (the image itself is never changed)."""
+
+    image: Image.Image | Image16  # 16-bit colour (RGB;16, RGBA;16) is an Image16
+    info: ShareInfo
+    base: Image.Image
+
+
+def receiver_for(key: str, qt: bool = False) -> ImageReceiver:
+    """imgshare's own Receiver, or in Qt mode one that reads what QSharedMemory programs share."""
+    return open_receiver(key, ChannelKind.of(qt))
+
+
+def receive(key: str, lock_timeout: float, qt: bool = False) -> Got:
+    """Read the image under key; the typed errors of imgshare.ipc say what went wrong."""
+    with receiver_for(key, qt) as receiver:
+        image, info = receiver.receive(timeout=lock_timeout)
+    return Got(image, info, display_base(image))
+
+
+def sender_state(key: str, info: ShareInfo, lock_timeout: float, qt: bool = False) -> str:
+    """The shown image's sender as it is now: 'alive', 'sender gone', 'persisted' or a newer share."""
+    try:
+        with receiver_for(key, qt) as receiver:
+            now = receiver.info(timeout=lock_timeout)
+    except NotSharedError:
+        return "sender gone (share removed)"
+    if now.identity != info.identity:
+        return f"{info.state}; a newer image (sequence {now.sequence}) is shared, press Receive"
+    return now.state
+
+
+def info_rows(info: ShareInfo, state: str | None = None) -> list[tuple[str, str]]:
+    mode = info.mode + (f" (converted from {info.source_mode})" if info.converted else "")
+    return [("Size", f"{info.width} x {info.height}"), ("Mode", mode), ("Source", info.source_name or "-"),
+            ("Sequence", str(info.sequence)), ("Sender", f"pid {info.sender_pid}, {state or info.state}"),
+            ("Age", age_text(info.age)), ("Tags", tags_text(info.tags)), ("Key", f"{info.key} ({info.sysv_key:#010x})")]
+
+
+def tags_text(tags: dict[str, object]) -> str:
+    """A share's tags for the header panel: compact JSON, invisible and control characters escaped."""
+    if not tags:
+        return "-"
+    return printable(json.dumps(tags, ensure_ascii=False, separators=(", ", ": ")))
+
+
+def age_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+    return f"{seconds // 3600:.0f} h {seconds % 3600 // 60:.0f} min"
+
+
+def suggested_name(info: ShareInfo, mode: str) -> str:
+    """A file name for Save as: the source's stem and an extension that holds the mode losslessly."""
+    stem = os.path.splitext(info.source_name)[0] if info.source_name else f"imgshare-{info.sequence}"
+    return stem + lossless_extension(mode)
