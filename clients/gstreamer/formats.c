@@ -13,6 +13,8 @@ gboolean imgshare_gst_sink_format(GstVideoFormat format, ImgShareSinkFormat *out
         {GST_VIDEO_FORMAT_RGB, {IMGSHARE_MODE_RGB, 0, 0}},    {GST_VIDEO_FORMAT_BGR, {IMGSHARE_MODE_RGB, 1, 0}},
         {GST_VIDEO_FORMAT_RGBA, {IMGSHARE_MODE_RGBA, 0, 0}},  {GST_VIDEO_FORMAT_BGRA, {IMGSHARE_MODE_RGBA, 1, 0}},
         {GST_VIDEO_FORMAT_RGBx, {IMGSHARE_MODE_RGBA, 0, 1}},  {GST_VIDEO_FORMAT_BGRx, {IMGSHARE_MODE_RGBA, 1, 1}},
+        {GST_VIDEO_FORMAT_RGBA64_LE, {IMGSHARE_MODE_RGBA16, 0, 0}},
+        {GST_VIDEO_FORMAT_BGRA64_LE, {IMGSHARE_MODE_RGBA16, 1, 0}},
     };
     size_t i;
     for (i = 0; i < G_N_ELEMENTS(table); i++) {
@@ -39,6 +41,13 @@ gboolean imgshare_gst_src_format(const imgshare_info *info, GstVideoFormat *form
     case IMGSHARE_MODE_I16: *format = GST_VIDEO_FORMAT_GRAY16_LE; return TRUE;
     case IMGSHARE_MODE_RGB: *format = info->bgr ? GST_VIDEO_FORMAT_BGR : GST_VIDEO_FORMAT_RGB; return TRUE;
     case IMGSHARE_MODE_RGBA: *format = info->bgr ? GST_VIDEO_FORMAT_BGRA : GST_VIDEO_FORMAT_RGBA; return TRUE;
+    case IMGSHARE_MODE_RGBA16:
+        *format = info->bgr ? GST_VIDEO_FORMAT_BGRA64_LE : GST_VIDEO_FORMAT_RGBA64_LE;
+        return TRUE;
+    case IMGSHARE_MODE_RGB16: /* no packed 16-bit RGB in GStreamer: an opaque alpha is added */
+        *format = info->bgr ? GST_VIDEO_FORMAT_BGRA64_LE : GST_VIDEO_FORMAT_RGBA64_LE;
+        *conversion = IMGSHARE_GST_FROM_RGB16;
+        return TRUE;
     case IMGSHARE_MODE_1:
         *format = GST_VIDEO_FORMAT_GRAY8;
         *conversion = IMGSHARE_GST_FROM_1;
@@ -103,6 +112,12 @@ void imgshare_gst_write_frame(const imgshare_info *info, ImgShareConversion conv
         case IMGSHARE_GST_FROM_P:
             for (x = 0; x < info->width; x++)
                 memcpy(line + (gsize)x * out_bytes, colours[in[x]], out_bytes);
+            break;
+        case IMGSHARE_GST_FROM_RGB16:
+            for (x = 0; x < info->width; x++) {
+                memcpy(line + 8 * (gsize)x, in + 6 * (gsize)x, 6);
+                line[8 * (gsize)x + 6] = line[8 * (gsize)x + 7] = 0xFF;
+            }
             break;
         }
     }

@@ -6,6 +6,7 @@
 
 #include <gst/video/video.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "errors.h"
 #include "formats.h"
@@ -41,6 +42,27 @@ static GstStaticPadTemplate sink_template =
                             GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(IMGSHARE_GST_SINK_FORMATS) ", width = (int) [ 1, 65536 ], "
                                             "height = (int) [ 1, 65536 ]"));
 
+/* TRUE if another live process serves key now. The key is claimed with the first frame, at preroll; a
+ * pipeline whose first error comes that early can leave gst-launch-1.0 (1.22) waiting for ever, so the
+ * commonest refusal is found here, when the state change can still fail. */
+static gboolean served_by_another(GstImgShareSink *self, const char *key)
+{
+    imgshare_receiver *receiver;
+    imgshare_info *info = g_new0(imgshare_info, 1); /* big (tags): not on the stack */
+    gboolean served = FALSE;
+    if (imgshare_receiver_open(&receiver, key) == IMGSHARE_OK) {
+        if (imgshare_receive_info(receiver, info) == IMGSHARE_OK && info->sender_alive && !info->persisted &&
+            info->sender_pid != (int32_t)getpid()) {
+            GST_ELEMENT_ERROR(self, RESOURCE, BUSY, ("The key '%s' is in use by pid %d.", key, (int)info->sender_pid),
+                              ("key '%s': IMGSHARE_IN_USE, the imgshare command line's exit code 7", key));
+            served = TRUE;
+        }
+        imgshare_receiver_close(receiver);
+    }
+    g_free(info);
+    return served;
+}
+
 static gboolean imgshare_sink_start(GstBaseSink *base)
 {
     GstImgShareSink *self = GST_IMGSHARE_SINK(base);
@@ -49,9 +71,15 @@ static gboolean imgshare_sink_start(GstBaseSink *base)
     GST_OBJECT_LOCK(self);
     key = g_strdup(self->key);
     GST_OBJECT_UNLOCK(self);
-    st = imgshare_sender_open(&self->sender, key); /* the key is claimed with the first frame */
+    st = imgshare_sender_open(&self->sender, key);
     if (st)
         IMGSHARE_GST_POST_ERROR(self, st, IMGSHARE_GST_WRITING, key);
+    else if (served_by_another(self, key))
+        st = IMGSHARE_IN_USE;
+    if (st) {
+        imgshare_sender_close(self->sender, 0);
+        self->sender = NULL;
+    }
     g_free(key);
     return st == IMGSHARE_OK;
 }

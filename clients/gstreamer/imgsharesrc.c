@@ -281,7 +281,7 @@ static GstFlowReturn image_not_supported(GstImgShareSrc *self, const imgshare_in
     char *key = key_of(self);
     GST_ELEMENT_ERROR(self, STREAM, FORMAT,
                       ("The image under the key '%s' is of mode %s (%s), which no GStreamer raw video format holds; "
-                       "imgsharesrc outputs modes L, I;16, RGB, RGBA, 1, LA and P.",
+                       "imgsharesrc outputs modes L, I;16, RGB, RGBA, RGB;16, RGBA;16, 1, LA and P.",
                        key, imgshare_mode_name(info->mode),
                        info->mode == IMGSHARE_MODE_F ? "32-bit floating point" : "signed 32-bit integers"),
                       ("%ux%u, sequence %" G_GUINT64_FORMAT, info->width, info->height, info->sequence));

@@ -8,10 +8,11 @@ import numpy as np
 # GStreamer format -> (numpy dtype, channels, the `channels=` a Sender takes for it)
 FORMATS: dict[str, tuple[str, int, str | None]] = {
     "GRAY8": ("u1", 1, None), "GRAY16_LE": ("<u2", 1, None), "RGB": ("u1", 3, None), "BGR": ("u1", 3, "BGR"),
-    "RGBA": ("u1", 4, None), "BGRA": ("u1", 4, "BGRA"),
+    "RGBA": ("u1", 4, None), "BGRA": ("u1", 4, "BGRA"), "RGBA64_LE": ("<u2", 4, None), "BGRA64_LE": ("<u2", 4, "BGRA"),
 }
 # imgshare mode of each format (BGR orders travel as RGB/RGBA with the BGR flag)
-MODES = {"GRAY8": "L", "GRAY16_LE": "I;16", "RGB": "RGB", "BGR": "RGB", "RGBA": "RGBA", "BGRA": "RGBA"}
+MODES = {"GRAY8": "L", "GRAY16_LE": "I;16", "RGB": "RGB", "BGR": "RGB", "RGBA": "RGBA", "BGRA": "RGBA",
+         "RGBA64_LE": "RGBA;16", "BGRA64_LE": "RGBA;16"}
 
 # A sender whose size and format change every second at 60 frames/s: (width, height, format) per second.
 # Widths whose rows are not multiples of 4 bytes make GStreamer's row stride differ from imgshare's.

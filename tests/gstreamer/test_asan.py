@@ -35,7 +35,7 @@ def gst_asan(gst, tmp_path_factory) -> Gst:
     ))
 
 
-@pytest.mark.parametrize("fmt", ["RGBx", "BGR", "GRAY16_LE"])
+@pytest.mark.parametrize("fmt", ["RGBx", "BGR", "GRAY16_LE", "BGRA64_LE"])
 def test_sink_under_asan(gst_asan, key, fmt, tmp_path):
     test_sink.test_every_format_is_shared_pixel_exact(gst_asan, key, fmt, tmp_path)
 
@@ -47,6 +47,7 @@ def test_source_under_asan(gst_asan, key, max_lent, tmp_path):
 
 def test_conversion_under_asan(gst_asan, key, tmp_path):
     test_src.test_converted_modes_match_pillows_conversion(gst_asan, key, "P-alphas", tmp_path)
+    test_src.test_16_bit_colour_comes_out_exact(gst_asan, key, 3, "BGR", "BGRA64_LE", 1, tmp_path)
 
 
 def test_errors_under_asan(gst_asan, key):

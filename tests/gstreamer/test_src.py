@@ -81,6 +81,25 @@ def test_every_format_comes_out_pixel_exact(gst, key, fmt, max_lent, tmp_path):
         assert got.tobytes() == want.tobytes()  # the same as pngenc's own encoding of the pattern
 
 
+@pytest.mark.parametrize("max_lent", [1, 0], ids=["lent", "copied"])
+@pytest.mark.parametrize("bands, channels, fmt", [(4, None, "RGBA64_LE"), (4, "BGRA", "BGRA64_LE"),
+                                                  (3, None, "RGBA64_LE"), (3, "BGR", "BGRA64_LE")])
+def test_16_bit_colour_comes_out_exact(gst, key, bands, channels, fmt, max_lent, tmp_path):
+    """RGBA;16 as it is; RGB;16 (GStreamer has no packed 16-bit RGB) with an opaque alpha. pngenc holds no
+    16-bit colour: the raw buffer is compared with what was shared."""
+    shared = np.random.default_rng(bands).integers(0, 65536, (HEIGHT, WIDTH, bands), dtype=np.uint16)
+    raw = tmp_path / "out.raw"
+    with Sender(key) as sender:
+        sender.share(shared, channels=channels)
+        result = gst.launch(f"-v imgsharesrc key={key} num-buffers=1 max-lent={max_lent} ! filesink location={raw}",
+                            GST_DEBUG="imgsharesrc:6")
+    assert result.returncode == 0, result.stderr
+    assert src_caps(result.stdout) == [(fmt, str(WIDTH), str(HEIGHT))]
+    assert ("image 1 lent in place" if max_lent and bands == 4 else "image 1 copied") in result.stderr
+    expected = shared if bands == 4 else np.dstack([shared, np.full((HEIGHT, WIDTH), 65535, np.uint16)])
+    assert np.array_equal(rows_of(raw.read_bytes(), fmt, WIDTH, HEIGHT), expected)
+
+
 def palette_image(mode: str, seed: int) -> Image.Image:
     """A P image of random indices with a 200-entry palette (indices beyond it are black, as in Pillow)."""
     rng = np.random.default_rng(seed)
@@ -126,7 +145,7 @@ def test_an_image_no_raw_video_format_holds_fails_the_element(gst, key, dtype, s
     assert result.returncode == 1
     assert error_line(result, "imgsharesrc0") == (
         f"The image under the key '{key}' {sentence}, which no GStreamer raw video format holds; imgsharesrc "
-        "outputs modes L, I;16, RGB, RGBA, 1, LA and P.")
+        "outputs modes L, I;16, RGB, RGBA, RGB;16, RGBA;16, 1, LA and P.")
 
 
 @pytest.fixture
