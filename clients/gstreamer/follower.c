@@ -12,16 +12,15 @@ typedef enum { SENDER_SERVING, SENDER_GONE, SENDER_FAILED } SenderState;
 void imgshare_follower_reset(ImgShareFollower *follower)
 {
     follower->output_any = FALSE;
-    follower->last_pid = 0;
+    follower->last_epoch = 0;
     follower->last_sequence = 0;
-    follower->last_timestamp = 0;
+    follower->last_pid = 0;
     follower->waiting_since = 0;
 }
 
 static gboolean already_output(const ImgShareFollower *follower, const imgshare_info *info)
 {
-    return follower->output_any && info->sender_pid == follower->last_pid &&
-           info->sequence == follower->last_sequence && info->timestamp_ns == follower->last_timestamp;
+    return follower->output_any && info->epoch == follower->last_epoch && info->sequence == follower->last_sequence;
 }
 
 /* After a wait with nothing new (status TIMED_OUT or NOT_SHARED): is a sender still serving the key? */
@@ -112,13 +111,13 @@ ImgShareFollowResult imgshare_follower_next(ImgShareFollower *follower, ImgShare
 
 guint64 imgshare_follower_output(ImgShareFollower *follower, const imgshare_info *info)
 {
-    guint64 missed = follower->output_any && info->sender_pid == follower->last_pid &&
-                             info->sequence > follower->last_sequence
-                         ? info->sequence - follower->last_sequence - 1
-                         : 0;
+    guint64 missed = !follower->output_any                 ? 0
+                     : info->epoch != follower->last_epoch    ? info->sequence - 1 /* the key was made anew */
+                     : info->sequence > follower->last_sequence ? info->sequence - follower->last_sequence - 1
+                                                                : 0;
     follower->output_any = TRUE;
-    follower->last_pid = info->sender_pid;
+    follower->last_epoch = info->epoch;
     follower->last_sequence = info->sequence;
-    follower->last_timestamp = info->timestamp_ns;
+    follower->last_pid = info->sender_pid;
     return missed;
 }

@@ -25,11 +25,11 @@ typedef struct ImgShareFollower {
     /* called once each time the wait for a sender begins (stopped: a sender was there before) */
     void (*waiting)(gpointer data, gboolean stopped);
     gpointer waiting_data;
-    /* the image output last */
+    /* the image output last: (epoch, sequence) names it (protocol §10.4), the pid its sender */
     gboolean output_any;
-    int32_t last_pid;
+    uint64_t last_epoch;
     uint64_t last_sequence;
-    int64_t last_timestamp;
+    int32_t last_pid;
     gint64 waiting_since; /* monotonic microseconds; 0: not waiting for a sender */
 } ImgShareFollower;
 
@@ -40,7 +40,7 @@ void imgshare_follower_reset(ImgShareFollower *follower);
 ImgShareFollowResult imgshare_follower_next(ImgShareFollower *follower, ImgShareLender *lender, const char *key,
                                             const gint *flushing, imgshare_receiver **receiver, const void **pixels,
                                             imgshare_info *info, imgshare_status *status);
-/* The image info describes was output: the shares missed since the one before. */
+/* The image info describes was output: the images missed since the one before (protocol §10.4). */
 guint64 imgshare_follower_output(ImgShareFollower *follower, const imgshare_info *info);
 
 #endif

@@ -29,8 +29,14 @@ def follow_changing_sender(gst, key, start_c, folder, **env: str) -> list[int]:
 
 
 def test_the_source_follows_size_and_format_changes(gst, key, start_c, tmp_path):
-    frames = follow_changing_sender(gst, key, start_c, tmp_path)
+    log = tmp_path / "debug.log"
+    frames = follow_changing_sender(gst, key, start_c, tmp_path, GST_DEBUG="imgsharesrc:5", GST_DEBUG_FILE=str(log))
     assert frames == sorted(set(frames))  # in order, none twice
+    # the images missed between two buffers are counted (frame n is the share of sequence n + 1)
+    counted = {int(sequence): int(missed) for missed, sequence in
+               re.findall(r"(\d+) images missed before image (\d+)", log.read_text())}
+    gaps = zip(frames, frames[1:], strict=False)
+    assert counted == {after + 1: after - before - 1 for before, after in gaps if after - before > 1}
     shapes = {changing_shape(n) for n in frames}
     assert shapes == set(CHANGING)
     # On a loaded machine a frame may be shared again before the last one was written; such frames are
