@@ -3184,8 +3184,8 @@ static int imgshare__pin_published(imgshare_receiver *r, double deadline, uint32
 
 /* The data segment of entry (generation, shmid) of slot i, attached (kept) and its descriptor copied and
  * checked (§9.3 steps 15 to 18). *race: it does not match an entry that changed meanwhile (retry). */
-static imgshare_status imgshare__read_descriptor(imgshare_receiver *r, uint32_t i, uint64_t generation, int shmid,
-                                                 imgshare_info *info, int *race, uint32_t *write_count)
+static imgshare_status imgshare__read_descriptor_once(imgshare_receiver *r, uint32_t i, uint64_t generation, int shmid,
+                                                      imgshare_info *info, int *race, uint32_t *write_count)
 {
     imgshare__view *view = &r->views[i];
     imgshare_status st;
@@ -3231,6 +3231,17 @@ static imgshare_status imgshare__read_descriptor(imgshare_receiver *r, uint32_t 
     info->segment_id = shmid;
     info->segment_size = view->size;
     return IMGSHARE_OK;
+}
+
+/* As above; but a failure while the control segment is no longer at the key is its sender stopping
+ * meanwhile (it removes everything without waiting for pins, §13.1): nothing shared (§9.3 step 15). */
+static imgshare_status imgshare__read_descriptor(imgshare_receiver *r, uint32_t i, uint64_t generation, int shmid,
+                                                 imgshare_info *info, int *race, uint32_t *write_count)
+{
+    imgshare_status st = imgshare__read_descriptor_once(r, i, generation, shmid, info, race, write_count);
+    if (st && shmget(r->sysv, 0, 0) != r->control)
+        return imgshare__nothing(r->key);
+    return st;
 }
 
 enum { IMGSHARE__INFO, IMGSHARE__COPY, IMGSHARE__BORROW };
