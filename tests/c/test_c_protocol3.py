@@ -1,7 +1,8 @@
 """What protocol 3 promises, checked on the C library with real processes (issue 18): readers that never
 wait for a sender and a sender that never waits for readers, the last image surviving a sender killed at
-random instants and before each of its System V calls, a blank control segment adopted at once, and
-another user's objects refused, never adopted."""
+random instants and before each of its System V calls, a blank control segment adopted at once, a sender
+in another PID namespace alive to everyone, readers meeting senders that come and go (image or nothing,
+never damage), and another user's objects refused, never adopted (a real nobody process)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,6 @@ from tests.c.images import random_rows
 from tests.conftest import wait_until
 from tests.helpers.layout import pins_of
 from tests.ipc_cleanup import objects_of
-
-
-def sysv(key: str) -> int:
-    """The key's System V key (docs/protocol.md §3.2)."""
-    return sysv_key(key)
 
 
 def close_key(c_build, key: str) -> None:
@@ -126,7 +122,7 @@ def test_a_sender_killed_before_any_system_v_call_is_taken_over(c_build, key, tm
 def test_a_blank_control_segment_is_adopted_at_once_whoever_has_it_attached(c_build, key, tmp_path):
     """A sender killed between creating the control segment and writing it leaves it blank; a follower
     attached to it must not stop the next sender (protocol 2 refused "being set up by another process")."""
-    memory = sysv_ipc.SharedMemory(sysv(key), sysv_ipc.IPC_CREX, mode=0o600, size=4096, init_character=b"\0")
+    memory = sysv_ipc.SharedMemory(sysv_key(key), sysv_ipc.IPC_CREX, mode=0o600, size=4096, init_character=b"\0")
     try:
         rows = tmp_path / "rows"
         rows.write_bytes(random_rows("L", 5, 5, seed=1))
@@ -252,7 +248,7 @@ def test_another_users_semaphore_set_alone_is_refused(c_build, as_nobody, key):
     root's C sender refuses at once (6) instead of adopting it and timing out, and leaves it as it was."""
     run, home = as_nobody
     made = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
-                           f"import ctypes; print(ctypes.CDLL(None).semget({sysv(key)}, 8, 0o1600))"],
+                           f"import ctypes; print(ctypes.CDLL(None).semget({sysv_key(key)}, 8, 0o1600))"],
                           capture_output=True, text=True, timeout=60)
     semid = int(made.stdout)
     assert semid >= 0, made.stderr
@@ -274,7 +270,7 @@ def objects_at_key(key: str) -> list[tuple[str, int]]:
             names = f.readline().split()
             for line in f:
                 row = dict(zip(names, line.split(), strict=False))
-                if int(row["key"]) == sysv(key):
+                if int(row["key"]) == sysv_key(key):
                     found.append((kind, int(row["shmid" if kind == "shm" else "semid"])))
     for kind, ident in list(found):
         if kind != "shm":
