@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 
     from .ipc import *  # noqa: F403
 
-_FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
-             "ImageReceiver", "ImageSender", "ImgShareError", "InvalidKeyError", "KeyInUseError",
-             "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender",
-             "ShareInfo", "TooLargeError", "UnsupportedFormatError", "WaitTimeoutError", "list_shares",
-             "open_receiver", "open_sender")
+_FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "Image16",
+             "ImageError", "ImageReceiver", "ImageSender", "ImgShareError", "InvalidKeyError", "InvalidTagsError",
+             "KeyInUseError", "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver",
+             "Sender", "ShareInfo", "SystemLimitError", "TooLargeError", "UnsupportedFormatError",
+             "WaitTimeoutError", "list_shares", "open_receiver", "open_sender")
 
 
 def __getattr__(name: str) -> Any:

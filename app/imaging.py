@@ -15,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .image16 import Image16
 from .image16.files import open_exact, reduced_mode_of, wide_mode_of
 from .ipc.errors import ImageError, TooLargeError
+from .ipc.pixels import SOURCE_MODE_INFO
 
 # imgshare's own cap on an image's area, checked on the header before any pixel is decoded, whatever
 # PIL.Image.MAX_IMAGE_PIXELS says: that global belongs to the program (a library user may have set
@@ -42,7 +43,7 @@ class Fidelity(enum.Enum):
 
 
 ImageSource = str | os.PathLike | BinaryIO
-SOURCE_MODE = "imgshare.source_mode"  # in image.info: the file's real mode, when it was decoded with less
+SOURCE_MODE = SOURCE_MODE_INFO  # in image.info: the file's real mode, when it was decoded with less
 
 
 def load_image(source: ImageSource, *, name: str | None = None) -> Image.Image | Image16:

@@ -49,12 +49,15 @@ def wide_mode_of(image: Any) -> str | None:
 
 
 def reduced_mode_of(image: Any) -> str | None:
-    """The mode a file really holds when Pillow is about to decode it with fewer bits (a 16-bit LA, RGB
-    or RGBA file decoded to 8 bits), else None."""
+    """The mode a file really holds when Pillow is about to decode it with fewer bits (16-bit grey with
+    alpha, RGB or RGBA decoded to 8 bits: 'LA;16', 'RGB;16', 'RGBA;16'), else None."""
     if not image.tile or image.mode not in ("LA", "RGB", "RGBA"):
         return None
-    if any(";16" in (_rawmode(tile) or "") for tile in image.tile):
-        return f"{image.mode};16"
+    for tile in image.tile:
+        rawmode = _rawmode(tile) or ""
+        base, _, depth = rawmode.partition(";")
+        if depth.startswith("16"):
+            return f"{'RGB' if base == 'RGBX' else base};16"
     return None
 
 

@@ -20,7 +20,7 @@ from .info import ShareInfo
 from .layout import control as ctl
 from .layout import descriptor as dsc
 from .layout.keys import sysv_key, validate_key
-from .lookup import ControlFound, attach_control, open_set, read_control
+from .lookup import ControlFound, attach_control, control_still_at, open_set, read_control
 from .slotdata import SlotData, attach_slot
 from .sysv import segment as shm
 from .sysv import translate
@@ -56,9 +56,11 @@ class KeyReader:
         self._slots: dict[int, SlotData] = {}
 
     # -- the key's objects (§10.1) ----------------------------------------------------------------------
-    def objects(self) -> tuple[ControlFound, KeySet]:
+    def objects(self, look_up: bool = True) -> tuple[ControlFound, KeySet]:
         """The control segment and set, looked up again at every read (one shmget): a new sender may
-        have made new ones."""
+        have made new ones. look_up=False keeps what a lookup of the same read just found."""
+        if not look_up and self._control is not None and self._set is not None:
+            return self._control, self._set
         try:
             current = shm.lookup(self.sysv)
         except OSError as exc:
@@ -90,11 +92,11 @@ class KeyReader:
         self._control, self._set = None, None
 
     # -- pinning (§10.2) -------------------------------------------------------------------------------
-    def pin(self, timeout: float, *, may_skip_pin: bool) -> Pinned:
+    def pin(self, timeout: float, *, may_skip_pin: bool, look_up: bool = True) -> Pinned:
         """Pin the published slot and check its data segment and descriptor (§9.3). With may_skip_pin a
         pin refused at its maximum gives an unpinned Pinned for the seqlock path (§10.5)."""
         deadline = time.monotonic() + max(0.0, timeout)
-        found, keyset = self.objects()
+        found, keyset = self.objects(look_up)
         tries = 0
         while True:
             hint = found.segment.load(ctl.PUBLISHED)
@@ -119,6 +121,9 @@ class KeyReader:
                     try:
                         return self._pinned(slot, found, keyset, before, pinned=pinned)
                     except errors.CorruptSegmentError:
+                        if not control_still_at(self.sysv, found.segment):
+                            self.forget()  # the sender stopped and removed everything meanwhile
+                            raise errors.nothing_shared(self.key) from None
                         if self._entry(found, slot) == before:
                             raise  # the same entry: the share is damaged, not overtaken
             tries += 1
@@ -146,13 +151,13 @@ class KeyReader:
     def _pinned(self, slot: int, found: ControlFound, keyset: KeySet, entry: ctl.Slot, pinned: bool) -> Pinned:
         try:
             data = self._slot(slot, entry)
-            before = 0 if pinned else data.segment.load(dsc.WRITE_COUNT)
-            descriptor = data.descriptor(self.key, found.control.epoch)
+            before = data.segment.load(dsc.WRITE_COUNT)
+            descriptor = data.descriptor(self.key, found.control.epoch, before if pinned else None)
         except BaseException:
             if pinned:
                 keyset.unpin(slot)
             raise
-        return Pinned(slot, data, descriptor, pinned, before)
+        return Pinned(slot, data, descriptor, pinned, 0 if pinned else before)
 
     def _slot(self, slot: int, entry: ctl.Slot) -> SlotData:
         """The data segment entry names, attached (or kept from last time)."""
@@ -172,12 +177,13 @@ class KeyReader:
 
     # -- reading (§10.3, §10.5) --------------------------------------------------------------------------
     def read(self, timeout: float, verify: bool, reader: PixelReader | None, *, borrow: bool,
-             newer_than: tuple[object, ...] | None = None) -> tuple[ShareInfo, Any] | None:
+             newer_than: tuple[object, ...] | None = None, look_up: bool = True) -> tuple[ShareInfo, Any] | None:
         """(info, what reader made of the pixels; None without a reader), or None when newer_than names
         the published image. A borrowed result keeps its slot pinned and mapped while it lives."""
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
-            pinned = self.pin(max(0.0, deadline - time.monotonic()), may_skip_pin=not borrow)
+            pinned = self.pin(max(0.0, deadline - time.monotonic()), may_skip_pin=not borrow, look_up=look_up)
+            look_up = True  # a retry looks again
             got = self._read_pinned(pinned, verify, reader, newer_than)
             if not isinstance(got, _Torn):
                 return got
@@ -197,7 +203,7 @@ class KeyReader:
         if before % 2:
             return _TORN
         try:
-            data.segment.populate(0, dsc.DESCRIPTOR_SIZE + d.payload_length)
+            data.segment.populate(dsc.DESCRIPTOR_SIZE + d.payload_length)
             payload = data.payload(d.payload_length)
             result, maps = reader(d, payload, verify and d.checksum_kind is dsc.ChecksumKind.XXH3_64)
         except ChecksumMismatch:

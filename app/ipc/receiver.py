@@ -133,9 +133,10 @@ class Receiver:
         newer_than = None if last is None else last.identity
         check = self.verify if verify is None else verify
         while True:
-            seen = self._reader.wake_seen()
+            seen = self._reader.wake_seen()  # looks the key up (§10.1): the read below need not again
             try:
-                got = self._reader.read(lock_timeout, check, reader, borrow=borrow, newer_than=newer_than)
+                got = self._reader.read(lock_timeout, check, reader, borrow=borrow, newer_than=newer_than,
+                                        look_up=seen is None)
             except NotSharedError:
                 got, seen = None, None
             if got is not None:

@@ -18,15 +18,23 @@ class SlotData:
 
     segment: Segment
     entry: ctl.Slot
+    _checked: tuple[int, dsc.Descriptor] | None = None  # (write_count, descriptor) last validated
 
     @property
     def capacity(self) -> int:
         return self.segment.size - dsc.DESCRIPTOR_SIZE
 
-    def descriptor(self, key: str, epoch: int) -> dsc.Descriptor:
-        """§9.3 steps 17 and 18 on a copy of the descriptor."""
-        return dsc.unpack_descriptor(self.segment.read(0, dsc.DESCRIPTOR_SIZE), self.capacity, epoch,
-                                     self.entry.generation, key)
+    def descriptor(self, key: str, epoch: int, write_count: int | None = None) -> dsc.Descriptor:
+        """§9.3 steps 17 and 18 on a copy of the descriptor. With write_count (read before, the slot
+        pinned), a descriptor validated at that same count is not copied and checked again: a sender
+        bumps the count whenever it rewrites the segment (a follower reads the same one many times)."""
+        if write_count is not None and self._checked is not None and self._checked[0] == write_count:
+            return self._checked[1]
+        found = dsc.unpack_descriptor(self.segment.read(0, dsc.DESCRIPTOR_SIZE), self.capacity, epoch,
+                                      self.entry.generation, key)
+        if write_count is not None and found.write_count == write_count and not write_count % 2:
+            self._checked = (write_count, found)
+        return found
 
     def payload(self, length: int) -> memoryview:
         return self.segment.view(dsc.DESCRIPTOR_SIZE, length)

@@ -2143,6 +2143,7 @@ struct imgshare_sender {
     int set;                    /* -1 until the key is claimed */
     uint32_t n;                 /* slots */
     int created_set;            /* this sender made the set (refusing, it may remove it: §12.1 [W3]) */
+    int previous_pid;           /* who last changed the owner semaphore before we took it (§12.1 step 3) */
     int control;                /* shmid of the control segment, -1 until claimed */
     uint8_t *base;              /* the control block, read-write */
     uint64_t epoch, token, sequence;
@@ -2247,6 +2248,7 @@ static imgshare_status imgshare__open_set(imgshare_sender *s)
             s->set = id;
             s->n = n;
             s->created_set = 1;
+            s->previous_pid = 0;
             return IMGSHARE_OK;
         }
         if (errno == EINVAL && n > IMGSHARE__MIN_SLOTS) { /* SEMMSL below 8: two slots will do (§20) */
@@ -2274,6 +2276,7 @@ static imgshare_status imgshare__open_set(imgshare_sender *s)
         s->set = id;
         s->n = n;
         s->created_set = 0;
+        s->previous_pid = semctl(id, IMGSHARE__OWNER, GETPID); /* a dead sender's pid, as /proc shows cpid */
         return IMGSHARE_OK;
     }
     return imgshare__fail(IMGSHARE_TIMED_OUT, "the semaphore set of key '%s' keeps being created and removed", s->key);
@@ -2369,9 +2372,10 @@ static void imgshare__recover_pending(imgshare_sender *s, const imgshare__contro
             if (ours)
                 shmctl(shmid, IPC_RMID, NULL);
         }
-    } else if (state == IMGSHARE__PENDING_CREATING && c->owner_pid > 0) {
-        /* died between creating it and naming it: private segments of ours by that process, unattached,
-         * never written (§12.4) */
+    } else if (state == IMGSHARE__PENDING_CREATING && s->previous_pid > 0) {
+        /* died between creating it and naming it: private segments of ours by that process (the pid that
+         * last changed the owner semaphore: this PID namespace, as /proc's cpid; owner_pid is the dead
+         * sender's own namespace's), unattached, never written (§12.4 [W8]) */
         char line[512];
         FILE *f = fopen("/proc/sysvipc/shm", "r");
         while (f && fgets(line, sizeof line, f)) {
@@ -2381,7 +2385,7 @@ static void imgshare__recover_pending(imgshare_sender *s, const imgshare__contro
             unsigned long long size;
             if (sscanf(line, "%lld %d %o %llu %d %*d %d %u", &key_value, &id, &perms, &size, &cpid, &nattch, &uid) != 7)
                 continue;
-            if (key_value == 0 && (perms & 0777) == 0600 && (uint32_t)cpid == c->owner_pid && nattch == 0 &&
+            if (key_value == 0 && (perms & 0777) == 0600 && cpid == s->previous_pid && nattch == 0 &&
                 uid == (unsigned)geteuid()) {
                 struct shmid_ds ds;
                 long owner;
@@ -3171,8 +3175,8 @@ static int imgshare__pin_published(imgshare_receiver *r, double deadline, uint32
         }
         tries++;
         if (imgshare__now() > deadline) {
-            *st = imgshare__fail(IMGSHARE_TIMED_OUT, "the image under key '%s' changed faster than it could be read "
-                                 "for %g s; try again", r->key, r->lock_timeout);
+            *st = imgshare__fail(IMGSHARE_TIMED_OUT, "the image under key '%s' kept changing faster than it could "
+                                 "be read for %g s; try again", r->key, r->lock_timeout);
             return IMGSHARE__PINNED;
         }
     }
@@ -3180,8 +3184,8 @@ static int imgshare__pin_published(imgshare_receiver *r, double deadline, uint32
 
 /* The data segment of entry (generation, shmid) of slot i, attached (kept) and its descriptor copied and
  * checked (§9.3 steps 15 to 18). *race: it does not match an entry that changed meanwhile (retry). */
-static imgshare_status imgshare__read_descriptor(imgshare_receiver *r, uint32_t i, uint64_t generation, int shmid,
-                                                 imgshare_info *info, int *race, uint32_t *write_count)
+static imgshare_status imgshare__read_descriptor_once(imgshare_receiver *r, uint32_t i, uint64_t generation, int shmid,
+                                                      imgshare_info *info, int *race, uint32_t *write_count)
 {
     imgshare__view *view = &r->views[i];
     imgshare_status st;
@@ -3227,6 +3231,17 @@ static imgshare_status imgshare__read_descriptor(imgshare_receiver *r, uint32_t 
     info->segment_id = shmid;
     info->segment_size = view->size;
     return IMGSHARE_OK;
+}
+
+/* As above; but a failure while the control segment is no longer at the key is its sender stopping
+ * meanwhile (it removes everything without waiting for pins, §13.1): nothing shared (§9.3 step 15). */
+static imgshare_status imgshare__read_descriptor(imgshare_receiver *r, uint32_t i, uint64_t generation, int shmid,
+                                                 imgshare_info *info, int *race, uint32_t *write_count)
+{
+    imgshare_status st = imgshare__read_descriptor_once(r, i, generation, shmid, info, race, write_count);
+    if (st && shmget(r->sysv, 0, 0) != r->control)
+        return imgshare__nothing(r->key);
+    return st;
 }
 
 enum { IMGSHARE__INFO, IMGSHARE__COPY, IMGSHARE__BORROW };
@@ -3286,8 +3301,8 @@ static imgshare_status imgshare__read(imgshare_receiver *r, int how, int newer, 
             if (!race)
                 return st;
             if (imgshare__now() > deadline)
-                return imgshare__fail(IMGSHARE_TIMED_OUT, "the image under key '%s' changed faster than it could be "
-                                      "read for %g s; try again", r->key, r->lock_timeout);
+                return imgshare__fail(IMGSHARE_TIMED_OUT, "the image under key '%s' kept changing faster than it "
+                                      "could be read for %g s; try again", r->key, r->lock_timeout);
             continue;
         }
         info->epoch = r->epoch;

@@ -302,11 +302,10 @@ def test_sixteen_bit_colour_is_exact_both_ways_and_through_the_cli(c_build, star
 def test_a_c_follower_counts_missed_images_across_a_new_epoch(c_build, start_c, key):
     """A sender stops cleanly and another starts: its sequence starts again at 1 in a new epoch, and the C
     follower counts what it missed from the epoch, never a negative or a wrapped number (issue 17.13)."""
-    follower = start_c(c_build.program("tool"), "follow", key, "3", "20", "--step")
-    follower.expect("ready")
     with Sender(key) as sender:
         for _ in range(5):
             sender.share(np.zeros((2, 2), np.uint8))
+        follower = start_c(c_build.program("tool"), "follow", key, "3", "20", "--step")  # its first: image 5
         assert follower.expect("frame").split()[1:3] == ["5", "0"]
     with Sender(key) as sender:  # a new epoch
         for _ in range(3):

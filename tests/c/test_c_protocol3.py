@@ -1,7 +1,8 @@
 """What protocol 3 promises, checked on the C library with real processes (issue 18): readers that never
 wait for a sender and a sender that never waits for readers, the last image surviving a sender killed at
-random instants and before each of its System V calls, a blank control segment adopted at once, and
-another user's objects refused, never adopted."""
+random instants and before each of its System V calls, a blank control segment adopted at once, a sender
+in another PID namespace alive to everyone, readers meeting senders that come and go (image or nothing,
+never damage), and another user's objects refused, never adopted (a real nobody process)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,8 @@ from imgshare.ipc import sysv_key
 from tests.c.conftest import run_c
 from tests.c.images import random_rows
 from tests.conftest import wait_until
+from tests.helpers.layout import pins_of
 from tests.ipc_cleanup import objects_of
-
-
-def sysv(key: str) -> int:
-    """The key's System V key (docs/protocol.md §3.2)."""
-    return sysv_key(key)
 
 
 def close_key(c_build, key: str) -> None:
@@ -125,7 +122,7 @@ def test_a_sender_killed_before_any_system_v_call_is_taken_over(c_build, key, tm
 def test_a_blank_control_segment_is_adopted_at_once_whoever_has_it_attached(c_build, key, tmp_path):
     """A sender killed between creating the control segment and writing it leaves it blank; a follower
     attached to it must not stop the next sender (protocol 2 refused "being set up by another process")."""
-    memory = sysv_ipc.SharedMemory(sysv(key), sysv_ipc.IPC_CREX, mode=0o600, size=4096, init_character=b"\0")
+    memory = sysv_ipc.SharedMemory(sysv_key(key), sysv_ipc.IPC_CREX, mode=0o600, size=4096, init_character=b"\0")
     try:
         rows = tmp_path / "rows"
         rows.write_bytes(random_rows("L", 5, 5, seed=1))
@@ -158,6 +155,47 @@ def test_a_sender_in_another_pid_namespace_is_alive_to_everyone(c_build, start_c
     pid = int(refused.stderr.rsplit("pid ", 1)[1].split()[0])
     assert pid != 1 and Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1] == b"send"  # as seen from here
     assert inside.finish() == 0
+    assert objects_of(key) == []
+
+
+def test_a_sender_stopping_while_a_reader_is_between_pin_and_attach_is_nothing_shared(c_build, start_c, key, tmp_path):
+    """A sender closing removes its data segments without waiting for pins (§13.1). A reader that pinned the
+    published slot and has not attached its data segment yet (held there by strace, delaying that shmat)
+    then finds the segment gone with the control segment: the sender stopped, "nothing shared" (3), not
+    damage (§9.3 step 15)."""
+    rows = tmp_path / "rows"
+    rows.write_bytes(random_rows("RGB", 32, 8, seed=5))
+    sender = start_c(c_build.program("tool"), "send", key, "RGB", "32", "8", rows)
+    sender.expect("shared 1")
+    out = tmp_path / "out"
+    reader = subprocess.Popen(["strace", "-o", "/dev/null", "-e", "trace=shmat", "-e",
+                               "inject=shmat:delay_enter=3000000:when=2",  # its 2nd shmat: the data segment
+                               c_build.program("tool"), "receive", key, str(out)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: 1 in pins_of(key), what="the reader's pin")
+        assert sender.finish() == 0  # removes everything while the reader waits in its shmat
+        stdout, stderr = reader.communicate(timeout=60)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+            reader.communicate()
+    assert reader.returncode == 3, stderr
+    assert "nothing is shared under the key" in stderr
+    assert objects_of(key) == []
+
+
+def test_readers_see_an_image_or_nothing_while_senders_come_and_go(c_build, start_c, key):
+    """A reader reading as fast as it can while C senders start, share, stop and remove everything, over and
+    over: every read ends in an image or "nothing shared", never in damage."""
+    poller = start_c(c_build.program("tool"), "poll", key, "4")
+    stops = 0
+    while poller.process.poll() is None:
+        run_c(c_build.program("tool"), "stream", key, "RGB", "64", "48", "2", stdin=subprocess.DEVNULL)
+        stops += 1
+    counts = dict(item.split(":") for item in poller.expect("statuses").split()[1:])
+    assert stops >= 5 and int(counts["0"]) > 0
+    assert {status: n for status, n in counts.items() if status not in ("0", "3") and n != "0"} == {}, poller.stderr()
     assert objects_of(key) == []
 
 
@@ -210,7 +248,7 @@ def test_another_users_semaphore_set_alone_is_refused(c_build, as_nobody, key):
     root's C sender refuses at once (6) instead of adopting it and timing out, and leaves it as it was."""
     run, home = as_nobody
     made = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
-                           f"import ctypes; print(ctypes.CDLL(None).semget({sysv(key)}, 8, 0o1600))"],
+                           f"import ctypes; print(ctypes.CDLL(None).semget({sysv_key(key)}, 8, 0o1600))"],
                           capture_output=True, text=True, timeout=60)
     semid = int(made.stdout)
     assert semid >= 0, made.stderr
@@ -232,7 +270,7 @@ def objects_at_key(key: str) -> list[tuple[str, int]]:
             names = f.readline().split()
             for line in f:
                 row = dict(zip(names, line.split(), strict=False))
-                if int(row["key"]) == sysv(key):
+                if int(row["key"]) == sysv_key(key):
                     found.append((kind, int(row["shmid" if kind == "shm" else "semid"])))
     for kind, ident in list(found):
         if kind != "shm":

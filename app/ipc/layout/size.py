@@ -11,5 +11,5 @@ def check_image_size(width: int, height: int, what: str = "the image") -> None:
     """TooLargeError unless width and height are each 1..65536 pixels."""
     if not (1 <= width <= MAX_DIMENSION and 1 <= height <= MAX_DIMENSION):
         raise TooLargeError(
-            f"{what} is {width}x{height} pixels; imgshare carries 1 to {MAX_DIMENSION} pixels a side"
+            f"{what} is {width}x{height}; imgshare carries 1 to {MAX_DIMENSION} pixels a side"
         )

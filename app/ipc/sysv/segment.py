@@ -54,6 +54,7 @@ class Segment:
         self._views: list[memoryview] = []
         self._held: list[weakref.ref[object]] = []  # objects that use the mapping without a buffer export
         self._detached = False
+        self._populated = 0  # bytes from the start already faulted in (pages stay mapped while attached)
 
     @classmethod
     def attach(cls, shmid: int, *, read_only: bool) -> Segment:
@@ -114,9 +115,13 @@ class Segment:
         if width not in _WORDS or offset % width or not 0 <= offset <= self.size - width:
             raise ValueError("word outside the segment or misaligned")
 
-    def populate(self, offset: int, length: int) -> None:
-        """Fault in [offset, offset + length) at once instead of one fault per page."""
-        libc.populate(self.address + offset, max(0, min(length, self.size - offset)))
+    def populate(self, length: int) -> None:
+        """Fault in [0, length) at once instead of one fault per page; once per attachment (a reader
+        keeps its data segments attached, and their pages stay mapped)."""
+        length = max(0, min(length, self.size))
+        if length > self._populated:
+            libc.populate(self.address + self._populated, length - self._populated)
+            self._populated = length
 
     def hold(self, user: object) -> None:
         """Keep the mapping while user lives. numpy arrays over a view hold no buffer export of it (numpy

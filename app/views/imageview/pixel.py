@@ -50,7 +50,7 @@ def read_pixel(image: Image.Image | Image16, x: int, y: int) -> PixelValue | Non
     elif mode == "F":
         components = (("value", write_float(float(value))),)  # type: ignore[arg-type]
     elif isinstance(value, tuple):
-        names = _BANDS.get(mode, Image.getmodebandnames(mode))
+        names = _BANDS[mode] if mode in _BANDS else Image.getmodebandnames(mode)
         components = tuple((name, str(v)) for name, v in zip(names, value, strict=True))
     else:  # L, I;16, I: one integer
         components = (("value" if mode != "L" else "L", str(value)),)

@@ -8,6 +8,9 @@
  *   tool stream KEY MODE W H COUNT [--frame] [--no-checksum] [--vary]
  *        shares COUNT images whose byte i is (7 * sequence + i) & 255, prints "done SEQ", serves as above;
  *        --vary: each image another width, from W/2 to W (so slots keep getting new data segments).
+ *   tool poll KEY SECONDS
+ *        reads the key (a verified copy) as fast as it can for SECONDS and prints how many reads ended in each
+ *        status: "statuses 0:N 1:N ... 7:N" (a receiver that keeps its attachments between reads).
  *   tool check KEY [--timeout S]
  *        reads the current image (verified) into a buffer of its size and prints "image SEQ WxH GOOD"
  *        (GOOD: the bytes follow stream's pattern).
@@ -388,6 +391,43 @@ static int cmd_check(int argc, char **argv)
     return st ? fail(st) : 0;
 }
 
+static int cmd_poll(int argc, char **argv)
+{
+    imgshare_info info;
+    imgshare_status st;
+    imgshare_receiver *r = open_receiver(argc, argv, &st);
+    long counts[8] = {0};
+    unsigned char *buffer = NULL;
+    size_t capacity = 0;
+    struct timespec start, now;
+    double seconds = atof(argv[3]);
+    if (!r)
+        return fail(st);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        st = imgshare_receive_info(r, &info);
+        if (st == IMGSHARE_OK) {
+            size_t needed = imgshare_row_bytes(info.mode, info.width) * info.height;
+            if (needed > capacity) {
+                free(buffer);
+                buffer = (unsigned char *)malloc(capacity = needed);
+                if (!buffer)
+                    return 1;
+            }
+            st = imgshare_receive(r, buffer, capacity, 0, &info);
+        }
+        if (st == IMGSHARE_CORRUPT)
+            fprintf(stderr, "tool: %s\n", imgshare_message());
+        counts[(unsigned)st < 8 ? (unsigned)st : 1]++;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
+    printf("statuses 0:%ld 1:%ld 2:%ld 3:%ld 4:%ld 5:%ld 6:%ld 7:%ld\n", counts[0], counts[1], counts[2], counts[3],
+           counts[4], counts[5], counts[6], counts[7]);
+    free(buffer);
+    imgshare_receiver_close(r);
+    return 0;
+}
+
 static int cmd_follow(int argc, char **argv)
 {
     imgshare_info info;
@@ -467,6 +507,8 @@ int main(int argc, char **argv)
         return cmd_follow(argc, argv);
     if (argc >= 3 && strcmp(argv[1], "check") == 0)
         return cmd_check(argc, argv);
-    fprintf(stderr, "usage: tool send|stream|receive|info|follow|check ... (see the comment at the top of tool.c)\n");
+    if (argc >= 4 && strcmp(argv[1], "poll") == 0)
+        return cmd_poll(argc, argv);
+    fprintf(stderr, "usage: tool send|stream|receive|info|follow|check|poll ... (see the comment at the top of tool.c)\n");
     return 2;
 }
