@@ -79,8 +79,9 @@ ImgShareFollowResult imgshare_follower_next(ImgShareFollower *follower, ImgShare
         if (waited == IMGSHARE_OK) {
             if (already_output(follower, info))
                 continue;
-            if (follower->output_any && info->sender_pid != follower->last_pid && follower->end_on_stop) {
-                result = IMGSHARE_FOLLOW_ENDED; /* another process took the key over: ours stopped */
+            if (follower->output_any && follower->end_on_stop &&
+                (info->epoch != follower->last_epoch || info->sender_pid != follower->last_pid)) {
+                result = IMGSHARE_FOLLOW_ENDED; /* the key made anew, or taken over by another process */
                 break;
             }
             follower->waiting_since = 0;

@@ -223,6 +223,22 @@ def test_each_new_image_is_a_buffer_and_the_stream_ends_when_the_sender_stops(gs
     assert src.finish() == 0
 
 
+def test_a_sender_that_stops_and_comes_back_at_once_still_ends_the_stream(gst, key, start_c):
+    """However soon the next sender shares (here in the same process, so with the same pid), the key was
+    made anew (another epoch): the first sender's stream has ended."""
+    src = gst.start(start_c, f"-v imgsharesrc key={key} ! fakesink silent=false")
+    src.expect(f"Nothing is shared under the key '{key}' yet; waiting for a sender.")
+    with Sender(key) as sender:
+        sender.share(frame(1))
+        src.expect(LAST_MESSAGE)
+    with Sender(key) as sender:
+        sender.share(frame(2))
+        src.expect("Got EOS from element")
+    src.expect("Freeing pipeline")
+    assert src.finish() == 0
+    assert [offset(line) for line in src.output if line.startswith(LAST_MESSAGE)] == [1]
+
+
 def test_a_persisted_share_is_output_once_then_the_stream_ends(gst, key):
     sender = Sender(key)
     sender.share(frame(9))
