@@ -31,7 +31,7 @@ SRC_FORMATS = {"GRAY8": "GRAY8", "GRAY16_LE": "GRAY16_BE", "RGB": "RGB", "BGR": 
 LAST_MESSAGE = "/GstPipeline:pipeline0/GstFakeSink:fakesink0: last-message = chain"
 
 
-def src_caps(output: str) -> list[str]:
+def src_caps(output: str) -> list[tuple[str, str, str]]:
     """The caps imgsharesrc set, in order (gst-launch-1.0 -v prints each)."""
     return re.findall(r"imgsharesrc0\.GstPad:src: caps = video/x-raw, format=\(string\)(\w+), "
                       r"width=\(int\)(\d+), height=\(int\)(\d+)", output)
@@ -57,7 +57,7 @@ def pattern_files(gst, fmt: str, folder: Path) -> tuple[Path, bytes]:
 @pytest.mark.parametrize("fmt", SRC_FORMATS)
 def test_every_format_comes_out_pixel_exact(gst, key, fmt, max_lent, tmp_path):
     expected, raw = pattern_files(gst, fmt, tmp_path)
-    sender = None
+    sender: Sender | subprocess.Popen[str]
     if FORMATS[fmt][2]:  # OpenCV's orders come from the Python API, carried as they are
         sender = Sender(key)
         sender.share(rows_of(raw, fmt, WIDTH, HEIGHT), channels=FORMATS[fmt][2])
