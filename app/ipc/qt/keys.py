@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import AccessDeniedError, ImgShareError
-from ..keys import validate_key
+from ..layout.keys import validate_key
 
 QT_PROJECT_ID = 0x51  # QNativeIpcKey::Type::SystemV, 'Q': ftok's proj_id
 SHM_PREFIX = "qipc_sharedmemory_"
@@ -112,16 +112,6 @@ def _libc_ftok() -> Callable[[bytes, int], int]:
     libc.ftok.restype = ctypes.c_int
     function: Callable[[bytes, int], int] = libc.ftok
     return function
-
-
-def qt_key_file(key: str) -> tuple[str, int | None]:
-    """The key file a Qt reader of key uses, and its System V key (None until a program makes the file):
-    what the window's key field shows in Qt mode."""
-    path = QtKey.find(key).shm_file
-    try:
-        return path, ftok(path)
-    except OSError:
-        return path, None
 
 
 def ftok(path: str) -> int | None:

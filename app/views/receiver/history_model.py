@@ -18,13 +18,15 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from ...image16 import Image16
 from ...imaging import lossless_extension, save_image
 from ...ipc import ImageError
 from ...oserrors import plain_reason
 from .model import Got
 
 RECORDING = "imgshare-frames.jsonl"  # the frames' times, beside them
-_BYTES_PER_VALUE = {"F": 4, "I": 4, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "1": 1}
+_BYTES_PER_VALUE = {"F": 4, "I": 4, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "1": 1,
+                    "RGB;16": 2, "RGBA;16": 2}
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,9 @@ def held_bytes(got: Got) -> int:
     return total
 
 
-def _pixel_bytes(image: Image.Image) -> int:
-    return image.width * image.height * len(image.getbands()) * _BYTES_PER_VALUE.get(image.mode, 1)
+def _pixel_bytes(image: Image.Image | Image16) -> int:
+    bands = image.bands if isinstance(image, Image16) else len(image.getbands())
+    return image.width * image.height * bands * _BYTES_PER_VALUE.get(image.mode, 1)
 
 
 class FrameHistory:

@@ -9,6 +9,7 @@ from tkinter import ttk
 
 from PIL import Image
 
+from ...image16 import Image16
 from ...imaging import open_formats
 from ...ipc import ChannelKind, ImgShareError
 from ..background.inbox import Inbox
@@ -232,7 +233,7 @@ class SenderTab(ttk.Frame):
                         else "Nothing was being shared")
 
     @property
-    def shown_image(self) -> Image.Image | None:
+    def shown_image(self) -> Image.Image | Image16 | None:
         """The image the preview shows: an animation's frame being shared, else the opened image (what
         Save as and Copy take)."""
         if self.loaded is None:
