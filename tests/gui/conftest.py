@@ -69,14 +69,18 @@ def hidpi_display(xdisplay):
 
 
 def _start_xvfb(size: tuple[int, int], dpi: int) -> tuple[subprocess.Popen, str]:
-    """Start Xvfb on a free display number and wait until it accepts clients."""
+    """Start Xvfb on a free display number and wait until it accepts clients.
+
+    -noreset: an X server resets when its last client leaves, and drops the connections still in their
+    handshake as it does; a client that connects just as another leaves (openbox starting while xprop
+    asks whether a window manager is there yet) is then turned away ("Failed to open the display")."""
     if shutil.which("Xvfb") is None:
         pytest.fail("the GUI tests need Xvfb: run scripts/bootstrap test,gui (or apt-get install xvfb)")
     for number in random.sample(range(100, 1000), 20):
         if os.path.exists(f"/tmp/.X{number}-lock") or not _abstract_free(number):
             continue
         server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{size[0]}x{size[1]}x24",
-                                   "-dpi", str(dpi), "-nolisten", "tcp"],
+                                   "-dpi", str(dpi), "-nolisten", "tcp", "-noreset"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         def settled(server: subprocess.Popen = server, number: int = number) -> str | None:
             """'up' once it accepts clients, 'died' if it exited (the number was taken meanwhile)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import tkinter as tk
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,14 +42,21 @@ def openbox_desktop(dpi: int, start_xvfb) -> Iterator[Desktop]:
     size = HIDPI_SCREEN if dpi == 192 else SCREEN
     server, number = start_xvfb(size, dpi)
     display = f":{number}"
+    said = tempfile.TemporaryFile()  # openbox's messages: why it ended, if it ends before managing
     manager = subprocess.Popen(["openbox", "--sm-disable"], env=dict(os.environ, DISPLAY=display),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=said)
     try:
-        wait_until(lambda: _managed(display), 15, "openbox to manage the screen")
+        wait_until(lambda: manager.poll() is not None or _managed(display), 15,
+                   f"openbox to manage the screen {display}")
+        if manager.returncode is not None:
+            said.seek(0)
+            pytest.fail(f"openbox ended (exit {manager.returncode}) before managing {display}: "
+                        f"{said.read().decode(errors='replace').strip()!r}")
         yield Desktop(display, dpi, size)
     finally:
         for process in (manager, server):
             stop(process)
+        said.close()
 
 
 def _managed(display: str) -> bool:
