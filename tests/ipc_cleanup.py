@@ -86,7 +86,10 @@ class SessionProcesses:
         self.pids: dict[int, int] = {self.root: _start_time(self.root)}  # pid -> start time (0: unknown)
         self.excluded: set[int] = set()  # the neighbour's processes: another program's, not ours
         self.tests: dict[int, str] = {}  # pid -> the test running when it was first seen (for leak reports)
-        self.before: set[tuple[str, int]] = set()
+        # (IPC namespace, kind, id) of the objects there before the session: ids are per namespace, and a
+        # test's private namespace (tests/namespaces.py) numbers its objects from the start again, so on a
+        # freshly booted machine its first objects have the very ids of the machine's first ones
+        self.before: set[tuple[int, str, int]] = set()
         self._lock = threading.Lock()
         self._scan_lock = threading.Lock()  # one scan at a time (the pipe's reads stay whole)
         self._stop = threading.Event()
@@ -95,7 +98,8 @@ class SessionProcesses:
 
     def start(self) -> None:
         """Snapshot the objects already there, then record every process the session starts."""
-        self.before = {(o.kind, o.id) for o in all_objects()}
+        namespace = ipc_namespace()
+        self.before = {(namespace, o.kind, o.id) for o in all_objects()}
         original_init = subprocess.Popen.__init__
         session = self
 
@@ -151,7 +155,7 @@ class SessionProcesses:
                 frontier.append(child)
 
     def owns(self, obj: IpcObject) -> bool:
-        if (obj.kind, obj.id) in self.before or obj.creator not in self.pids:
+        if (ipc_namespace(), obj.kind, obj.id) in self.before or obj.creator not in self.pids:
             return False
         recorded, now = self.pids[obj.creator], _start_time(obj.creator)
         return not (recorded and now and now != recorded)  # else the pid now names another process
@@ -160,6 +164,11 @@ class SessionProcesses:
         while not self._stop.wait(_SCAN_PERIOD):
             self.scan()
             all_objects()  # note each new semaphore's first user while it is still its creator
+
+
+def ipc_namespace() -> int:
+    """The IPC namespace of the calling thread (its inode number): /proc/sysvipc lists this one's objects."""
+    return os.stat("/proc/thread-self/ns/ipc").st_ino
 
 
 def _start_time(pid: int) -> int:
