@@ -6,7 +6,9 @@ SSIM and a picture of the differences. No Tk here: the CLI, the window and the p
     result = imgshare.compare("shot.png", "golden/home.png", threshold=0.1, max_diff_pixels=20)
     assert result.passed, result.summary()
 
-Needs numpy (`pip install 'imgshare[numpy]'`; the standalone executable has it).
+Exact comparisons, ignore regions, masks, pixel limits and a tolerance for I;16 and I need Pillow
+only (chops.py); pixelmatch's threshold and anti-aliasing, PSNR and SSIM, and a tolerance for F need
+numpy (`pip install 'imgshare[numpy]'`; the standalone executable has it) (engine.py).
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ __all__ = ["CompareResult", "Region", "ToleranceError", "Tolerances", "Verdict",
 Side = Image.Image | str | os.PathLike[str] | Any  # a Pillow image, a path, or a numpy array
 
 
-def _numpy_needed() -> ImageError:
-    return ImageError("comparing images needs numpy, which is not installed; "
+def _numpy_needed(what: str) -> ImageError:
+    return ImageError(f"comparing with {what} needs numpy, which is not installed; "
                       "install it with: pip install 'imgshare[numpy]'")
 
 
@@ -49,14 +51,18 @@ def __getattr__(name: str) -> Any:
 
 def compare_images(actual: Image.Image, expected: Image.Image, tolerances: Tolerances = EXACT, *,
                    metrics: bool = False, progress: Progress | None = None) -> CompareResult:
-    """Compare two images already in carried modes (engine.compare_images), with numpy's absence said
-    in one sentence."""
+    """Compare two images already in carried modes: with Pillow alone (chops.py) where that gives the
+    answer, else with numpy (engine.py), whose absence is said in one sentence."""
+    from . import chops
+    needs = chops.needs_numpy(actual, expected, tolerances, metrics)
+    if needs is None:
+        return chops.compare_images(actual, expected, tolerances, progress=progress)
     try:
         from . import engine
-    except ModuleNotFoundError as missing:  # numpy is optional for the channel, needed here
+    except ModuleNotFoundError as missing:  # numpy is optional for the channel, and for exact compares
         if missing.name != "numpy":
             raise
-        raise _numpy_needed() from None
+        raise _numpy_needed(needs) from None
     return engine.compare_images(actual, expected, tolerances, metrics=metrics, progress=progress)
 
 
