@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -47,7 +48,7 @@ def changed(image: Image.Image, seed: int, count: int = 40) -> Image.Image:
     other = image.copy()
     for _ in range(count):
         x, y = rng.randrange(image.width), rng.randrange(image.height)
-        value = image.getpixel((x, y))
+        value: Any = image.getpixel((x, y))
         if isinstance(value, tuple):
             value = tuple((v + rng.choice((1, 2, 90))) % 256 for v in value)
         elif image.mode == "F":
