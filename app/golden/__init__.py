@@ -86,12 +86,26 @@ def load_side(side: Side, what: str = "image") -> Image.Image:
 
 def load_pair(actual: Side, expected: Side) -> tuple[Image.Image, Image.Image]:
     """Both sides loaded at once: decoding two PNGs is most of a compare's time, and Pillow's decoders
-    let go of Python's lock, so the second decodes on another core."""
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        later = pool.submit(load_side, expected, "expected image")
+    let go of Python's lock, so the second decodes on another core (a bare thread: concurrent.futures
+    costs more to import than it saves here)."""
+    import threading
+    later: list[Image.Image | BaseException] = []
+
+    def load_expected() -> None:
+        try:
+            later.append(load_side(expected, "expected image"))
+        except BaseException as exc:  # handed to the caller's thread below
+            later.append(exc)
+
+    worker = threading.Thread(target=load_expected, name="imgshare-load-expected", daemon=True)
+    worker.start()
+    try:
         first = load_side(actual, "actual image")
-        return first, later.result()
+    finally:
+        worker.join()
+    if isinstance(later[0], BaseException):
+        raise later[0]
+    return first, later[0]
 
 
 def compare(actual: Side, expected: Side, *, threshold: float = 0, antialiasing: bool = False,

@@ -15,7 +15,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from PIL import Image, ImageChops, ImageMath
+from PIL import Image, ImageChops
 
 from ..strips import strips
 from . import marks as m
@@ -59,21 +59,20 @@ def compare_images(actual: Image.Image, expected: Image.Image, tolerances: Toler
     scan = _Deep(tolerances.deep_tolerance) if rule.family is Family.DEEP else _Exact(actual, expected)
     ignored = ignore_marks(actual.size, tolerances)
     counted = Image.new("1", actual.size, 0)
-    values_differ = False
+    values_differ, differing = False, 0
     boxes = list(strips(actual.size))
     for done, box in enumerate(boxes, 1):
         a, b = actual.crop(box), expected.crop(box)
-        differs, beyond = scan.strip(a, b)
-        if differs.getbbox() is not None:
+        found = scan.strip(a, b)
+        if found is not None:  # most strips of a golden check are equal: one difference and a bbox said so
             values_differ = True
-            if ignored is not None:
-                beyond = m.without(beyond, ignored.crop(box))
+            beyond = m.without(found, ignored.crop(box)) if ignored is not None else found
             if beyond.getbbox() is not None:
                 counted.paste(beyond, box[:2])
+                differing += m.count(beyond)  # per strip, inside the box around its differences
                 scan.note(a, b, beyond)
         if progress is not None:
             progress(done / len(boxes))
-    differing = m.count(counted)
     return conclude(actual, expected, tolerances, values_differ, differing=differing,
                     ignored=m.count(ignored) if ignored is not None else 0,
                     allowed=tolerances.allowed(actual.width * actual.height),
@@ -94,18 +93,28 @@ class _Exact:
     def _keyed(self, part: Image.Image, key: tuple[int, ...] | None) -> Image.Image:
         return m.every_band_equals(part, key) if key is not None else Image.new("1", part.size, 0)
 
-    def strip(self, a: Image.Image, b: Image.Image) -> tuple[Image.Image, Image.Image]:
-        """Where values differ, and where the pixels count (here the same)."""
-        differs = m.any_band_set(ImageChops.difference(a, b))
+    def strip(self, a: Image.Image, b: Image.Image) -> Image.Image | None:
+        """Where values differ (here also where pixels count); None where none does."""
+        difference = ImageChops.difference(a, b)
+        box = difference.getbbox(alpha_only=False)
+        differs: Image.Image | None = None
+        if box is not None:  # the bands are looked at only inside the box around the differences
+            differs = Image.new("1", a.size, 0)
+            differs.paste(m.any_band_set(difference.crop(box)), box[:2])
         if self.keys[0] != self.keys[1]:  # with one key on both sides, a keyed pixel differs anyway
-            differs = ImageChops.logical_or(differs, self._key_flips(a, b))
-        return differs, differs
+            flips = self._key_flips(a, b)
+            if flips.getbbox() is not None:
+                differs = flips if differs is None else ImageChops.logical_or(differs, flips)
+        return differs
 
     def _key_flips(self, a: Image.Image, b: Image.Image) -> Image.Image:
         return ImageChops.logical_xor(self._keyed(a, self.keys[0]), self._keyed(b, self.keys[1]))
 
     def note(self, a: Image.Image, b: Image.Image, counted: Image.Image) -> None:
         """Keep the largest difference per channel among the counted pixels of this strip."""
+        box = counted.getbbox()
+        assert box is not None
+        a, b, counted = a.crop(box), b.crop(box), counted.crop(box)
         difference = ImageChops.difference(a, b)
         if self.mode == "1":  # values 0 and 1: a counted pixel differs by 1, unless only its key did
             if ImageChops.logical_and(difference, counted).getbbox() is not None:
@@ -139,21 +148,26 @@ class _Deep:
     def _wide(part: Image.Image) -> Image.Image:
         return part.convert("I") if part.mode == "I;16" else part
 
-    def strip(self, a: Image.Image, b: Image.Image) -> tuple[Image.Image, Image.Image]:
+    def strip(self, a: Image.Image, b: Image.Image) -> Image.Image | None:
+        """Where the values differ beyond the tolerance; None where no value differs at all."""
+        from PIL import ImageMath  # only deep images need it: a compare of 8-bit ones skips its import
         a, b = self._wide(a), self._wide(b)
-        if a.mode == "F":  # != is true for two NaNs: they are equal here
+        if a.mode == "F":
             unequal = ImageMath.lambda_eval(_unequal_floats, a=a, b=b)
         else:
             unequal = ImageMath.lambda_eval(lambda v: v["a"] != v["b"], a=a, b=b)
         differs = m.nonzero(unequal)
-        if not self.tolerance or differs.getbbox() is None:
-            return differs, differs
+        if differs.getbbox() is None:
+            return None
+        if not self.tolerance:
+            return differs
         limit = self.tolerance
         beyond = ImageMath.lambda_eval(lambda v: abs(v["a"] - v["b"]) > limit, a=a, b=b)  # I only: F needs numpy
-        return differs, m.nonzero(beyond)
+        return m.nonzero(beyond)
 
     def note(self, a: Image.Image, b: Image.Image, counted: Image.Image) -> None:
         """Keep the largest difference among the counted pixels, as numpy's int64 or float64 gives it."""
+        from PIL import ImageMath
         a, b = self._wide(a), self._wide(b)
         if a.mode == "I" and _differences_fit(a, b):  # in C, exact: no difference overflows 32 bits
             difference = ImageMath.lambda_eval(lambda v: abs(v["a"] - v["b"]), a=a, b=b)

@@ -45,8 +45,9 @@ def every_band_equals(image: Image.Image, values: tuple[int, ...]) -> Image.Imag
 
 
 def count(marks: Image.Image) -> int:
-    """How many pixels are set."""
-    return sum(marks.histogram()[1:])
+    """How many pixels are set (counted inside the box around them: an 8K histogram costs 70 ms)."""
+    box = marks.getbbox()
+    return sum(marks.crop(box).histogram()[1:]) if box is not None else 0
 
 
 def without(marks: Image.Image, left_out: Image.Image | None) -> Image.Image:
