@@ -30,6 +30,8 @@ _INT32 = 2 ** 31
 
 def needs_numpy(actual: Image.Image, expected: Image.Image, tolerances: Tolerances, metrics: bool) -> str | None:
     """What of this comparison only the numpy engine can do, in a few words; None if this one can."""
+    if not (isinstance(actual, Image.Image) and isinstance(expected, Image.Image)):
+        return f"{type(actual).__name__} images"  # not Pillow's: only numpy reads them
     if tolerances.perceptual:
         return "a threshold and anti-aliasing (pixelmatch's measure)"
     if metrics:
@@ -116,7 +118,7 @@ class _Exact:
         assert box is not None
         a, b, counted = a.crop(box), b.crop(box), counted.crop(box)
         difference = ImageChops.difference(a, b)
-        if self.mode == "1":  # values 0 and 1: a counted pixel differs by 1, unless only its key did
+        if self.mode == "1":  # values 0 and 1: a counted pixel differs by 1
             if ImageChops.logical_and(difference, counted).getbbox() is not None:
                 self.high[0] = 1
         else:
