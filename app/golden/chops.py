@@ -30,8 +30,6 @@ _INT32 = 2 ** 31
 
 def needs_numpy(actual: Image.Image, expected: Image.Image, tolerances: Tolerances, metrics: bool) -> str | None:
     """What of this comparison only the numpy engine can do, in a few words; None if this one can."""
-    if not (isinstance(actual, Image.Image) and isinstance(expected, Image.Image)):
-        return f"{type(actual).__name__} images"  # not Pillow's: only numpy reads them
     if tolerances.perceptual:
         return "a threshold and anti-aliasing (pixelmatch's measure)"
     if metrics:

@@ -9,12 +9,15 @@ from typing import Any
 
 from PIL import Image
 
+from ..image16 import Image16
+
 
 class Family(enum.Enum):
     """How a mode's values are compared."""
 
     COLOUR = "colour"  # 8-bit channels: exact values, or pixelmatch's measure as RGBA
-    DEEP = "deep"  # one number per pixel in the mode's own units: exact, or within an absolute tolerance
+    DEEP = "deep"  # numbers in the mode's own units (16-bit colour: one per channel): exact, or within an
+    # absolute tolerance
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ MODES: dict[str, ModeRule] = {
     "I;16": ModeRule(Family.DEEP, ("value",)),
     "I": ModeRule(Family.DEEP, ("value",)),
     "F": ModeRule(Family.DEEP, ("value",)),
+    "RGB;16": ModeRule(Family.DEEP, ("R", "G", "B")),
+    "RGBA;16": ModeRule(Family.DEEP, ("R", "G", "B", "A")),
 }
 
 
@@ -44,10 +49,10 @@ def rule_for(mode: str) -> ModeRule:
     return rule
 
 
-def colour_key(image: Image.Image) -> tuple[int, ...] | None:
+def colour_key(image: Image.Image | Image16) -> tuple[int, ...] | None:
     """The value (or colour) the image's colour key makes transparent, one number per channel; None
     when its mode has no colour key or it sets none (a bytes key is a palette's, not a colour key)."""
-    if not rule_for(image.mode).colour_key:
+    if not rule_for(image.mode).colour_key or not isinstance(image, Image.Image):
         return None
     key: Any = image.info.get("transparency")
     if key is None or isinstance(key, bytes):
@@ -63,6 +68,7 @@ def extrema(image: Image.Image) -> list[tuple[float, float]]:
     return list(found) if len(image.getbands()) > 1 else [found]
 
 
-def palette_facts(image: Image.Image) -> tuple[Any, Any]:
+def palette_facts(image: Image.Image | Image16) -> tuple[Any, Any]:
     """What besides the indices makes a P image's colours: the RGBA palette and the transparency."""
-    return image.getpalette("RGBA"), image.info.get("transparency")
+    palette = image.getpalette("RGBA") if isinstance(image, Image.Image) else None
+    return palette, image.info.get("transparency")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageMath
 
+from ..image16 import Image16
 from ..strips import strips
 from .modes import extrema
 
@@ -51,16 +52,22 @@ def _luma(image: Image.Image, stretch: tuple[float, float] | None = None) -> Ima
     return over_white.convert("RGB").convert("L", _LUMA)
 
 
-def display_copy(image: Image.Image) -> Image.Image:
-    """An 8-bit copy a browser shows: colour modes as RGBA, deep ones stretched to grey."""
+def display_copy(image: Image.Image | Image16) -> Image.Image:
+    """An 8-bit copy a browser shows: colour modes as RGBA (16-bit colour by its high bytes), deep ones
+    stretched to grey."""
+    if isinstance(image, Image16):
+        return image.to_8bit().convert("RGBA")
     if image.mode in DEEP_MODES:
         return _luma(image)
     return image.convert("RGBA")
 
 
-def diff_picture(expected: Image.Image, counted: Image.Image, ignored: Image.Image | None = None,
+def diff_picture(expected: Image.Image | Image16, counted: Image.Image, ignored: Image.Image | None = None,
                  antialiased: Image.Image | None = None) -> Image.Image:
-    """An RGB image of the expected image's size; counted, ignored and antialiased are mode "1" marks."""
+    """An RGB image of the expected image's size; counted, ignored and antialiased are mode "1" marks
+    (16-bit colour drawn by its high bytes)."""
+    if isinstance(expected, Image16):
+        expected = expected.to_8bit()
     stretch = _finite_range(expected) if expected.mode in DEEP_MODES else None
     picture = Image.new("RGB", expected.size)
     for box in strips(expected.size):

@@ -8,10 +8,13 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
+from ..image16 import Image16
 from ..strips import strips
 from .modes import Family, ModeRule, colour_key, palette_facts, rule_for
 
-__all__ = ["Family", "ModeRule", "key_transparent", "palette_facts", "rgba", "rule_for", "values", "words"]
+__all__ = ["Family", "ModeRule", "Picture", "key_transparent", "palette_facts", "rgba", "rule_for", "values", "words"]
+
+Picture = Image.Image | Image16  # what is compared: a Pillow image, or 16-bit colour (Pillow has no such mode)
 
 
 def _by_strips(image: Image.Image, convert: Callable[[Image.Image], np.ndarray]) -> np.ndarray:
@@ -38,8 +41,11 @@ def _stored(part: Image.Image) -> np.ndarray:
     return array.reshape(part.height, part.width, -1)
 
 
-def values(image: Image.Image) -> np.ndarray:
-    """The pixel values as stored, (H, W, channels): 1 as 0/1, P as indices, deep modes as one channel."""
+def values(image: Picture) -> np.ndarray:
+    """The pixel values as stored, (H, W, channels): 1 as 0/1, P as indices, I;16, I and F as one
+    channel, 16-bit colour as uint16 channels."""
+    if isinstance(image, Image16):
+        return np.asarray(image)  # a view of its bytes: no Pillow work to spread over strips
     return _by_strips(image, _stored)
 
 
@@ -53,7 +59,7 @@ def words(four_channels: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(four_channels).view(np.uint32).reshape(four_channels.shape[:2])
 
 
-def key_transparent(image: Image.Image, pixels: np.ndarray) -> np.ndarray | None:
+def key_transparent(image: Picture, pixels: np.ndarray) -> np.ndarray | None:
     """For a mode with a colour key: where the key makes pixels transparent ((H, W) bool); else None."""
     key = colour_key(image)
     if key is None:

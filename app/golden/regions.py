@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PIL import Image
 
+from ..image16 import Image16
 from ..imaging import load_image
 from .marks import any_band_set, nonzero
 from .tolerances import ToleranceError, Tolerances
@@ -22,7 +23,8 @@ def ignore_marks(size: tuple[int, int], tolerances: Tolerances) -> Image.Image |
         if left < width and top < height:
             ignored.paste(255, (left, top, min(right, width), min(bottom, height)))
     if tolerances.mask:
-        mask = load_image(tolerances.mask)
+        loaded = load_image(tolerances.mask)
+        mask = loaded.to_8bit() if isinstance(loaded, Image16) else loaded
         if mask.size != size:
             raise ToleranceError(f"the mask {tolerances.mask} is {mask.width}x{mask.height}, and the images "
                                  f"are {width}x{height}")

@@ -9,8 +9,11 @@ from typing import Any
 
 from PIL import Image
 
+from ..image16 import Image16
 from .modes import palette_facts, rule_for
 from .tolerances import Tolerances
+
+Picture = Image.Image | Image16  # a compared image: Pillow's, or 16-bit colour
 
 _FLOAT_EXACT_DIGITS = 9  # float32 values written with enough digits to tell any two apart
 
@@ -62,7 +65,7 @@ class CompareResult:
     marks: Image.Image | None = field(default=None, repr=False, compare=False)
     ignored_marks: Image.Image | None = field(default=None, repr=False, compare=False)
     antialiased_marks: Image.Image | None = field(default=None, repr=False, compare=False)
-    expected: Image.Image | None = field(default=None, repr=False, compare=False)
+    expected: Image.Image | Image16 | None = field(default=None, repr=False, compare=False)
 
     @property
     def mask(self) -> Any:
@@ -160,7 +163,7 @@ class CompareResult:
                 "tolerances": tolerances_dict(self.tolerances)}
 
 
-def conclude(actual: Image.Image, expected: Image.Image, tolerances: Tolerances, values_differ: bool,
+def conclude(actual: Picture, expected: Picture, tolerances: Tolerances, values_differ: bool,
              **found: Any) -> CompareResult:
     """The result of a scan of two images of one size (found: differing, marks and the rest): the
     verdict follows from the counted pixels, then whether any value differed, then the palette and the
@@ -181,7 +184,7 @@ def conclude(actual: Image.Image, expected: Image.Image, tolerances: Tolerances,
     return result(Verdict.EXACT)
 
 
-def mismatch(actual: Image.Image, expected: Image.Image, tolerances: Tolerances) -> CompareResult | None:
+def mismatch(actual: Picture, expected: Picture, tolerances: Tolerances) -> CompareResult | None:
     """SIZE_DIFFERS or (unless colours are compared perceptually, as RGBA) MODE_DIFFERS; else None."""
     verdict = (Verdict.SIZE_DIFFERS if actual.size != expected.size else
                Verdict.MODE_DIFFERS if actual.mode != expected.mode and not tolerances.perceptual else None)
