@@ -229,4 +229,4 @@ def _until_match(args: argparse.Namespace, expected: Image.Image | Image16,
 
 def _distance(result: CompareResult) -> tuple[int, int]:
     """Which of two failing results is closer to passing: a size or mode mismatch is furthest."""
-    return (0 if result.mask is not None else 1), result.differing
+    return (0 if result.marks is not None else 1), result.differing
