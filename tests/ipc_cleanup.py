@@ -4,9 +4,7 @@ Random keys alone prove nothing: Qt's ftok keys keep only part of an inode, and 
 the same user may use any key. So the session records its processes (SESSION): the pytest process,
 every child started with subprocess.Popen or os.fork, and their descendants (read from
 /proc/PID/task/*/children every few milliseconds and before every look). An object is the session's
-when it was not there when the session started (in the IPC namespace the session started in: a
-private namespace (tests/namespaces.py) numbers its objects from 0 again, so there an id the machine's
-namespace had at the start says nothing) and its creator is one of those processes: a
+when it was not there when the session started and its creator is one of those processes: a
 segment's creator pid (cpid); a semaphore has none, so its last user (sempid) when it is first seen
 (every few milliseconds, and before every look) stands in: the creating SETVAL sets it, and a later
 user (a test listing another program's share) does not change what was noted. A pin set nobody has
@@ -88,8 +86,10 @@ class SessionProcesses:
         self.pids: dict[int, int] = {self.root: _start_time(self.root)}  # pid -> start time (0: unknown)
         self.excluded: set[int] = set()  # the neighbour's processes: another program's, not ours
         self.tests: dict[int, str] = {}  # pid -> the test running when it was first seen (for leak reports)
-        self.before: set[tuple[str, int]] = set()  # the objects there at the start, in self.namespace
-        self.namespace = 0
+        # (IPC namespace, kind, id) of the objects there before the session: ids are per namespace, and a
+        # test's private namespace (tests/namespaces.py) numbers its objects from the start again, so on a
+        # freshly booted machine its first objects have the very ids of the machine's first ones
+        self.before: set[tuple[int, str, int]] = set()
         self._lock = threading.Lock()
         self._scan_lock = threading.Lock()  # one scan at a time (the pipe's reads stay whole)
         self._stop = threading.Event()
@@ -98,8 +98,8 @@ class SessionProcesses:
 
     def start(self) -> None:
         """Snapshot the objects already there, then record every process the session starts."""
-        self.namespace = ipc_namespace()
-        self.before = {(o.kind, o.id) for o in all_objects()}
+        namespace = ipc_namespace()
+        self.before = {(namespace, o.kind, o.id) for o in all_objects()}
         original_init = subprocess.Popen.__init__
         session = self
 
@@ -155,10 +155,7 @@ class SessionProcesses:
                 frontier.append(child)
 
     def owns(self, obj: IpcObject) -> bool:
-        """Whether obj, as this thread's IPC namespace shows it (all_objects() just now), is the session's."""
-        if obj.creator not in self.pids:
-            return False
-        if (obj.kind, obj.id) in self.before and ipc_namespace() == self.namespace:
+        if (ipc_namespace(), obj.kind, obj.id) in self.before or obj.creator not in self.pids:
             return False
         recorded, now = self.pids[obj.creator], _start_time(obj.creator)
         return not (recorded and now and now != recorded)  # else the pid now names another process
@@ -170,7 +167,7 @@ class SessionProcesses:
 
 
 def ipc_namespace() -> int:
-    """The IPC namespace this thread is in (the inode of its /proc entry): ids are numbered per namespace."""
+    """The IPC namespace of the calling thread (its inode number): /proc/sysvipc lists this one's objects."""
     return os.stat("/proc/thread-self/ns/ipc").st_ino
 
 

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from ..exit_codes import DIFFERS, OK, UsageError
 from ..golden import Region, ToleranceError, Tolerances, compare_images, load_pair, load_side
 from ..golden.sidecar import merged, read_sidecar
-from ..ipc import ChannelKind, NotSharedError, WaitTimeoutError, open_receiver
+from ..ipc import ChannelKind, NotSharedError, open_receiver
 from ..ipc.defaults import DEFAULT_LOCK_TIMEOUT
+from ..ipc.errors import nothing_shared_within
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -177,8 +178,7 @@ def _receive(args: argparse.Namespace) -> tuple[Image.Image | Image16, ShareInfo
             return receiver.receive(timeout=args.timeout, wait=args.wait)
     except NotSharedError:
         if args.wait > 0:
-            raise WaitTimeoutError(
-                f"nothing was shared under the key {args.key!r} within {args.wait:g} s") from None
+            raise nothing_shared_within(args.key, args.wait) from None
         raise
 
 
@@ -223,10 +223,10 @@ def _until_match(args: argparse.Namespace, expected: Image.Image | Image16,
         finally:
             timer.cancel()
     if closest is None:
-        raise WaitTimeoutError(f"nothing was shared under the key {args.key!r} within {args.wait:g} s")
+        raise nothing_shared_within(args.key, args.wait)
     return closest[0], args.key, closest[1]
 
 
 def _distance(result: CompareResult) -> tuple[int, int]:
     """Which of two failing results is closer to passing: a size or mode mismatch is furthest."""
-    return (0 if result.mask is not None else 1), result.differing
+    return (0 if result.marks is not None else 1), result.differing

@@ -23,6 +23,7 @@ from ..ipc import (
     WaitTimeoutError,
     open_receiver,
 )
+from ..ipc.errors import nothing_shared_within
 from ..ipc.info import ShareInfo
 from ..lifecycle import Stopped, StopSignals
 from ..recording import FrameLog
@@ -66,7 +67,7 @@ def cmd_receive(args: argparse.Namespace) -> int:
 
 
 def _waited_in_vain(args: argparse.Namespace) -> WaitTimeoutError:
-    return WaitTimeoutError(f"nothing was shared under the key {args.key!r} within {args.wait:g} s")
+    return nothing_shared_within(args.key, args.wait)
 
 
 def _warn_if_lossy(verdict: Verdict, shown: str) -> None:

@@ -6,7 +6,9 @@ SSIM and a picture of the differences. No Tk here: the CLI, the window and the p
     result = imgshare.compare("shot.png", "golden/home.png", threshold=0.1, max_diff_pixels=20)
     assert result.passed, result.summary()
 
-Needs numpy (`pip install 'imgshare[numpy]'`; the standalone executable has it).
+Exact comparisons, ignore regions, masks, pixel limits and a tolerance for I;16 and I need Pillow
+only (chops.py); pixelmatch's threshold and anti-aliasing, PSNR and SSIM, and a tolerance for F need
+numpy (`pip install 'imgshare[numpy]'`; the standalone executable has it) (engine.py).
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ Side = Image.Image | Image16 | str | os.PathLike[str] | Any  # a Pillow image, a
 Picture = Image.Image | Image16  # a side loaded: 16-bit colour as Image16 (Pillow has no such mode)
 
 
-def _numpy_needed() -> ImageError:
-    return ImageError("comparing images needs numpy, which is not installed; "
+def _numpy_needed(what: str) -> ImageError:
+    return ImageError(f"comparing with {what} needs numpy, which is not installed; "
                       "install it with: pip install 'imgshare[numpy]'")
 
 
@@ -52,14 +54,21 @@ def __getattr__(name: str) -> Any:
 
 def compare_images(actual: Picture, expected: Picture, tolerances: Tolerances = EXACT, *,
                    metrics: bool = False, progress: Progress | None = None) -> CompareResult:
-    """Compare two images already in carried modes (engine.compare_images), with numpy's absence said
-    in one sentence."""
+    """Compare two images already in carried modes: with Pillow alone (chops.py) where that gives the
+    answer, else with numpy (engine.py), whose absence is said in one sentence."""
+    from . import chops
+    if isinstance(actual, Image.Image) and isinstance(expected, Image.Image):
+        needs = chops.needs_numpy(actual, expected, tolerances, metrics)
+        if needs is None:
+            return chops.compare_images(actual, expected, tolerances, progress=progress)
+    else:
+        needs = "16-bit colour (RGB;16, RGBA;16)"  # an Image16, not Pillow's: the numpy engine reads it
     try:
         from . import engine
-    except ModuleNotFoundError as missing:  # numpy is optional for the channel, needed here
+    except ModuleNotFoundError as missing:  # numpy is optional for the channel, and for exact compares
         if missing.name != "numpy":
             raise
-        raise _numpy_needed() from None
+        raise _numpy_needed(needs) from None
     return engine.compare_images(actual, expected, tolerances, metrics=metrics, progress=progress)
 
 
@@ -89,12 +98,26 @@ def load_side(side: Side, what: str = "image") -> Picture:
 
 def load_pair(actual: Side, expected: Side) -> tuple[Picture, Picture]:
     """Both sides loaded at once: decoding two PNGs is most of a compare's time, and Pillow's decoders
-    let go of Python's lock, so the second decodes on another core."""
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        later = pool.submit(load_side, expected, "expected image")
+    let go of Python's lock, so the second decodes on another core (a bare thread: concurrent.futures
+    costs more to import than it saves here)."""
+    import threading
+    later: list[Picture | BaseException] = []
+
+    def load_expected() -> None:
+        try:
+            later.append(load_side(expected, "expected image"))
+        except BaseException as exc:  # handed to the caller's thread below
+            later.append(exc)
+
+    worker = threading.Thread(target=load_expected, name="imgshare-load-expected", daemon=True)
+    worker.start()
+    try:
         first = load_side(actual, "actual image")
-        return first, later.result()
+    finally:
+        worker.join()
+    if isinstance(later[0], BaseException):
+        raise later[0]
+    return first, later[0]
 
 
 def compare(actual: Side, expected: Side, *, threshold: float = 0, antialiasing: bool = False,

@@ -1,10 +1,12 @@
-"""Compare two images under tolerances, a strip of rows at a time (see strips.py): each strip is a few
-milliseconds of numpy work, so a window's thread runs between them and progress can be reported."""
+"""Compare two images under tolerances with numpy, a strip of rows at a time (see strips.py): each strip
+is a few milliseconds of numpy work, so a window's thread runs between them and progress can be
+reported. What needs numpy comes here (pixelmatch's measure, anti-aliasing, PSNR and SSIM, an absolute
+tolerance for F); the rest has a Pillow engine too (chops.py), and the tests hold both to one answer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
@@ -12,8 +14,8 @@ from PIL import Image
 from ..strips import STRIP_PIXELS
 from . import pixels, yiq
 from .pixels import Family, Picture
-from .regions import ignore_mask
-from .result import CompareResult, Largest, Verdict
+from .regions import ignore_marks
+from .result import CompareResult, Largest, conclude, mismatch
 from .tolerances import EXACT, ToleranceError, Tolerances
 
 Progress = Callable[[float], None]  # called with the fraction done, 0..1
@@ -34,12 +36,9 @@ class _Scan(Protocol):
 def compare_images(actual: Picture, expected: Picture, tolerances: Tolerances = EXACT, *,
                    metrics: bool = False, progress: Progress | None = None) -> CompareResult:
     """Compare actual with expected (both already in a carried mode) under tolerances."""
-    def found(verdict: Verdict, **more: object) -> CompareResult:
-        return CompareResult(verdict, actual.size, actual.mode, expected.size, expected.mode, tolerances,
-                             expected=expected, **more)  # type: ignore[arg-type]
-
-    if actual.size != expected.size:
-        return found(Verdict.SIZE_DIFFERS)
+    early = mismatch(actual, expected, tolerances)
+    if early is not None:
+        return early
     rule, expected_rule = pixels.rule_for(actual.mode), pixels.rule_for(expected.mode)
     scan: _Scan
     if tolerances.perceptual:
@@ -51,13 +50,12 @@ def compare_images(actual: Picture, expected: Picture, tolerances: Tolerances = 
         assert isinstance(actual, Image.Image) and isinstance(expected, Image.Image)  # 8-bit modes: Pillow's
         scan = _Perceptual(actual, expected, tolerances)
     else:
-        if actual.mode != expected.mode:
-            return found(Verdict.MODE_DIFFERS)
         if tolerances.deep_tolerance and rule.family is not Family.DEEP:
             raise ToleranceError(f"an absolute tolerance applies to I;16, I and F images and to 16-bit colour, and "
                                  f"this one is {actual.mode}; for 8-bit images give a threshold (0..1)")
         scan = _Deep(actual, expected, tolerances) if rule.family is Family.DEEP else _Exact(actual, expected)
-    ignored = ignore_mask(actual.size, tolerances)
+    ignored_marks = ignore_marks(actual.size, tolerances)
+    ignored = np.asarray(ignored_marks) if ignored_marks is not None else None
     height = actual.height
     counted = np.zeros((height, actual.width), dtype=bool)
     aa = np.zeros_like(counted) if tolerances.antialiasing else None
@@ -74,13 +72,13 @@ def compare_images(actual: Picture, expected: Picture, tolerances: Tolerances = 
             aa[top:bottom] = strip_aa
         if progress is not None:
             progress(bottom / height * (0.5 if metrics else 1.0))
-    differing = int(np.count_nonzero(counted))
-    more: dict[str, object] = {
-        "differing": differing, "ignored": int(np.count_nonzero(ignored)) if ignored is not None else 0,
+    more: dict[str, Any] = {
+        "differing": int(np.count_nonzero(counted)),
+        "ignored": int(np.count_nonzero(ignored)) if ignored is not None else 0,
         "antialiased": int(np.count_nonzero(aa)) if aa is not None else 0,
         "allowed": tolerances.allowed(actual.width * actual.height), "largest": scan.largest(counted),
-        "mask": counted, "ignored_mask": ignored, "antialiased_mask": aa,
-        "keys": (actual.info.get("transparency"), expected.info.get("transparency"))}
+        "marks": Image.fromarray(counted), "ignored_marks": ignored_marks,
+        "antialiased_marks": Image.fromarray(aa) if aa is not None and aa.any() else None}
     if metrics and Family.DEEP not in (rule.family, expected_rule.family):
         assert isinstance(actual, Image.Image) and isinstance(expected, Image.Image)  # 8-bit modes: Pillow's
         from .metrics import psnr, ssim
@@ -88,16 +86,7 @@ def compare_images(actual: Picture, expected: Picture, tolerances: Tolerances = 
         more["psnr"] = psnr(actual, expected, keep)
         more["ssim"] = ssim(actual, expected, keep,
                             progress=(lambda done: progress(0.5 + done / 2)) if progress else None)
-    if differing:
-        return found(Verdict.PIXELS_DIFFER, **more)
-    if scan.values_differ:
-        return found(Verdict.WITHIN_TOLERANCE, **more)
-    if actual.mode == "P" and isinstance(actual, Image.Image) and isinstance(expected, Image.Image) \
-            and pixels.palette_facts(actual) != pixels.palette_facts(expected):
-        return found(Verdict.PALETTE_DIFFERS, **more)
-    if rule.colour_key and actual.info.get("transparency") != expected.info.get("transparency"):
-        return found(Verdict.TRANSPARENCY_DIFFERS, **more)
-    return found(Verdict.EXACT, **more)
+    return conclude(actual, expected, tolerances, scan.values_differ, **more)
 
 
 class _Exact:

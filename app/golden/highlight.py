@@ -1,9 +1,7 @@
-"""What the window paints over a compared image (Pillow only, no numpy at import: the window runs
-without numpy, and only a comparison, which needs it, gives it something to paint)."""
+"""What the window paints over a compared image (Pillow only: the window and comparisons run without
+numpy)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from PIL import Image
 
@@ -11,12 +9,12 @@ HIGHLIGHT = (255, 0, 200)  # magenta: rare in test images, seen at once over dim
 REGION_TINT = (0, 150, 255)
 
 
-def difference_overlay(base: Image.Image, mask: Any) -> Image.Image:
-    """base (a display copy) dimmed, with the pixels set in mask ((H, W) bool array) in the signal colour."""
-    if base.size != (mask.shape[1], mask.shape[0]):
+def difference_overlay(base: Image.Image, marks: Image.Image) -> Image.Image:
+    """base (a display copy) dimmed, with the pixels set in marks (a mode "1" image) in the signal colour."""
+    if base.size != marks.size:
         return base
     dimmed = base.convert("RGB").point(lambda v: v * 2 // 5)  # point lets the Tk thread run; blend does not
-    return Image.composite(Image.new("RGB", base.size, HIGHLIGHT), dimmed, Image.fromarray(mask))
+    return Image.composite(Image.new("RGB", base.size, HIGHLIGHT), dimmed, marks)
 
 
 def tint_regions(base: Image.Image, boxes: list[tuple[int, int, int, int]]) -> Image.Image:

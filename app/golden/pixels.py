@@ -1,59 +1,20 @@
 """Images as numpy arrays for comparing: what each mode's values are, and where it is transparent.
-
-One table says how each mode is compared (MODES); a new mode is one entry there.
-"""
+How each mode is compared is modes.py's table."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from ..image16 import Image16
 from ..strips import strips
+from .modes import Family, ModeRule, colour_key, palette_facts, rule_for
+
+__all__ = ["Family", "ModeRule", "Picture", "key_transparent", "palette_facts", "rgba", "rule_for", "values", "words"]
 
 Picture = Image.Image | Image16  # what is compared: a Pillow image, or 16-bit colour (Pillow has no such mode)
-
-
-class Family(enum.Enum):
-    """How a mode's values are compared."""
-
-    COLOUR = "colour"  # 8-bit channels: exact values, or pixelmatch's measure as RGBA
-    DEEP = "deep"  # numbers in the mode's own units (16-bit colour: one per channel): exact, or within an
-    # absolute tolerance
-
-
-@dataclass(frozen=True)
-class ModeRule:
-    family: Family
-    channels: tuple[str, ...]  # names of the values compared, for "largest difference"
-    colour_key: bool = False  # info["transparency"] names one value (or colour) that is transparent
-
-
-MODES: dict[str, ModeRule] = {
-    "1": ModeRule(Family.COLOUR, ("value",)),
-    "L": ModeRule(Family.COLOUR, ("L",), colour_key=True),
-    "LA": ModeRule(Family.COLOUR, ("L", "A")),
-    "P": ModeRule(Family.COLOUR, ("index",)),
-    "RGB": ModeRule(Family.COLOUR, ("R", "G", "B"), colour_key=True),
-    "RGBA": ModeRule(Family.COLOUR, ("R", "G", "B", "A")),
-    "I;16": ModeRule(Family.DEEP, ("value",)),
-    "I": ModeRule(Family.DEEP, ("value",)),
-    "F": ModeRule(Family.DEEP, ("value",)),
-    "RGB;16": ModeRule(Family.DEEP, ("R", "G", "B")),
-    "RGBA;16": ModeRule(Family.DEEP, ("R", "G", "B", "A")),
-}
-
-
-def rule_for(mode: str) -> ModeRule:
-    rule = MODES.get(mode)
-    if rule is None:  # loading converts every other mode to one of these: a new mode needs a row above
-        raise ValueError(f"no compare rule for mode {mode}")
-    return rule
 
 
 def _by_strips(image: Image.Image, convert: Callable[[Image.Image], np.ndarray]) -> np.ndarray:
@@ -100,16 +61,8 @@ def words(four_channels: np.ndarray) -> np.ndarray:
 
 def key_transparent(image: Picture, pixels: np.ndarray) -> np.ndarray | None:
     """For a mode with a colour key: where the key makes pixels transparent ((H, W) bool); else None."""
-    if not rule_for(image.mode).colour_key:
+    key = colour_key(image)
+    if key is None:
         return None
-    key: Any = image.info.get("transparency")
-    if key is None or isinstance(key, bytes):
-        return None
-    wanted = np.array(key if isinstance(key, tuple) else (key,), dtype=np.int64)[: pixels.shape[2]]
-    keyed: np.ndarray = (pixels == wanted).all(axis=2)
+    keyed: np.ndarray = (pixels == np.array(key, dtype=np.int64)).all(axis=2)
     return keyed
-
-
-def palette_facts(image: Image.Image) -> tuple[Any, Any]:
-    """What besides the indices makes a P image's colours: the RGBA palette and the transparency."""
-    return image.getpalette("RGBA"), image.info.get("transparency")

@@ -1,32 +1,39 @@
-"""Where pixels are left out of a comparison: rectangles and a mask file, as one (H, W) bool array."""
+"""Where pixels are left out of a comparison: rectangles and a mask file, as one mode "1" image (set
+where a pixel is ignored). Pillow only: both engines read it (numpy's as np.asarray(marks))."""
 
 from __future__ import annotations
 
-import numpy as np
+from PIL import Image
 
+from ..image16 import Image16
 from ..imaging import load_image
+from .marks import any_band_set, nonzero
 from .tolerances import ToleranceError, Tolerances
 
 
-def ignore_mask(size: tuple[int, int], tolerances: Tolerances) -> np.ndarray | None:
-    """True where a pixel is ignored (None when nothing is). Regions are clipped to the image; a mask
+def ignore_marks(size: tuple[int, int], tolerances: Tolerances) -> Image.Image | None:
+    """Set where a pixel is ignored (None when nothing is). Regions are clipped to the image; a mask
     file must have the image's size, and its non-zero pixels are ignored."""
     if not tolerances.ignore and not tolerances.mask:
         return None
     width, height = size
-    ignored = np.zeros((height, width), dtype=bool)
+    ignored = Image.new("1", size, 0)
     for region in tolerances.ignore:
         left, top, right, bottom = region.box
-        ignored[min(top, height):min(bottom, height), min(left, width):min(right, width)] = True
+        if left < width and top < height:
+            ignored.paste(255, (left, top, min(right, width), min(bottom, height)))
     if tolerances.mask:
-        mask = load_image(tolerances.mask)
+        loaded = load_image(tolerances.mask)
+        mask = loaded.to_8bit() if isinstance(loaded, Image16) else loaded
         if mask.size != size:
             raise ToleranceError(f"the mask {tolerances.mask} is {mask.width}x{mask.height}, and the images "
                                  f"are {width}x{height}")
         if mask.mode in ("I;16", "I", "F"):
-            mask = mask.convert("F")
-        elif mask.mode != "L":
-            mask = mask.convert("RGB")  # its colours, not its alpha, say what is ignored
-        values = np.asarray(mask)
-        ignored |= (values != 0).any(axis=2) if values.ndim == 3 else values != 0
+            from PIL import ImageMath
+            set_here = nonzero(ImageMath.lambda_eval(lambda v: v["m"] != 0, m=mask.convert("F")))
+        elif mask.mode == "L":
+            set_here = nonzero(mask)
+        else:  # its colours, not its alpha, say what is ignored
+            set_here = any_band_set(mask.convert("RGB"))
+        ignored.paste(255, (0, 0), set_here)
     return ignored

@@ -7,10 +7,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
+from ..image16 import Image16
+from .modes import palette_facts, rule_for
 from .tolerances import Tolerances
+
+Picture = Image.Image | Image16  # a compared image: Pillow's, or 16-bit colour
 
 _FLOAT_EXACT_DIGITS = 9  # float32 values written with enough digits to tell any two apart
 
@@ -41,7 +44,9 @@ class CompareResult:
     ignore regions or the mask; antialiased: pixels left out as anti-aliasing; allowed: how many may
     differ and still pass. largest: per channel, the largest absolute difference among counted pixels,
     in the mode's own units. psnr (dB, inf when equal) and ssim: with metrics, for 8-bit images.
-    mask: (H, W) bool, True where a pixel counts as different (None when sizes differ)."""
+    marks: a mode "1" image, set where a pixel counts as different (None when the sizes or modes
+    differ); ignored_marks and antialiased_marks likewise (None when there are none). mask: marks as
+    an (H, W) bool numpy array, for those who have numpy."""
 
     verdict: Verdict
     size: tuple[int, int]
@@ -57,10 +62,18 @@ class CompareResult:
     psnr: float | None = None
     ssim: float | None = None
     keys: tuple[Any, Any] = (None, None)  # the colour keys (info["transparency"]) of actual and expected
-    mask: np.ndarray | None = field(default=None, repr=False, compare=False)
-    ignored_mask: np.ndarray | None = field(default=None, repr=False, compare=False)
-    antialiased_mask: np.ndarray | None = field(default=None, repr=False, compare=False)
-    expected: Image.Image | None = field(default=None, repr=False, compare=False)
+    marks: Image.Image | None = field(default=None, repr=False, compare=False)
+    ignored_marks: Image.Image | None = field(default=None, repr=False, compare=False)
+    antialiased_marks: Image.Image | None = field(default=None, repr=False, compare=False)
+    expected: Image.Image | Image16 | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def mask(self) -> Any:
+        """marks as an (H, W) bool numpy array (None when marks is); needs numpy."""
+        if self.marks is None:
+            return None
+        import numpy as np
+        return np.asarray(self.marks)
 
     @property
     def passed(self) -> bool:
@@ -85,17 +98,16 @@ class CompareResult:
     def diff(self) -> Image.Image | None:
         """The picture of the differences: the expected image faded to grey, counted pixels in red,
         anti-aliasing in yellow, ignored regions tinted blue (None when the sizes differ)."""
-        if self.mask is None or self.expected is None:
+        if self.marks is None or self.expected is None:
             return None
         from .picture import diff_picture
-        return diff_picture(self.expected, self.mask, self.ignored_mask, self.antialiased_mask)
+        return diff_picture(self.expected, self.marks, self.ignored_marks, self.antialiased_marks)
 
     def bounding_box(self) -> tuple[int, int, int, int] | None:
         """(left, top, right, bottom) around every counted pixel, right and bottom excluded; or None."""
-        if self.mask is None or not self.differing:
+        if self.marks is None or not self.differing:
             return None
-        rows, columns = np.flatnonzero(self.mask.any(axis=1)), np.flatnonzero(self.mask.any(axis=0))
-        return int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1
+        return self.marks.getbbox()
 
     def summary(self) -> str:
         """One line for people: 'pixel-exact: 640x480 RGB', 'passes: ...' or what differs."""
@@ -149,6 +161,37 @@ class CompareResult:
                 "largest_difference": {name: _number(value) for name, value in self.largest}, "psnr": psnr,
                 "ssim": None if self.ssim is None else round(self.ssim, 6),
                 "tolerances": tolerances_dict(self.tolerances)}
+
+
+def conclude(actual: Picture, expected: Picture, tolerances: Tolerances, values_differ: bool,
+             **found: Any) -> CompareResult:
+    """The result of a scan of two images of one size (found: differing, marks and the rest): the
+    verdict follows from the counted pixels, then whether any value differed, then the palette and the
+    colour key. Both engines end here, so they decide alike."""
+    def result(verdict: Verdict) -> CompareResult:
+        return CompareResult(verdict, actual.size, actual.mode, expected.size, expected.mode, tolerances,
+                             keys=(actual.info.get("transparency"), expected.info.get("transparency")),
+                             expected=expected, **found)
+
+    if found.get("differing"):
+        return result(Verdict.PIXELS_DIFFER)
+    if values_differ:
+        return result(Verdict.WITHIN_TOLERANCE)
+    if actual.mode == "P" and palette_facts(actual) != palette_facts(expected):
+        return result(Verdict.PALETTE_DIFFERS)
+    if rule_for(actual.mode).colour_key and actual.info.get("transparency") != expected.info.get("transparency"):
+        return result(Verdict.TRANSPARENCY_DIFFERS)
+    return result(Verdict.EXACT)
+
+
+def mismatch(actual: Picture, expected: Picture, tolerances: Tolerances) -> CompareResult | None:
+    """SIZE_DIFFERS or (unless colours are compared perceptually, as RGBA) MODE_DIFFERS; else None."""
+    verdict = (Verdict.SIZE_DIFFERS if actual.size != expected.size else
+               Verdict.MODE_DIFFERS if actual.mode != expected.mode and not tolerances.perceptual else None)
+    if verdict is None:
+        return None
+    return CompareResult(verdict, actual.size, actual.mode, expected.size, expected.mode, tolerances,
+                         expected=expected)
 
 
 def tolerances_dict(tolerances: Tolerances) -> dict[str, Any]:

@@ -100,6 +100,15 @@ def nothing_shared(key: str) -> NotSharedError:
     return NotSharedError(f"nothing is shared under the key {key!r}")
 
 
+def nothing_shared_at_qt_key(key: str) -> NotSharedError:
+    return NotSharedError(f"nothing is shared under the Qt key {key!r}")
+
+
+def nothing_shared_within(key: str, seconds: float) -> WaitTimeoutError:
+    """A wait for a first share (--wait) that ended with none."""
+    return WaitTimeoutError(f"nothing was shared under the key {key!r} within {seconds:g} s")
+
+
 def nothing_shared_yet(key: str) -> NotSharedError:
     return NotSharedError(f"nothing is shared under the key {key!r} yet")
 

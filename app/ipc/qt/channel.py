@@ -26,6 +26,7 @@ from ..errors import (
     KeyInUseError,
     LockTimeoutError,
     NotSharedError,
+    nothing_shared_at_qt_key,
 )
 from ..info import Received
 from ..kinds import ChannelKind
@@ -308,7 +309,7 @@ class QtReceiver:
         """Qt's attach + lock + copy + unlock + detach; returns (stream, System V key, /proc row)."""
         sysv = ftok(self.paths.shm_file)
         if sysv is None or shmid_at(sysv) is None:
-            raise NotSharedError(f"nothing is shared under the Qt key {self.key!r}")
+            raise nothing_shared_at_qt_key(self.key)
         sem = QtSemaphore(self.paths.sem_file, self.key)
         try:
             lock = sem.acquire(timeout)  # Qt's attach() opens it in Open mode: made if missing

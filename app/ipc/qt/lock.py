@@ -9,7 +9,7 @@ from types import TracebackType
 
 import sysv_ipc
 
-from ..errors import AccessDeniedError, LockTimeoutError, NotSharedError
+from ..errors import AccessDeniedError, LockTimeoutError, nothing_shared
 from ..sysv import libc
 
 
@@ -36,7 +36,7 @@ class KeyLock:
             if result == errno.EINTR and time.monotonic() < deadline:
                 continue  # a signal: its Python handler runs now, then we wait for the rest
             if result in (errno.EIDRM, errno.EINVAL):
-                raise NotSharedError(f"nothing is shared under the key {self._key_name!r}")
+                raise nothing_shared(self._key_name)
             if result in (errno.EACCES, errno.EPERM):
                 raise AccessDeniedError(f"permission denied for the lock of key {self._key_name!r}")
             raise LockTimeoutError(f"the lock of key {self._key_name!r} stayed busy for {timeout:g} s; "

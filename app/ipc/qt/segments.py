@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import errno
 
-from ..errors import AccessDeniedError, NotSharedError
+from ..errors import AccessDeniedError, NotSharedError, nothing_shared_at_qt_key
 from ..sysv import segment as shm
 from ..sysv import translate
 from ..sysv.segment import Segment
@@ -37,7 +37,7 @@ def open_at(sysv: int, key: str, read_only: bool) -> Segment:
     try:
         shmid = shm.lookup(sysv)
         if shmid is None:
-            raise NotSharedError(f"nothing is shared under the Qt key {key!r}")
+            raise nothing_shared_at_qt_key(key)
         return Segment.attach(shmid, read_only=read_only)
     except NotSharedError:
         raise
@@ -45,7 +45,7 @@ def open_at(sysv: int, key: str, read_only: bool) -> Segment:
         if translate.is_denied(exc):
             raise AccessDeniedError(
                 f"permission denied for the segment of key {key!r} (it belongs to another user)") from None
-        raise NotSharedError(f"nothing is shared under the Qt key {key!r}") from None
+        raise nothing_shared_at_qt_key(key) from None
 
 
 def number_attached(segment: Segment) -> int:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
+from ...golden.marks import Runs
 from ...image16 import Image16
 from .display import DEEP_MODES, ValueMapping, display_base, reduction_for, render_fit, render_zoomed, zoomed_size
 
@@ -26,32 +26,42 @@ class MarkedOverlay:
     """An overlay with marked pixels (the differences of a comparison) that stay visible however far
     the view zooms out: each marked pixel covers at least one screen pixel, in colour."""
 
-    def __init__(self, paint: Overlay, marks: Any, colour: tuple[int, int, int]):
+    def __init__(self, paint: Overlay, marks: Image.Image, colour: tuple[int, int, int]):
         self._paint = paint
-        self.marks = marks  # (H, W) bool numpy array
+        self.marks = marks  # a mode "1" image of the compared image's size
         self.colour = colour
-        self._where: tuple[Any, ...] | None = None
+        self._runs: Runs | None = None
+        self._scaled: tuple[tuple[float, float], Image.Image] | None = None
 
     def __call__(self, base: Image.Image) -> Image.Image:
         return self._paint(base)
+
+    def _marks_at(self, sx: float, sy: float) -> Image.Image:
+        """The marks drawn at scale (sx, sy): pixel (x, y) sets (floor(x sx), floor(y sy)). Made in the
+        worker once per scale; the runs once per comparison."""
+        if self._scaled is not None and self._scaled[0] == (sx, sy):
+            return self._scaled[1]
+        if self._runs is None:
+            self._runs = Runs(self.marks)
+        scaled = Image.new("1", (max(1, int(self.marks.width * sx)) + 1, max(1, int(self.marks.height * sy)) + 1))
+        draw = ImageDraw.Draw(scaled)
+        for y, first, end in self._runs.rows():
+            row = int(y * sy)
+            draw.line(((int(first * sx), row), (int((end - 1) * sx), row)), fill=255)
+        self._scaled = ((sx, sy), scaled)
+        return scaled
 
     def keep_visible(self, shown: Image.Image, sx: float, sy: float, left: int = 0, top: int = 0) -> Image.Image:
         """shown (the image drawn at sx, sy, from zoomed pixel left, top) with every marked pixel's
         screen pixel painted, so none is averaged away by scaling down."""
         if sx >= 1 and sy >= 1:
             return shown
-        import numpy as np  # only here: the window runs without numpy; comparing (which needs it) made marks
-        where = self._where
-        if where is None:
-            where = self._where = np.nonzero(self.marks)  # in the worker: once per comparison
-        ys, xs = where
-        ox, oy = (xs * sx).astype(np.int64) - left, (ys * sy).astype(np.int64) - top
-        inside = (ox >= 0) & (ox < shown.width) & (oy >= 0) & (oy < shown.height)
-        if not inside.any():
+        visible = self._marks_at(sx, sy).crop((left, top, left + shown.width, top + shown.height))
+        if visible.getbbox() is None:
             return shown
-        pixels = np.array(shown.convert("RGB"))
-        pixels[oy[inside], ox[inside]] = self.colour
-        return Image.fromarray(pixels, "RGB")
+        painted = shown.convert("RGB")
+        painted.paste(self.colour, (0, 0), visible)
+        return painted
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,6 +13,7 @@ from PIL import Image
 
 from ...golden import Region, Tolerances, compare_images, load_side
 from ...golden.goldens import write_golden
+from ...golden.marks import Runs
 from ...golden.sidecar import read_sidecar, write_sidecar
 from ...image16 import Image16
 from ...ipc import ImageError
@@ -79,38 +80,33 @@ class DifferenceWalk:
     """The counted pixels in reading order (rows top to bottom), to step through one at a time."""
 
     def __init__(self, result: CompareResult):
-        import numpy as np
-        mask = result.mask
         self.width = result.size[0]
-        self._order = np.flatnonzero(mask) if mask is not None and result.differing else np.empty(0, np.int64)
+        self._runs = Runs(result.marks) if result.marks is not None and result.differing else None
 
     @property
     def count(self) -> int:
-        return int(self._order.size)
+        return self._runs.count if self._runs is not None else 0
 
     def _at(self, index: int) -> tuple[int, int]:
-        flat = int(self._order[index % self.count])
+        assert self._runs is not None
+        flat = self._runs.nth(index % self.count)
         return flat % self.width, flat // self.width
 
     def after(self, where: tuple[int, int] | None) -> tuple[int, int] | None:
         """The next counted pixel after where (the first when None; round to the first after the last)."""
-        if not self.count:
+        if self._runs is None or not self.count:
             return None
         if where is None:
             return self._at(0)
-        import numpy as np
-        flat = where[1] * self.width + where[0]
-        return self._at(int(np.searchsorted(self._order, flat, side="right")))
+        return self._at(self._runs.up_to(where[1] * self.width + where[0]))
 
     def before(self, where: tuple[int, int] | None) -> tuple[int, int] | None:
         """The counted pixel before where (the last when None; round to the last before the first)."""
-        if not self.count:
+        if self._runs is None or not self.count:
             return None
         if where is None:
             return self._at(-1)
-        import numpy as np
-        flat = where[1] * self.width + where[0]
-        return self._at(int(np.searchsorted(self._order, flat, side="left")) - 1)
+        return self._at(self._runs.up_to(where[1] * self.width + where[0] - 1) - 1)
 
 
 def accept_as_expected(received: Image.Image, path: str) -> str:

@@ -284,11 +284,11 @@ class ComparePanel(ttk.Frame):
             expected = self._expected_base
             return lambda base: expected
         regions = [r.box for r in self.tolerances.regions]
-        mask = outcome.result.mask if outcome is not None and outcome.result.differing else None
-        if self.show_var.get() and mask is not None:
+        marks = outcome.result.marks if outcome is not None and outcome.result.differing else None
+        if self.show_var.get() and marks is not None:
             def paint(base: Image.Image) -> Image.Image:
-                return tint_regions(difference_overlay(base, mask), regions)
-            return MarkedOverlay(paint, mask, HIGHLIGHT)
+                return tint_regions(difference_overlay(base, marks), regions)
+            return MarkedOverlay(paint, marks, HIGHLIGHT)
         if regions and outcome is not None:
             return lambda base: tint_regions(base, regions)
         return None
