@@ -90,6 +90,10 @@ class SessionProcesses:
         # test's private namespace (tests/namespaces.py) numbers its objects from the start again, so on a
         # freshly booted machine its first objects have the very ids of the machine's first ones
         self.before: set[tuple[int, str, int]] = set()
+        # Verdicts reached while an object's creator still ran, by (namespace, object): pids come round
+        # again (pid_max is 32768 here; a build runs thousands of compilers), so a creator gone by the
+        # leak check may have been another program's process that drew a pid the session once recorded.
+        self._verdicts: dict[tuple[int, IpcObject], bool] = {}
         self._lock = threading.Lock()
         self._scan_lock = threading.Lock()  # one scan at a time (the pipe's reads stay whole)
         self._stop = threading.Event()
@@ -155,15 +159,27 @@ class SessionProcesses:
                 frontier.append(child)
 
     def owns(self, obj: IpcObject) -> bool:
-        if (ipc_namespace(), obj.kind, obj.id) in self.before or obj.creator not in self.pids:
+        namespace = ipc_namespace()
+        verdict = self._verdicts.get((namespace, obj))
+        if verdict is not None:
+            return verdict
+        if (namespace, obj.kind, obj.id) in self.before or obj.creator not in self.pids:
             return False
         recorded, now = self.pids[obj.creator], _start_time(obj.creator)
-        return not (recorded and now and now != recorded)  # else the pid now names another process
+        if not now:
+            return True  # its creator is gone: ours unless seen otherwise while it ran (the scans below)
+        if recorded and now != recorded:
+            self.scan()  # the pid names another process now: one of ours the scans have not met yet?
+            recorded = self.pids[obj.creator]
+        mine = not recorded or now == recorded  # else the pid now names another program's process
+        self._verdicts[(namespace, obj)] = mine
+        return mine
 
     def _run(self) -> None:
         while not self._stop.wait(_SCAN_PERIOD):
             self.scan()
-            all_objects()  # note each new semaphore's first user while it is still its creator
+            for obj in all_objects():  # notes each new semaphore's first user while it is still its creator
+                self.owns(obj)  # and judges each new object while its creator runs
 
 
 def ipc_namespace() -> int:
