@@ -73,10 +73,14 @@ def paired(measure, builds: list[Path], runs: int, folder: Path) -> list[list[fl
     return times
 
 
+def shown(executable: Path) -> str:
+    return str(executable.relative_to(ROOT)) if executable.is_relative_to(ROOT) else str(executable)
+
+
 def report(what: str, builds: list[Path], times: list[list[float]]) -> None:
     medians = [statistics.median(t) for t in times]
     for executable, samples, median in zip(builds, times, medians, strict=True):
-        print(f"  {what:14} {executable.relative_to(ROOT)!s:24} median {median * 1000:7.1f} ms "
+        print(f"  {what:14} {shown(executable):24} median {median * 1000:7.1f} ms "
               f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}, {len(samples)} runs)")
     print(f"  {what:14} ratio candidate/reference: {medians[0] / medians[1]:.2f}")
 
@@ -93,7 +97,7 @@ def main() -> int:
             sys.exit(f"{executable} does not exist: build it first (packaging/build-portable, packaging/build)")
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}, {os.cpu_count()} cores")
     for executable in builds:
-        print(f"  size           {executable.relative_to(ROOT)!s:24} {executable.stat().st_size / 2**20:.1f} MB")
+        print(f"  size           {shown(executable):24} {executable.stat().st_size / 2**20:.1f} MB")
     print(f"  size           ratio candidate/reference: {builds[0].stat().st_size / builds[1].stat().st_size:.2f}")
     server = start_xvfb()
     with tempfile.TemporaryDirectory(prefix="imgshare-bench-start-") as folder:
