@@ -7,6 +7,7 @@ and Pillow's Tk bridge are loaded. Everything made under the key is removed at t
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import secrets
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import PIL
 import sysv_ipc
 from PIL import Image
 
@@ -24,6 +26,7 @@ from . import __version__
 from .ipc import Sender, sysv_key
 from .ipc.modes import CARRIED_MODES
 from .ipc.procfs import shmid_at
+from .relaunch import this_program
 
 SIZE = (37, 23)  # not a power of two, and odd, so row padding and stride bugs show
 _BYTES_PER_PIXEL = {"1": 1 / 8, "L": 1, "LA": 2, "P": 1, "RGB": 3, "RGBA": 4, "I;16": 2, "I": 4}
@@ -61,13 +64,6 @@ def same_image(expected: Image.Image, got: Image.Image) -> str:
     return ""
 
 
-def program() -> list[str]:
-    """The command that starts this same program as a child process."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "imgshare"]
-
-
 def _child_env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent)
     path = os.environ.get("PYTHONPATH")
@@ -79,7 +75,7 @@ def check_mode(sender: Sender, mode: str, folder: Path) -> str:
     expected = sample_image(mode)
     sequence = sender.share(expected, source_name=f"self-test {mode}")
     out = folder / f"{mode.replace(';', '_')}.{'tif' if mode in ('I', 'F') else 'png'}"
-    child = subprocess.run([*program(), "receive", "--key", sender.key, "-o", str(out)],
+    child = subprocess.run([*this_program(), "receive", "--key", sender.key, "-o", str(out)],
                            capture_output=True, text=True, timeout=60, env=_child_env())
     if child.returncode != 0:
         raise RuntimeError(f"the child exited {child.returncode}: {child.stderr.strip()[-300:]}")
@@ -147,13 +143,31 @@ def check_app_window(folder: Path) -> str:
             raise RuntimeError("the window has no icon (its image file is missing from the build)")
         if str(ttk.Style(root).theme_use()) not in theme.THEME_NAMES.values():  # Tk's grey default
             raise RuntimeError("the window shows Tk's default theme")
-        tabs = [app.notebook.tab(tab, "text") for tab in app.notebook.tabs()]
+        tabs = [str(root.tk.call(app.notebook, "tab", tab, "-text")) for tab in (app.sender, app.receiver)]
         return f"themed window with icon and tabs {', '.join(tabs)} shown and closed"
     finally:
         if app is not None:
             app.close()  # stops its workers and destroys root
         else:
             root.destroy()
+
+
+class _Skipped(Exception):
+    """A check that cannot run here, and why (not a failure)."""
+
+
+def check_compare() -> str:
+    """numpy loads and a golden-image check counts as pixelmatch does (black on white differs at 0.1)."""
+    from .golden import compare
+    if not getattr(sys, "frozen", False) and importlib.util.find_spec("numpy") is None:
+        raise _Skipped("numpy is not installed (pip install 'imgshare[numpy]'); the binary has it")
+    expected = Image.new("RGBA", (23, 17), (255, 255, 255, 255))
+    actual = expected.copy()
+    actual.putpixel((5, 6), (0, 0, 0, 255))
+    result = compare(actual, expected, threshold=0.1, antialiasing=True, metrics=True)
+    if result.differing != 1 or result.ssim is None or not 0 < result.ssim < 1:
+        raise AssertionError(f"expected 1 differing pixel and an SSIM below 1, got {result.summary()}")
+    return f"numpy loads; {result.summary()}"
 
 
 def _leftovers(sysv: int) -> list[str]:
@@ -169,14 +183,20 @@ def _leftovers(sysv: int) -> list[str]:
     return found
 
 
-def run_self_test() -> int:
-    """Run every check, print `ok  `/`FAIL`/`skip` and a name per line; 0 when nothing failed."""
+def run_self_test(require_display: bool = False) -> int:
+    """Run every check, print `ok  `/`FAIL`/`skip` and a name per line; 0 when nothing failed. Without a
+    display the window is not checked, and the last line says so ("passed, window not checked"); with
+    require_display that is a failure."""
     failures = 0
+    window_checked = False
 
     def report(name: str, check: Callable[..., str], *args: object) -> None:
         nonlocal failures
         try:
             detail = check(*args)
+        except _Skipped as skipped:
+            print(f"skip {name}: {skipped}", flush=True)
+            return
         except Exception as exc:  # a check failing is the result, not a crash
             failures += 1
             print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
@@ -185,7 +205,7 @@ def run_self_test() -> int:
 
     key = f"self-test-{secrets.token_hex(8)}"
     how = "frozen binary" if getattr(sys, "frozen", False) else "source tree"
-    print(f"imgshare {__version__} self-test ({how}, Python {sys.version.split()[0]}, Pillow {Image.__version__}), "
+    print(f"imgshare {__version__} self-test ({how}, Python {sys.version.split()[0]}, Pillow {PIL.__version__}), "
           f"key {key!r}", flush=True)
     with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:
         sender = Sender(key)
@@ -195,11 +215,17 @@ def run_self_test() -> int:
                        sender, mode, Path(folder))
         finally:
             sender.close()
+    report("golden-image compare", check_compare)
     report("tkinter and Tcl load", check_tcl)
     if os.environ.get("DISPLAY"):  # Tk draws through X (XWayland sets DISPLAY too)
         report("Tk window and PIL.ImageTk", check_tk_window)
         with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:
             report("the themed window", check_app_window, Path(folder))
+        window_checked = True
+    elif require_display:
+        failures += 1
+        print("FAIL Tk window and PIL.ImageTk: no display (DISPLAY is not set), and --require-display "
+              "asks for the window to be checked", flush=True)
     else:
         print("skip Tk window and PIL.ImageTk: no display (DISPLAY is not set)", flush=True)
     left = _leftovers(sysv_key(key))
@@ -208,5 +234,9 @@ def run_self_test() -> int:
         print(f"FAIL nothing left under the key: {', '.join(left)} remain", flush=True)
     else:
         print("ok   nothing left under the key: segment and semaphore removed", flush=True)
-    print("self-test passed" if not failures else f"self-test FAILED: {failures} check(s)", flush=True)
+    if failures:
+        print(f"self-test FAILED: {failures} check(s)", flush=True)
+    else:
+        print("self-test passed" if window_checked else "self-test passed, window not checked (no display; "
+              "--require-display makes that a failure)", flush=True)
     return 0 if not failures else 1

@@ -43,3 +43,10 @@ def assert_identical(got: Image.Image, want: Image.Image) -> None:
     if want.mode == "P":
         assert got.getpalette() == want.getpalette(), "palette differs"
     assert got.info.get("transparency") == want.info.get("transparency"), "transparency differs"
+
+
+def pixel(image: Image.Image, where: tuple[int, int]) -> tuple[int, ...]:
+    """The components of one pixel of a multi-band image (Pillow types getpixel() as any of its answers)."""
+    value = image.getpixel(where)
+    assert isinstance(value, tuple), value
+    return value

@@ -15,7 +15,8 @@ from tests.reliability.test_other_users import as_nobody  # noqa: F401  (a fixtu
 pytestmark = pytest.mark.slow
 
 
-def test_touching_roots_share_as_nobody_says_whose_it_is(as_nobody, key):  # noqa: F811
+def test_touching_roots_share_as_nobody_says_whose_it_is(private_ipc, as_nobody, key):  # noqa: F811
+    """In a private IPC namespace: nobody's `list` shows every share of nobody's, the neighbour's too."""
     run, _home = as_nobody
     original = make_image("RGB", (40, 30))
     with Sender(key) as sender:
@@ -60,3 +61,19 @@ def test_a_folder_nobody_cannot_write_is_one_sentence(as_nobody, key):  # noqa: 
         assert not (home / "x.png").exists()
     finally:
         assert run("remove", "--key", key).returncode == 0
+
+
+def test_following_or_waiting_for_roots_share_as_nobody_is_refused_at_once(as_nobody, key):  # noqa: F811
+    run, home = as_nobody
+    with Sender(key) as sender:
+        sender.share(make_image("L", (20, 10)))
+        for args in (["receive", "--follow", "-o", "out/frames/", "--wait", "30"],
+                     ["receive", "--follow", "--wait", "30"], ["receive", "--follow"],
+                     ["receive", "--wait", "30"]):
+            result = run(*args, "--key", key)  # would wait forever (or 30 s, then exit 5) before the fix
+            assert result.returncode == 6, (args, result.stderr)
+            assert result.stderr.strip() == (
+                f"imgshare: error: permission denied: the share under the key {key!r} belongs to user root, "
+                "and only root can read, replace or remove it; choose another key with --key, or ask root "
+                "to share it"), args
+            assert not (home / "out" / "frames").exists()  # no folder made for images that cannot come

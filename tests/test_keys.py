@@ -18,7 +18,8 @@ def vectors() -> list[tuple[str, int, int, int]]:
     for line in VECTORS.read_text().splitlines():
         if line and not line.startswith("#"):
             key_hex, *values = line.split(" ")
-            rows.append((bytes.fromhex(key_hex).decode("utf-8"), *(int(v, 16) for v in values)))
+            first, second, third = (int(v, 16) for v in values)
+            rows.append((bytes.fromhex(key_hex).decode("utf-8"), first, second, third))
     return rows
 
 

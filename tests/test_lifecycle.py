@@ -79,7 +79,8 @@ def test_cli_sender_removes_its_objects_on_signal(sig, key, tmp_path):
     assert objects_of(key) == []
 
 
-def test_persist_leaves_a_marked_share_that_is_not_stale_and_can_be_replaced(key, tmp_path):
+def test_persist_leaves_a_marked_share_that_is_not_stale_and_can_be_replaced(private_ipc, key, tmp_path):
+    """In a private IPC namespace: `clean --dry-run` lists every stale share of the user, others' too."""
     result = run_cli("send", str(image_file(tmp_path)), "--key", key, "--persist")
     assert result.returncode == 0 and "persisted" in result.stdout
     info = Receiver(key).info()
@@ -156,7 +157,7 @@ def test_held_lock_gives_exit_5_in_time_not_a_hang(key, tmp_path):
             elapsed = time.monotonic() - started
             assert result.returncode == 5, result.stderr
             assert "busy" in result.stderr and "Traceback" not in result.stderr
-            assert 0.9 < elapsed < 10
+            assert elapsed > 0.9 and "stayed busy for 1 s" in result.stderr  # --timeout, not the 5 s default
             with pytest.raises(LockTimeoutError):
                 Receiver(key).receive(timeout=0.3)
         # SEM_UNDO: the killed holder's lock is free again
@@ -238,5 +239,5 @@ def test_both_lock_strategies_time_out_and_then_succeed(kernel_wait, key, monkey
             started = time.monotonic()
             with pytest.raises(LockTimeoutError):
                 Receiver(key).receive(timeout=0.4)
-            assert 0.35 < time.monotonic() - started < 3
+            assert time.monotonic() - started > 0.35  # it waited for its timeout; pytest-timeout bounds a hang
         assert Receiver(key).receive(timeout=2)[0].mode == "L"

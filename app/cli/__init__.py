@@ -10,9 +10,10 @@ from PIL import Image
 
 from ..exit_codes import ERROR, INTERRUPTED, OK, USAGE, exit_code_for
 from ..ipc import AccessDeniedError, ChannelKind, ImgShareError
+from ..lifecycle import Stopped, signal_name
 from .owners import someone_elses
 from .parser import build_parser
-from .signals import Stopped
+from .routing import route
 from .verbs import COMMANDS
 
 __all__ = ["build_parser", "run"]
@@ -24,7 +25,7 @@ def run(argv: list[str]) -> int:
     # second, technical line. Set here, for this program's process: the library never touches it.
     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(route(argv, COMMANDS))
     if args.verb is None:
         parser.print_help()
         return USAGE
@@ -34,7 +35,7 @@ def run(argv: list[str]) -> int:
         print(f"imgshare: error: {_sentence(exc, args)}", file=sys.stderr)
         return exit_code_for(exc)
     except Stopped as stopped:
-        print(f"imgshare: interrupted ({_signal_name(stopped.signum)}); {stopped.outcome}", file=sys.stderr)
+        print(f"imgshare: interrupted ({signal_name(stopped.signum)}); {stopped.outcome}", file=sys.stderr)
         return stopped.exit_code
     except KeyboardInterrupt:
         print("imgshare: interrupted", file=sys.stderr)
@@ -59,11 +60,3 @@ def _sentence(exc: ImgShareError, args: argparse.Namespace) -> str:
                     f"only {owner} can read, replace or remove it; choose another key with --key, or ask "
                     f"{owner} to share it")
     return str(exc)
-
-
-def _signal_name(signum: int) -> str:
-    import signal
-    try:
-        return signal.Signals(signum).name
-    except ValueError:
-        return f"signal {signum}"

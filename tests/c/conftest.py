@@ -114,7 +114,7 @@ def start_c() -> Iterator:
                 stream.close()
 
 
-def run_c(*args: str, timeout: float = 60.0, **kwargs) -> subprocess.CompletedProcess:
+def run_c(*args: str | int | os.PathLike[str], timeout: float = 60.0, **kwargs) -> subprocess.CompletedProcess:
     """Run a C program to its end; its output as text."""
     kwargs.setdefault("env", dict(os.environ))
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,

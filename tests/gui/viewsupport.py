@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
-import time
 import tkinter as tk
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image
@@ -50,16 +49,3 @@ def show(view: ImageView, image: Image.Image) -> None:
 def settle(view: ImageView, timeout: float = 30.0) -> None:
     pump_until(view, lambda: view.displayed_size is not None and not view.rendering, timeout,
                "the view to finish rendering")
-
-
-def tick_gaps(root: tk.Tk) -> tuple[list[float], Callable[[], None]]:
-    """Start a 10 ms ticker on root; returns the list its ticks go into and a function to stop it."""
-    ticks: list[float] = []
-    state = {"after": ""}
-
-    def tick() -> None:
-        ticks.append(time.monotonic())
-        state["after"] = root.after(10, tick)
-
-    state["after"] = root.after(10, tick)
-    return ticks, lambda: root.after_cancel(state["after"])

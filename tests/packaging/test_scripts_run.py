@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.checkout import copy_of_the_checkout
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.timeout(900)
@@ -20,14 +20,7 @@ STARTED = re.compile(r"run: no display found; started a virtual one \(Xvfb :(\d+
 
 
 def _copy_of_the_tree(target: Path) -> Path:
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                           capture_output=True).stdout.decode().split("\0")
-    for name in filter(None, files):
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
+    return copy_of_the_checkout(target, untracked=True)
 
 
 def _displays_in_use() -> set[str]:
@@ -62,3 +55,12 @@ def test_second_run_starts_without_pip_on_a_display_of_its_own(tmp_path):
         assert display, done.stderr
         assert not os.path.exists(f"/tmp/.X{display.group(1)}-lock")  # its own Xvfb, stopped at the end
     assert display.group(1) not in in_use  # a display nobody else had when it started
+
+
+def test_a_verb_without_a_window_starts_no_virtual_display():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "VIRTUAL_ENV")}
+    for args in (["--version"], ["key", "abc"], ["list"], ["receive", "--help"]):
+        done = subprocess.run([str(ROOT / "scripts" / "run"), *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, (args, done.stderr)
+        assert "run: no display found" not in done.stderr, args  # no Xvfb for a command with no window

@@ -79,17 +79,21 @@ def test_readers_polling_while_senders_set_the_key_up_and_stop_see_only_images_o
         except BaseException:
             os._exit(3)
     outcomes = {"image": 0, "nothing": 0}
+
+    def poll() -> bool:
+        """One read; True once 3000 reads saw both outcomes (the forked sender may get the CPU late)."""
+        try:
+            receiver.receive(timeout=5)
+            outcomes["image"] += 1
+        except NotSharedError:
+            outcomes["nothing"] += 1
+        except ImgShareError as exc:
+            raise AssertionError(f"after {outcomes}: {type(exc).__name__}: {exc}") from None
+        return outcomes["image"] + outcomes["nothing"] >= 3000 and outcomes["image"] > 0 and outcomes["nothing"] > 0
+
     try:
         with Receiver(key) as receiver:
-            for _ in range(3000):
-                try:
-                    receiver.receive(timeout=5)
-                    outcomes["image"] += 1
-                except NotSharedError:
-                    outcomes["nothing"] += 1
-                except ImgShareError as exc:
-                    raise AssertionError(f"after {outcomes}: {type(exc).__name__}: {exc}") from None
+            wait_until(poll, 120, "reads to see both an image and nothing shared", step=0)
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    assert outcomes["image"] > 0 and outcomes["nothing"] > 0, outcomes

@@ -201,7 +201,7 @@ def test_refused_new_segment_puts_the_old_share_back(key, monkeypatch):
     from imgshare.ipc import TooLargeError
     from imgshare.ipc.segment import Segment
     first = make_image("RGB", (300, 200))
-    real_create = Segment.create.__func__
+    real_create = Segment.create.__func__  # type: ignore[attr-defined]  # the classmethod's function
     calls = []
 
     def failing_once(cls, sysv, size, key_name):

@@ -1,8 +1,10 @@
 """The Receiver tab's follow mode, with no widgets: a thread that follows a key, and a frame-rate meter.
 
 The thread runs imgshare.following.follow() with a Receiver of its own, makes each frame's display copy
-(display_base) before handing it on, and closes the Receiver when it ends. Stopping only sets an
-event: the thread notices within about half a second and ends by itself, so the Tk thread never waits.
+(display_base) before handing it on, and closes the Receiver when it ends. Stopping only sets an event:
+the thread notices within about half a second and ends by itself, so the Tk thread never waits. From
+start() to stop() it holds the key's follow mark (window_follows.py): imgshare.show() asks whether a
+window follows the key.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 from ...following import FollowEvent, FollowKind, follow
 from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, Receiver, ShareInfo
+from ...window_follows import FollowMark
 from ..imageview.display import display_base
 from .model import Got
 
@@ -31,15 +34,20 @@ class FollowThread:
         self._verify = verify
         self._stop = threading.Event()
         self.missed = 0  # shares published between two frames this session returned (an int: GIL-safe)
+        self._mark: FollowMark | None = None
         self._thread = threading.Thread(target=self._run, name=f"imgshare-follow-{key}", daemon=True)
 
     def start(self) -> FollowThread:
+        self._mark = FollowMark.take(self.key)  # imgshare.show() sees that a window follows the key
         self._thread.start()
         return self
 
     def stop(self) -> None:
         """Ask the thread to end (it closes its Receiver itself); returns at once."""
         self._stop.set()
+        if self._mark is not None:
+            self._mark.release()
+            self._mark = None
 
     @property
     def stopped(self) -> bool:

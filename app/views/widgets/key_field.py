@@ -1,5 +1,6 @@
 """The key field both tabs use: an entry with the recent keys in its list, and the System V integer
-the key maps to beside it (ending in "…" when the window is narrow; the whole in its tooltip)."""
+the key maps to beside it (ending in "…" when the window is narrow; the whole in its tooltip): in Qt
+mode, the one Qt's key file gives (there is none until a Qt program has made that file)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
-from ...ipc import ImgShareError, sysv_key
+from ...ipc import ChannelKind
+from ...key_text import describe_key
 from .eliding_label import ElidingLabel
 from .theme import units
 from .tooltip import add_tooltip
@@ -15,15 +17,6 @@ from .tooltip import add_tooltip
 ENTRY_CHARS = 24
 KEY_TIP = ("The name both programs agree on; it maps to the System V key shown beside it. "
            "The list offers the keys used recently.")
-
-
-def describe_key(text: str) -> str:
-    """'System V key 123 (0x0000007b)' for a usable key, else the reason it is not usable."""
-    try:
-        value = sysv_key(text)
-    except ImgShareError as exc:
-        return f"invalid key: {exc}"
-    return f"System V key {value} ({value:#010x})"
 
 
 class KeyField(ttk.Frame):
@@ -38,6 +31,7 @@ class KeyField(ttk.Frame):
         super().__init__(master)
         self.var = tk.StringVar(self, key)
         self._recent = recent
+        self.kind = ChannelKind.IMGSHARE
         ttk.Label(self, text="Key:").pack(side="left")
         self.entry = ttk.Combobox(self, textvariable=self.var, width=ENTRY_CHARS, style="Keys.TCombobox",
                                   postcommand=postcommand or self._offer_recent)
@@ -45,7 +39,7 @@ class KeyField(ttk.Frame):
         add_tooltip(self.entry, KEY_TIP)
         self.sysv_label = ElidingLabel(self, describe_key(key), style="Muted.TLabel")
         self.sysv_label.pack(side="left", fill="x", expand=True)
-        self.var.trace_add("write", lambda *_: self.sysv_label.set(describe_key(self.var.get())))
+        self.var.trace_add("write", lambda *_: self.refresh())
 
     @property
     def key(self) -> str:
@@ -54,6 +48,15 @@ class KeyField(ttk.Frame):
     @property
     def sysv_text(self) -> str:
         return self.sysv_label.full_text
+
+    def show_kind(self, kind: ChannelKind) -> None:
+        """Show the System V key of this kind of share (Qt mode: from Qt's key file)."""
+        self.kind = kind
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Say again which System V key the key gives (a Qt key file may have appeared or gone)."""
+        self.sysv_label.set(describe_key(self.var.get(), self.kind))
 
     def _offer_recent(self) -> None:
         self.entry.configure(values=self._recent())
