@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,8 @@ def window_start(executable: Path, env: dict[str, str]) -> float:
         program.wait(30)
 
 
-def paired(measure, builds: list[Path], runs: int, folder: Path) -> list[list[float]]:
+def paired(measure: Callable[[Path, dict[str, str]], float], builds: list[Path], runs: int,
+           folder: Path) -> list[list[float]]:
     """runs measurements of each build in turn, after one warm-up each; each run in a fresh TMPDIR."""
     times: list[list[float]] = [[] for _ in builds]
     for run in range(runs + 1):
