@@ -144,12 +144,16 @@ class StopSignals:
         """Whether a stop signal has arrived."""
         return self.stop.is_set()
 
-    def wait(self) -> int:
-        """Block until a stop signal arrives (at once if one did already); returns its number."""
+    def finish(self) -> None:
+        """End the wait without a signal: the program's own work is over (the last frame of a replay)."""
+        self.stop.set()
+
+    def wait(self) -> int | None:
+        """Block until a stop signal arrives or finish() is called (at once if either happened already);
+        returns the signal's number, or None when the program finished by itself."""
         # A bounded wait, again and again: Python runs the handler between two waits, never inside one.
         while not self.stop.wait(0.5):
             pass
-        assert self.signum is not None
         return self.signum
 
     def restore(self) -> None:

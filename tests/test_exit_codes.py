@@ -38,7 +38,7 @@ def test_the_readmes_tables():
     cli = section(readme, "Exit codes")
     assert table_codes(cli) == sorted(exit_codes.DESCRIPTIONS)
     assert "| 128+N |" in cli and "143 for SIGTERM" in cli
-    compare = section(readme, "Inspecting and comparing images")
+    compare = section(readme, "Golden-image checks")
     assert table_codes(compare) == [exit_codes.OK, exit_codes.DIFFERS]
     c_statuses = dict(re.findall(r"^\| `IMGSHARE_([A-Z_]+)` \| (\d+) \|", section(readme, "From C and C\\+\\+"), re.M))
     assert {name: int(value) for name, value in c_statuses.items()} == SHARED

@@ -129,7 +129,7 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
             def give_up() -> None:
                 if received == 0:
                     expired.set()
-                    stop.stop.set()
+                    stop.finish()
             timer = threading.Timer(args.wait, give_up)
             timer.daemon = True
             timer.start()

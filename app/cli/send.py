@@ -67,7 +67,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
     def failed(exc: ImgShareError) -> None:
         failures.append(exc)
-        stop.stop.set()
+        stop.finish()
 
     def new_version(shared: Shared, _frames: object) -> None:
         print(f"shared {_describe(shared, what)} again, sequence {shared.sequence}", flush=True)
@@ -77,13 +77,13 @@ def cmd_send(args: argparse.Namespace) -> int:
 
     once = folder and not args.loop
     session = ServingSession(args.timeout, ServingEvents(failed=failed, new_version=new_version,
-                                                         skipped=skipped, ended=stop.stop.set))
+                                                         skipped=skipped, ended=stop.finish))
     try:
         shared = session.share(args.key, frames, source_name,
                                path=None if args.file == STDIN or folder else os.path.abspath(args.file),
                                kind=ChannelKind.of(args.qt), watch=args.watch, loop=not once)
         if once and len(frames) == 1:  # a still image played once: its time, then the end
-            threading.Timer(frames[0].seconds, stop.stop.set).start()
+            threading.Timer(frames[0].seconds, stop.finish).start()
         if args.persist:
             session.stop(persist=True)
             print(f"shared {_describe(shared, what)} under key {args.key!r}, sequence {shared.sequence}; "
