@@ -3,11 +3,12 @@
     python bench/binary_start.py [--runs 15] [CANDIDATE [REFERENCE]]
 
 CANDIDATE defaults to dist/portable/imgshare (packaging/build-portable), REFERENCE to dist/imgshare
-(packaging/build, today's build on this machine). The two run in turn, A B A B..., so a drift in the
-machine's load touches both; medians and their ratio are printed with the load average. A warm start
-is a run after others, with the file in the page cache. The window's start runs from exec to the main
-window being mapped on a private Xvfb (polled every 5 ms with xdotool), then the program is stopped.
-A one-file executable unpacks itself at every start, so both figures include that; each run gets a
+(packaging/build, today's build on this machine). Issue 23's targets for the candidate are printed beside its
+figures: at most 25 MB, a warm start of at most 0.6 s, a window as fast as the reference's. The two run in
+turn, A B A B..., so a drift in the machine's load touches both; medians and their ratio are printed with the
+load average. A warm start is a run after others, with the file in the page cache. The window's start runs
+from exec to the main window being mapped on a private Xvfb (polled every 5 ms with xdotool), then the program
+is stopped. A one-file executable unpacks itself at every start, so both figures include that; each run gets a
 TMPDIR of its own, removed after it.
 """
 
@@ -79,12 +80,26 @@ def shown(executable: Path) -> str:
     return str(executable.relative_to(ROOT)) if executable.is_relative_to(ROOT) else str(executable)
 
 
-def report(what: str, builds: list[Path], times: list[list[float]]) -> None:
+# Issue 23's targets for the candidate (the window's: no slower than the reference).
+SIZE_TARGET_MB = 25.0
+VERSION_TARGET_S = 0.6
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def report(what: str, builds: list[Path], times: list[list[float]], target_s: float | None = None) -> None:
     medians = [statistics.median(t) for t in times]
     for executable, samples, median in zip(builds, times, medians, strict=True):
         print(f"  {what:14} {shown(executable):24} median {median * 1000:7.1f} ms "
               f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}, {len(samples)} runs)")
-    print(f"  {what:14} ratio candidate/reference: {medians[0] / medians[1]:.2f}")
+    ratio = medians[0] / medians[1]
+    if target_s is None:
+        goal = f"target: no slower than the reference, {verdict(ratio <= 1.0)}"
+    else:
+        goal = f"target: candidate <= {target_s * 1000:.0f} ms, {verdict(medians[0] <= target_s)}"
+    print(f"  {what:14} ratio candidate/reference: {ratio:.2f}; {goal}")
 
 
 def main() -> int:
@@ -100,11 +115,13 @@ def main() -> int:
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}, {os.cpu_count()} cores")
     for executable in builds:
         print(f"  size           {shown(executable):24} {executable.stat().st_size / 2**20:.1f} MB")
-    print(f"  size           ratio candidate/reference: {builds[0].stat().st_size / builds[1].stat().st_size:.2f}")
+    size_mb = builds[0].stat().st_size / 2**20
+    print(f"  size           ratio candidate/reference: {builds[0].stat().st_size / builds[1].stat().st_size:.2f}; "
+          f"target: candidate <= {SIZE_TARGET_MB:.0f} MB, {verdict(size_mb <= SIZE_TARGET_MB)}")
     server = start_xvfb()
     with tempfile.TemporaryDirectory(prefix="imgshare-bench-start-") as folder:
         try:
-            report("--version", builds, paired(version_start, builds, options.runs, Path(folder)))
+            report("--version", builds, paired(version_start, builds, options.runs, Path(folder)), VERSION_TARGET_S)
             report("window start", builds, paired(window_start, builds, options.runs, Path(folder)))
         finally:
             if server is not None:
