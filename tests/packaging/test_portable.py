@@ -268,3 +268,63 @@ def test_images_go_both_ways_between_debian_11_and_the_host(debian11, new_key, t
     for name in ("root.png", "got.png"):
         (debian11 / "tmp" / name).unlink()
     assert os.listdir(debian11 / "tmp") == []  # the sender's _MEI folder went with it
+
+
+SIZE_LIMIT = 25 * 2**20  # issue 23: at most 25 MB
+
+
+def test_the_release_executable_fits_in_25_mb_with_numpy_and_no_openblas(portable, tmp_path):
+    executable = portable[0]
+    assert executable.stat().st_size <= SIZE_LIMIT, f"{executable.stat().st_size / 2**20:.1f} MB"
+    # The bundle's table of contents names every packed library: numpy's are there, OpenBLAS is not.
+    contents = executable.read_bytes()
+    assert b"numpy/_core/_multiarray_umath" in contents
+    assert b"openblas" not in contents.lower()
+    # and numpy works in it: compare (which needs numpy) finds the one step of blue in every pixel
+    for name, colour in (("a.png", (10, 20, 30)), ("b.png", (10, 20, 31))):
+        Image.new("RGB", (33, 21), colour).save(tmp_path / name)
+    done = run([str(executable)], "compare", str(tmp_path / "a.png"), str(tmp_path / "b.png"))
+    assert done.returncode == 8, done.stdout + done.stderr
+    assert done.stdout.startswith("differs: 693 of 693 pixels (100.00%); largest difference R 0, G 0, B 1"), \
+        done.stdout
+
+
+def _readme_section(title: str) -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_offers_it_with_its_floor_and_the_menu_entry_starts_it(portable, tmp_path):
+    section = _readme_section("The standalone executable")
+    floor = "Linux with glibc 2.31 or newer: Debian 11+, Ubuntu 20.04+, RHEL 9+"
+    assert floor in " ".join(section.replace("**", "").split())
+    assert "packaging/build-portable     # -> dist/portable/imgshare" in section
+    # The README's install commands, as a user runs them (in a fresh home), put the release executable
+    # in the menu: the entry's Exec= starts exactly that file.
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    install = next(block for block in blocks if "install-desktop" in block)
+    home = tmp_path / "home"
+    home.mkdir()
+    environment = dict(os.environ, HOME=str(home))
+    environment.pop("XDG_DATA_HOME", None)
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", install.split("--uninstall")[0].rsplit("\n", 1)[0]],
+                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    entry = home / ".local" / "share" / "applications" / "imgshare.desktop"
+    fields = dict(line.split("=", 1) for line in entry.read_text().splitlines() if "=" in line)
+    program = fields["Exec"].split()[0]
+    assert Path(program).read_bytes() == portable[0].read_bytes()
+    started = subprocess.run([program, "--version"], capture_output=True, text=True, timeout=60,
+                             env=dict(environment, TMPDIR=str(tmp_path)))
+    assert started.returncode == 0 and started.stdout.startswith("imgshare "), started.stdout + started.stderr
+
+
+def test_a_second_run_reuses_the_root_python_and_numpy(portable):
+    """The cache serves: the second run makes no root and builds no Python and no numpy (only pip and
+    PyInstaller run again)."""
+    build = _start_build()
+    output, _ = build.communicate(timeout=1200)
+    assert build.returncode == 0, output[-6000:]
+    print(f"\nbuild-portable again: {output.strip().splitlines()[-1]}")
+    assert "python: reusing CPython" in output and "numpy: reusing numpy-" in output, output
+    assert "making" not in output and "building" not in output, output
