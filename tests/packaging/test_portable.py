@@ -158,7 +158,12 @@ def portable() -> tuple[Path, str]:
     try:
         started = time.monotonic()
         build = _start_build()
-        output, _ = build.communicate(timeout=2000)
+        try:
+            output, _ = build.communicate(timeout=2000)
+        finally:  # a timeout (or any error here) stops the build as Ctrl+C would, rather than leave it running
+            if build.poll() is None:
+                os.killpg(build.pid, signal.SIGINT)
+                build.communicate(timeout=120)
     finally:
         if str(leftover) in _mounts_under(CACHE):  # the build failed to undo it: the test fails below
             subprocess.run(["umount", str(leftover)], check=True)
@@ -323,7 +328,12 @@ def test_a_second_run_reuses_the_root_python_and_numpy(portable):
     """The cache serves: the second run makes no root and builds no Python and no numpy (only pip and
     PyInstaller run again)."""
     build = _start_build()
-    output, _ = build.communicate(timeout=1200)
+    try:
+        output, _ = build.communicate(timeout=1200)
+    finally:
+        if build.poll() is None:
+            os.killpg(build.pid, signal.SIGINT)
+            build.communicate(timeout=120)
     assert build.returncode == 0, output[-6000:]
     print(f"\nbuild-portable again: {output.strip().splitlines()[-1]}")
     assert "python: reusing CPython" in output and "numpy: reusing numpy-" in output, output
