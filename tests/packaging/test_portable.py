@@ -215,7 +215,9 @@ def test_self_test_passes_in_debian_11_with_its_window(debian11, xvfb):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert "frozen binary" in lines[0], done.stdout
-    assert sum(line.startswith("ok   mode ") for line in lines) == 9, done.stdout
+    # every mode the channel carries went through a segment (protocol 2's nine at least; 3 adds more)
+    modes = [line for line in lines if " mode " in line and "through a segment" in line]
+    assert len(modes) >= 9 and all(line.startswith("ok   mode ") for line in modes), done.stdout
     assert any(line.startswith("ok   Tk window and PIL.ImageTk") for line in lines), done.stdout
     assert any(line.startswith("ok   the themed window") for line in lines), done.stdout
     assert not any(line.startswith(("FAIL", "skip")) for line in lines), done.stdout
