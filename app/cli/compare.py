@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 from ..exit_codes import DIFFERS, OK, UsageError
 from ..golden import Region, ToleranceError, Tolerances, compare_images, load_pair, load_side
 from ..golden.sidecar import merged, read_sidecar
-from ..ipc import NotSharedError, WaitTimeoutError
-from ..ipc.channel import ChannelKind, open_receiver
+from ..ipc import ChannelKind, NotSharedError, WaitTimeoutError, open_receiver
 from ..ipc.defaults import DEFAULT_LOCK_TIMEOUT
 
 if TYPE_CHECKING:
     from PIL import Image
 
     from ..golden.result import CompareResult
+    from ..image16 import Image16
     from ..ipc.info import ShareInfo
 
 HELP = "compare an image (a file, or the shared one) with an expected image: exit 0 when it passes, 8 when not"
@@ -171,7 +171,7 @@ def _report(args: argparse.Namespace, result: CompareResult, facts: dict[str, ob
     return OK if result.passed else DIFFERS
 
 
-def _receive(args: argparse.Namespace) -> tuple[Image.Image, ShareInfo]:
+def _receive(args: argparse.Namespace) -> tuple[Image.Image | Image16, ShareInfo]:
     try:
         with open_receiver(args.key, ChannelKind.of(args.qt)) as receiver:
             return receiver.receive(timeout=args.timeout, wait=args.wait)
@@ -191,7 +191,7 @@ def _write_diff(result: CompareResult, path: str) -> str | None:
     return path
 
 
-def _until_match(args: argparse.Namespace, expected: Image.Image,
+def _until_match(args: argparse.Namespace, expected: Image.Image | Image16,
                  tolerances: Tolerances) -> tuple[CompareResult, str, int]:
     """Follow the share until an image passes (returned at once) or --wait ends (the closest result:
     the fewest counted pixels)."""

@@ -9,7 +9,7 @@ import sys
 import threading
 
 from ..exit_codes import OK, UsageError
-from ..imaging import NotRegularFileError, load_image, read_input
+from ..imaging import SOURCE_MODE, NotRegularFileError, load_image, read_input
 from ..ipc import ChannelKind, ImgShareError
 from ..lifecycle import StopSignals
 from ..playback import Frame, load_frames
@@ -61,6 +61,11 @@ def cmd_send(args: argparse.Namespace) -> int:
         raise UsageError("--fps and --loop play a folder of images: give FOLDER/")
     with stop.aborting():  # a signal while loading: give up, nothing shared
         frames = _load(args, args.verbose)
+    reduced = frames[0].image.info.get(SOURCE_MODE) if frames else None
+    if reduced:  # Pillow decoded the file with fewer bits than it holds; the share says converted
+        print(f"imgshare: warning: {args.file} holds {reduced} ({reduced.split(';')[0]} with 16 bits a channel), "
+              f"which imgshare cannot carry exactly; it is shared as {frames[0].image.mode}, 8 bits a channel, "
+              "and marked converted", file=sys.stderr, flush=True)
     what = STDIN_NAME if args.file == STDIN else os.path.basename(args.file)
     source_name = "" if args.file == STDIN else args.file
     failures: list[ImgShareError] = []

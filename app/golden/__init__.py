@@ -17,15 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from ..image16 import MODES as WIDE_MODES
+from ..image16 import Image16
 from ..imaging import load_image
 from ..ipc.errors import ImageError
-from ..ipc.modes import to_carried
+from ..ipc.pillowmodes import to_carried
 from .tolerances import EXACT, Region, ToleranceError, Tolerances
 
 __all__ = ["CompareResult", "Region", "ToleranceError", "Tolerances", "Verdict", "compare", "compare_images",
            "load_pair", "load_side"]
 
-Side = Image.Image | str | os.PathLike[str] | Any  # a Pillow image, a path, or a numpy array
+Side = Image.Image | Image16 | str | os.PathLike[str] | Any  # a Pillow image, an Image16, a path, or a numpy array
+Picture = Image.Image | Image16  # a side loaded: 16-bit colour as Image16 (Pillow has no such mode)
 
 
 def _numpy_needed() -> ImageError:
@@ -47,7 +50,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def compare_images(actual: Image.Image, expected: Image.Image, tolerances: Tolerances = EXACT, *,
+def compare_images(actual: Picture, expected: Picture, tolerances: Tolerances = EXACT, *,
                    metrics: bool = False, progress: Progress | None = None) -> CompareResult:
     """Compare two images already in carried modes (engine.compare_images), with numpy's absence said
     in one sentence."""
@@ -60,17 +63,23 @@ def compare_images(actual: Image.Image, expected: Image.Image, tolerances: Toler
     return engine.compare_images(actual, expected, tolerances, metrics=metrics, progress=progress)
 
 
-def load_side(side: Side, what: str = "image") -> Image.Image:
+def load_side(side: Side, what: str = "image") -> Picture:
     """A Pillow image in a carried mode from an image, a numpy array or a path (read as a sender
-    would share it: a CMYK JPEG as RGB, and so on). ImageError with one sentence if it cannot be."""
+    would share it: a CMYK JPEG as RGB, and so on; 16-bit colour exactly, as Image16). ImageError with
+    one sentence if it cannot be."""
+    if isinstance(side, Image16):
+        return side
     if isinstance(side, Image.Image):
         return to_carried(side)[0]
     if isinstance(side, (str, os.PathLike)):
-        return to_carried(load_image(side))[0]
+        loaded = load_image(side)
+        return loaded if isinstance(loaded, Image16) else to_carried(loaded)[0]
     from ..ipc import arrays
     if arrays.is_array(side):
         plan = arrays.plan_for(side, None)
         np = arrays.numpy()
+        if plan.mode in WIDE_MODES:
+            return Image16(plan.mode, (plan.width, plan.height), np.ascontiguousarray(side, dtype="<u2").tobytes())
         image = Image.fromarray(np.ascontiguousarray(side))
         if image.mode != plan.mode:
             image = image.convert(plan.mode)
@@ -78,7 +87,7 @@ def load_side(side: Side, what: str = "image") -> Image.Image:
     raise ImageError(f"the {what} must be a Pillow image, a numpy array or a path, not {type(side).__name__}")
 
 
-def load_pair(actual: Side, expected: Side) -> tuple[Image.Image, Image.Image]:
+def load_pair(actual: Side, expected: Side) -> tuple[Picture, Picture]:
     """Both sides loaded at once: decoding two PNGs is most of a compare's time, and Pillow's decoders
     let go of Python's lock, so the second decodes on another core."""
     from concurrent.futures import ThreadPoolExecutor

@@ -11,7 +11,7 @@ from PIL import Image
 
 from ..strips import STRIP_PIXELS
 from . import pixels, yiq
-from .pixels import Family
+from .pixels import Family, Picture
 from .regions import ignore_mask
 from .result import CompareResult, Largest, Verdict
 from .tolerances import EXACT, ToleranceError, Tolerances
@@ -31,7 +31,7 @@ class _Scan(Protocol):
         """Per channel, the largest difference among the counted pixels."""
 
 
-def compare_images(actual: Image.Image, expected: Image.Image, tolerances: Tolerances = EXACT, *,
+def compare_images(actual: Picture, expected: Picture, tolerances: Tolerances = EXACT, *,
                    metrics: bool = False, progress: Progress | None = None) -> CompareResult:
     """Compare actual with expected (both already in a carried mode) under tolerances."""
     def found(verdict: Verdict, **more: object) -> CompareResult:
@@ -46,14 +46,16 @@ def compare_images(actual: Image.Image, expected: Image.Image, tolerances: Toler
         if Family.DEEP in (rule.family, expected_rule.family):
             deep = actual.mode if rule.family is Family.DEEP else expected.mode
             raise ToleranceError("a threshold and anti-aliasing apply to 8-bit images (1, L, LA, P, RGB, "
-                                 f"RGBA), and this one is {deep}; for I;16, I and F give an absolute tolerance")
+                                 f"RGBA), and this one is {deep}; for I;16, I and F and for 16-bit colour give "
+                                 "an absolute tolerance")
+        assert isinstance(actual, Image.Image) and isinstance(expected, Image.Image)  # 8-bit modes: Pillow's
         scan = _Perceptual(actual, expected, tolerances)
     else:
         if actual.mode != expected.mode:
             return found(Verdict.MODE_DIFFERS)
         if tolerances.deep_tolerance and rule.family is not Family.DEEP:
-            raise ToleranceError(f"an absolute tolerance applies to I;16, I and F images, and this one is "
-                                 f"{actual.mode}; for 8-bit images give a threshold (0..1)")
+            raise ToleranceError(f"an absolute tolerance applies to I;16, I and F images and to 16-bit colour, and "
+                                 f"this one is {actual.mode}; for 8-bit images give a threshold (0..1)")
         scan = _Deep(actual, expected, tolerances) if rule.family is Family.DEEP else _Exact(actual, expected)
     ignored = ignore_mask(actual.size, tolerances)
     height = actual.height
@@ -80,6 +82,7 @@ def compare_images(actual: Image.Image, expected: Image.Image, tolerances: Toler
         "mask": counted, "ignored_mask": ignored, "antialiased_mask": aa,
         "keys": (actual.info.get("transparency"), expected.info.get("transparency"))}
     if metrics and Family.DEEP not in (rule.family, expected_rule.family):
+        assert isinstance(actual, Image.Image) and isinstance(expected, Image.Image)  # 8-bit modes: Pillow's
         from .metrics import psnr, ssim
         keep = ~ignored if ignored is not None else None
         more["psnr"] = psnr(actual, expected, keep)
@@ -89,7 +92,8 @@ def compare_images(actual: Image.Image, expected: Image.Image, tolerances: Toler
         return found(Verdict.PIXELS_DIFFER, **more)
     if scan.values_differ:
         return found(Verdict.WITHIN_TOLERANCE, **more)
-    if actual.mode == "P" and pixels.palette_facts(actual) != pixels.palette_facts(expected):
+    if actual.mode == "P" and isinstance(actual, Image.Image) and isinstance(expected, Image.Image) \
+            and pixels.palette_facts(actual) != pixels.palette_facts(expected):
         return found(Verdict.PALETTE_DIFFERS, **more)
     if rule.colour_key and actual.info.get("transparency") != expected.info.get("transparency"):
         return found(Verdict.TRANSPARENCY_DIFFERS, **more)
@@ -100,7 +104,7 @@ class _Exact:
     """Same mode, 8-bit channels: a pixel differs when any value differs, or the colour key makes it
     transparent on one side only."""
 
-    def __init__(self, actual: Image.Image, expected: Image.Image):
+    def __init__(self, actual: Picture, expected: Picture):
         self.a, self.b = pixels.values(actual), pixels.values(expected)
         self.key_a = pixels.key_transparent(actual, self.a)
         self.key_b = pixels.key_transparent(expected, self.b)
@@ -141,10 +145,11 @@ class _Exact:
 
 class _Deep:
     """I;16, I and F: one number per pixel, equal within the absolute tolerance; a NaN equals only a
-    NaN at the same place."""
+    NaN at the same place. 16-bit colour: each channel so, a pixel differing when any channel does."""
 
-    def __init__(self, actual: Image.Image, expected: Image.Image, tolerances: Tolerances):
-        self.a, self.b = pixels.values(actual)[:, :, 0], pixels.values(expected)[:, :, 0]
+    def __init__(self, actual: Picture, expected: Picture, tolerances: Tolerances):
+        self.a, self.b = pixels.values(actual), pixels.values(expected)
+        self.names = pixels.rule_for(actual.mode).channels
         self.float = actual.mode == "F"
         self.tolerance = tolerances.deep_tolerance
         self.values_differ = False
@@ -163,15 +168,17 @@ class _Deep:
         else:
             unequal = a != b
             beyond = self._difference(a, b) > self.tolerance if self.tolerance else unequal
+        both = beyond & unequal
+        counted = both[:, :, 0] if both.shape[2] == 1 else both.any(axis=2)
         self.values_differ = self.values_differ or bool(unequal.any())
-        return beyond & unequal, None
+        return counted, None
 
     def largest(self, counted: np.ndarray) -> Largest:
         if not counted.any():
             return ()
-        difference = self._difference(self.a[counted], self.b[counted])
-        high = np.nanmax(difference) if not np.isnan(difference).all() else 0.0
-        return (("value", float(high)),)
+        difference = self._difference(self.a[counted], self.b[counted])  # (pixels, channels)
+        return tuple((name, float(np.nanmax(column)) if not np.isnan(column).all() else 0.0)
+                     for name, column in zip(self.names, difference.T, strict=True))
 
 
 class _Perceptual:

@@ -8,11 +8,12 @@ import os
 from PIL import Image
 
 from ..fidelity import Fidelity, format_for_extension, judge
+from ..image16 import Image16
 from ..imaging import save_image
 from ..ipc.errors import ImageError
 
 
-def write_golden(image: Image.Image, path: str | os.PathLike[str]) -> str:
+def write_golden(image: Image.Image | Image16, path: str | os.PathLike[str]) -> str:
     """Write image as the golden at path (ImageError with one sentence, nothing written, when the
     file's format would not keep it exactly); returns the path as a string."""
     shown = os.fspath(path)

@@ -6,14 +6,19 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from ..image16 import Image16
+
 DIFFERENT = (255, 0, 0)
 ANTIALIASED = (255, 255, 0)
 IGNORED_TINT = (60, 120, 255)
 FADE = 0.1  # how much of the expected image shows through (pixelmatch's alpha)
 
 
-def _luma(expected: Image.Image) -> np.ndarray:
-    """0..255 brightness of the expected image (deep modes stretched from their minimum to maximum)."""
+def _luma(expected: Image.Image | Image16) -> np.ndarray:
+    """0..255 brightness of the expected image (deep modes stretched from their minimum to maximum;
+    16-bit colour by its high bytes)."""
+    if isinstance(expected, Image16):
+        expected = expected.to_8bit()
     if expected.mode in ("I;16", "I", "F"):
         values = np.asarray(expected, dtype=np.float64)
         finite = values[np.isfinite(values)]
@@ -25,14 +30,17 @@ def _luma(expected: Image.Image) -> np.ndarray:
     return 255 - (255 - luma) * rgba[:, :, 3] / 255  # over white, as the measure sees it
 
 
-def display_copy(image: Image.Image) -> Image.Image:
-    """An 8-bit copy a browser shows: colour modes as RGBA, deep ones stretched to grey."""
+def display_copy(image: Image.Image | Image16) -> Image.Image:
+    """An 8-bit copy a browser shows: colour modes as RGBA (16-bit colour by its high bytes), deep ones
+    stretched to grey."""
+    if isinstance(image, Image16):
+        return image.to_8bit().convert("RGBA")
     if image.mode in ("I;16", "I", "F"):
         return Image.fromarray(np.clip(_luma(image) + 0.5, 0, 255).astype(np.uint8), "L")
     return image.convert("RGBA")
 
 
-def diff_picture(expected: Image.Image, counted: np.ndarray, ignored: np.ndarray | None = None,
+def diff_picture(expected: Image.Image | Image16, counted: np.ndarray, ignored: np.ndarray | None = None,
                  antialiased: np.ndarray | None = None) -> Image.Image:
     """An RGB image of the expected image's size."""
     grey = 255 + (_luma(expected) - 255) * FADE

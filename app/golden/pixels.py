@@ -13,14 +13,18 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..image16 import Image16
 from ..strips import strips
+
+Picture = Image.Image | Image16  # what is compared: a Pillow image, or 16-bit colour (Pillow has no such mode)
 
 
 class Family(enum.Enum):
     """How a mode's values are compared."""
 
     COLOUR = "colour"  # 8-bit channels: exact values, or pixelmatch's measure as RGBA
-    DEEP = "deep"  # one number per pixel in the mode's own units: exact, or within an absolute tolerance
+    DEEP = "deep"  # numbers in the mode's own units (16-bit colour: one per channel): exact, or within an
+    # absolute tolerance
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ MODES: dict[str, ModeRule] = {
     "I;16": ModeRule(Family.DEEP, ("value",)),
     "I": ModeRule(Family.DEEP, ("value",)),
     "F": ModeRule(Family.DEEP, ("value",)),
+    "RGB;16": ModeRule(Family.DEEP, ("R", "G", "B")),
+    "RGBA;16": ModeRule(Family.DEEP, ("R", "G", "B", "A")),
 }
 
 
@@ -74,8 +80,11 @@ def _stored(part: Image.Image) -> np.ndarray:
     return array.reshape(part.height, part.width, -1)
 
 
-def values(image: Image.Image) -> np.ndarray:
-    """The pixel values as stored, (H, W, channels): 1 as 0/1, P as indices, deep modes as one channel."""
+def values(image: Picture) -> np.ndarray:
+    """The pixel values as stored, (H, W, channels): 1 as 0/1, P as indices, I;16, I and F as one
+    channel, 16-bit colour as uint16 channels."""
+    if isinstance(image, Image16):
+        return np.asarray(image)  # a view of its bytes: no Pillow work to spread over strips
     return _by_strips(image, _stored)
 
 
@@ -89,7 +98,7 @@ def words(four_channels: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(four_channels).view(np.uint32).reshape(four_channels.shape[:2])
 
 
-def key_transparent(image: Image.Image, pixels: np.ndarray) -> np.ndarray | None:
+def key_transparent(image: Picture, pixels: np.ndarray) -> np.ndarray | None:
     """For a mode with a colour key: where the key makes pixels transparent ((H, W) bool); else None."""
     if not rule_for(image.mode).colour_key:
         return None

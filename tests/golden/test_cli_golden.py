@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from imgshare.ipc import sysv_key
-from imgshare.ipc.procfs import shm_row, shmid_at
+from imgshare.ipc.sysv.procfs import shm_row, shmid_at
 from tests.conftest import run_cli, start_cli, wait_until
 from tests.golden.tools import scene
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
+from imgshare.image16 import Image16
 from imgshare.views.imageview.display import display_base
 from imgshare.views.imageview.view import ImageView
 from tests.gui.support import pump_until
@@ -40,7 +41,7 @@ def make_view(root: tk.Tk) -> ImageView:
     return view
 
 
-def show(view: ImageView, image: Image.Image) -> None:
+def show(view: ImageView, image: Image.Image | Image16) -> None:
     """Show image as the tabs do (display copy + the image itself) and wait until it is on screen."""
     view.show(display_base(image), source=image)
     settle(view)

@@ -14,6 +14,7 @@ from PIL import Image
 from ...golden import Region, Tolerances, compare_images, load_side
 from ...golden.goldens import write_golden
 from ...golden.sidecar import read_sidecar, write_sidecar
+from ...image16 import Image16
 from ...ipc import ImageError
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class Expected:
     """A golden image and the tolerances found beside it (its sidecar), as loaded."""
 
     path: str
-    image: Image.Image
+    image: Image.Image | Image16  # 16-bit colour exactly (golden's Picture)
     sidecar: Tolerances | None
 
     @property
@@ -45,7 +46,7 @@ class Outcome:
     """A comparison done in the worker: what was compared with what, under which tolerances."""
 
     expected: Expected
-    received: Image.Image
+    received: Image.Image | Image16
     tolerances: Tolerances
     result: CompareResult
     walk: DifferenceWalk = field(init=False)
@@ -60,13 +61,13 @@ class Outcome:
         return self.expected.name
 
 
-def run_compare(expected: Expected, received: Image.Image, tolerances: Tolerances, metrics: bool,
+def run_compare(expected: Expected, received: Image.Image | Image16, tolerances: Tolerances, metrics: bool,
                 progress: Progress | None = None) -> Outcome:
     return Outcome(expected, received, tolerances,
                    compare_images(received, expected.image, tolerances, metrics=metrics, progress=progress))
 
 
-def load_and_compare(path: str, received: Image.Image, tolerances: Tolerances | None, metrics: bool,
+def load_and_compare(path: str, received: Image.Image | Image16, tolerances: Tolerances | None, metrics: bool,
                      progress: Progress | None = None) -> Outcome:
     """Load the golden and compare; tolerances None: the sidecar's (or exact when there is none)."""
     expected = load_expected(path)

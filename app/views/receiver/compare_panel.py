@@ -20,6 +20,7 @@ from PIL import Image
 
 from ...golden import ToleranceError
 from ...golden.highlight import HIGHLIGHT, difference_overlay, tint_regions
+from ...image16 import Image16
 from ...ipc import ImgShareError
 from ..background.inbox import Inbox
 from ..background.worker import Worker
@@ -55,7 +56,7 @@ class ComparePanel(ttk.Frame):
     """`ComparePanel(master, view, get_received)`; the tab calls refresh() on each new followed frame.
     `ask_open_path` and `ask_accept` may be replaced (tests answer them); on_result hears each sentence."""
 
-    def __init__(self, master: tk.Misc, view: ImageView, get_received: Callable[[], Image.Image | None]):
+    def __init__(self, master: tk.Misc, view: ImageView, get_received: Callable[[], Image.Image | Image16 | None]):
         super().__init__(master)
         u = units(self)
         self.view = view
@@ -163,7 +164,7 @@ class ComparePanel(ttk.Frame):
             return
         self._compare_again(received)
 
-    def _compare_again(self, received: Image.Image) -> None:
+    def _compare_again(self, received: Image.Image | Image16) -> None:
         outcome = self.outcome
         if outcome is None:
             return

@@ -9,6 +9,7 @@ from tkinter import ttk
 
 from PIL import Image
 
+from ...image16 import Image16
 from ..imageview.display import display_base
 from ..imageview.view import ImageView
 from ..widgets.theme import units
@@ -50,7 +51,8 @@ class Blinker:
 class SideBySide(tk.Toplevel):
     """The expected image and the received one, each in its own view (zoom and pan them alike or apart)."""
 
-    def __init__(self, master: tk.Misc, expected: Image.Image, expected_name: str, received: Image.Image):
+    def __init__(self, master: tk.Misc, expected: Image.Image | Image16, expected_name: str,
+                 received: Image.Image | Image16):
         super().__init__(master)
         u = units(self)
         self.title(f"{expected_name} and the received image side by side – imgshare")
@@ -67,6 +69,6 @@ class SideBySide(tk.Toplevel):
         frame.rowconfigure(1, weight=1)
         self.bind("<Escape>", lambda _e: self.destroy())
 
-    def update_images(self, expected: Image.Image, received: Image.Image) -> None:
+    def update_images(self, expected: Image.Image | Image16, received: Image.Image | Image16) -> None:
         for view, image in zip(self.views, (expected, received), strict=True):
             view.show(display_base(image), keep_place=True, source=image)
