@@ -127,7 +127,7 @@ def copy_rows(target: Any, source: Any, stride: int, hashed: memoryview | None, 
     np = numpy()
     if (convert is None and target.flags.c_contiguous and source.flags.c_contiguous
             and target.dtype == source.dtype and target.shape == source.shape):
-        _copy_bytes(memoryview(target).cast("B"), memoryview(source).cast("B"), hasher)
+        copy_bytes(memoryview(target).cast("B"), memoryview(source).cast("B"), hasher)
         return
     height = target.shape[0]
     step = max(1, HASH_CHUNK // max(1, stride)) if hasher is not None else height
@@ -141,7 +141,7 @@ def copy_rows(target: Any, source: Any, stride: int, hashed: memoryview | None, 
             hasher.update(hashed[top * stride:bottom * stride])
 
 
-def _copy_bytes(target: memoryview, source: memoryview, hasher: Hasher | None) -> None:
+def copy_bytes(target: memoryview, source: memoryview, hasher: Hasher | None) -> None:
     """Copy between two unpadded buffers of the same layout a chunk at a time (memcpy), hashing each
     chunk of the target right after copying it: the same bytes as the slot's, and the copy just wrote
     them into the cache (the source's lines may have been read past it)."""

@@ -32,6 +32,7 @@ from .keys import borrow_sysv_key, sysv_key, validate_key
 from .lock import KeyLock, lock_exists
 from .pins import PinSet
 from .pixels import maps_payload, read_pixels
+from .raw import RawImage
 from .segment import Segment, holds_foreign_data, id_at, is_removed, peek_start
 from .wake import WakeResult, WakeSignal
 
@@ -121,6 +122,25 @@ class Receiver:
         reader = self._array_reader(borrow, out, arrays.wants_bgr(channels))
         got = self._newer(last, timeout, lock_timeout, self._check(verify), reader)
         return None if got is None else self._received_array(got)
+
+    def receive_raw_new(self, last: ShareInfo | None, timeout: float, *,
+                        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                        buffer: Callable[[int], memoryview] | None = None) -> RawImage | None:
+        """receive_new() as the raw payload (padding included) and the descriptor as written, for a
+        bridge. buffer(length) may lend the writable memoryview to copy into (else one is allocated).
+        The payload is not verified here: its checksum travels with it, so the far end checks the
+        sender's own bytes; a share made without one gets one computed from the copy."""
+        def read(h: hdr.Header, payload: memoryview, verify: bool) -> tuple[Any, object | None]:
+            target = buffer(h.payload_length) if buffer is not None else memoryview(bytearray(h.payload_length))
+            hasher = xxhash.xxh3_64() if h.checksum_kind is hdr.ChecksumKind.NONE else None
+            arrays.copy_bytes(target, payload, hasher)
+            return RawImage(h, target, hasher.intdigest() if hasher is not None else h.checksum), None
+
+        got = self._newer(last, timeout, lock_timeout, False, read)
+        if got is None:
+            return None
+        info, raw = got
+        return RawImage(raw.header, raw.pixels, raw.checksum, info)
 
     def info(self, timeout: float = DEFAULT_LOCK_TIMEOUT, *, wait: float = 0.0) -> ShareInfo:
         """The metadata of the current share, without reading its pixels."""

@@ -23,6 +23,7 @@ from PIL import Image
 from . import arrays
 from . import control as ctl
 from . import header as hdr
+from .arrays import copy_bytes
 from .channel import ChannelKind
 from .claims import Claim
 from .defaults import DEFAULT_LOCK_TIMEOUT
@@ -43,6 +44,7 @@ from .lock import KeyLock
 from .modes import to_carried
 from .pins import PinSet
 from .pixels import Hasher, hash_in_chunks, palette_fields, payload_length, write_pixels
+from .raw import ChecksumMismatchError, RawImage
 from .segment import Segment, holds_foreign_data, id_at, is_removed
 from .takeover import judge_found_segment
 from .wake import WakeSignal
@@ -143,16 +145,18 @@ class Sender:
                 write_pixels(carried, dest, hasher)
         else:
             raise ImageError(f"only Pillow images and numpy arrays can be shared, not {type(image).__name__}")
-        with self._mutex:
-            self._refuse_during_frame()
-            for _ in range(2):
-                slot = self._slot_for(plan.length)
-                header = self._write_slot(slot, plan, fill)
-                try:
-                    return self._publish(slot, header)
-                except _Lost:
-                    self._forget_objects()
-            raise NotSharedError(f"the share of key {self.key!r} keeps being removed by another program")
+        return self._share_with(plan.length, lambda slot: self._write_slot(slot, plan, fill))
+
+    def share_raw(self, raw: RawImage) -> int:
+        """Publish an image exactly as raw describes it (a bridge's far end): its payload byte for byte
+        and every descriptor field, sequence and share time included, but the sender's identity, which
+        is this process's. The payload is checked against raw.checksum while it is copied; on a
+        mismatch nothing is published (ChecksumMismatchError). The checksum kind stays the source's."""
+        h = raw.header
+        if len(raw.pixels) != h.payload_length:
+            raise ImageError(f"{len(raw.pixels)} bytes of pixels for an image of {h.payload_length}")
+        self._plan(h.mode, h.width, h.height, h.mode, 0, "", {})  # the size limits of share()
+        return self._share_with(h.payload_length, lambda slot: self._write_raw_slot(slot, raw))
 
     @contextmanager
     def frame(self, width: int, height: int, mode: str = "RGB", *, channels: str | None = None,
@@ -233,6 +237,39 @@ class Sender:
     def _refuse_during_frame(self) -> None:
         if self._in_frame:
             raise ImgShareError("a frame() block of this sender is open; leave it before sharing again")
+
+    def _share_with(self, length: int, write: Callable[[int], hdr.Header]) -> int:
+        """Write an image of length bytes into a free slot with write(slot) and publish it; a segment
+        removed under us (imgshare remove --force) is claimed afresh once."""
+        with self._mutex:
+            self._refuse_during_frame()
+            for _ in range(2):
+                slot = self._slot_for(length)
+                header = write(slot)
+                try:
+                    return self._publish(slot, header)
+                except _Lost:
+                    self._forget_objects()
+            raise NotSharedError(f"the share of key {self.key!r} keeps being removed by another program")
+
+    def _write_raw_slot(self, slot: int, raw: RawImage) -> hdr.Header:
+        """Copy raw's payload into slot, checking its checksum on the way, then write its descriptor."""
+        segment, control = self._segment, self._control
+        assert segment is not None and control is not None
+        hasher = xxhash.xxh3_64()
+        payload = segment.view(control.slots[slot][0], raw.header.payload_length)
+        try:
+            copy_bytes(payload, raw.pixels, hasher)
+        finally:
+            segment.release_views()
+        if hasher.intdigest() != raw.checksum:
+            raise ChecksumMismatchError(f"an image for the key {self.key!r} arrived damaged (its XXH3 checksum "
+                                        "does not match its bytes); it was not shared")
+        pid, start = own_identity()
+        kept = raw.header.checksum_kind is hdr.ChecksumKind.XXH3_64
+        header = replace(raw.header, sender_pid=pid, sender_start=start, checksum=raw.checksum if kept else 0)
+        segment.write(hdr.pack_header(header), ctl.descriptor_offset(slot))
+        return header
 
     def _write_slot(self, slot: int, plan: _Plan, fill: Fill | None) -> hdr.Header:
         """Write pixels (unless fill is None: frame() wrote them) and the descriptor of slot, lock free."""
