@@ -120,5 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .compare import HELP, add_compare_arguments
     add_compare_arguments(verb("compare", HELP), qt_option, _seconds)
 
+    from .bridge import HELP as BRIDGE_HELP
+    from .bridge import add_bridge_arguments
+    add_bridge_arguments(verb("bridge", BRIDGE_HELP, key=False), _key_arg)
+
     verb("self-test", "check this build: every mode through a real segment, Tk and Pillow", key=False)
     return parser

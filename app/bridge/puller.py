@@ -1,0 +1,284 @@
+"""`imgshare bridge pull`: fetch a key's images from a bridge server and publish each one here.
+
+One image is asked for at a time, and the next is asked for as soon as one arrives (before it is
+published, so the transfer of the next overlaps the copy of this one). An image that took far longer
+to arrive than images usually take (this process was stopped, say) is dropped and the newest asked
+for instead, so a puller that wakes up publishes a fresh image, never a stale one.
+Silence from the server for a second is "waiting for the server"; the request is re-sent every half
+second meanwhile and ZeroMQ reconnects every 100 ms, so a restarted server is served again at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import zmq
+
+from ..exit_codes import UsageError
+from ..ipc import ImgShareError, NotSharedError, Sender
+from ..ipc.raw import ChecksumMismatchError, RawImage
+from . import wire
+from .address import Address
+from .compression import Decompressor
+from .guard import HandshakeWatch, failure_reason
+from .status import PullState, PullStatus, Rates
+
+RESEND = 0.5  # seconds before an unanswered request is sent again (also the client's heartbeat)
+SILENCE = 1.0  # seconds without a word from the server before it counts as gone
+STALE_FLOOR = 0.1  # an image whose transit took this much longer than usual is stale
+STALE_FACTOR = 4.0
+POLL = 0.05
+STATUS_PERIOD = 1.0
+MAX_FRAME_BYTES = 1 << 31  # larger messages end the connection (libzmq's ZMQ_MAXMSGSIZE)
+
+
+class FrameSink(Protocol):
+    """Where pulled images go: a local key (`bridge pull`), or a window."""
+
+    def publish(self, raw: RawImage, remote_key: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ShareSink:
+    """Publishes each image under a local key, exactly as it came (Sender.share_raw)."""
+
+    def __init__(self, key: str | None):
+        self.key = key
+        self.sender: Sender | None = None
+
+    def publish(self, raw: RawImage, remote_key: str) -> None:
+        if self.sender is None:
+            self.key = self.key or remote_key
+            self.sender = Sender(self.key)
+        self.sender.share_raw(raw)
+
+    def close(self) -> None:
+        if self.sender is not None:
+            self.sender.close()
+
+
+@dataclass(frozen=True)
+class ClientSecurity:
+    public: bytes
+    secret: bytes
+    server: bytes
+
+
+@dataclass
+class _Asked:
+    number: int
+    first_sent: float
+    last_sent: float
+
+
+class PullError(ImgShareError):
+    """The pull cannot go on (the server does not publish the key asked for...)."""
+
+
+class Puller:
+    """Pulls from one address into a sink until stop is set; run() returns or raises ImgShareError."""
+
+    def __init__(self, address: Address, sink: FrameSink, *, remote_key: str | None = None,
+                 security: ClientSecurity | None = None, compress: bool = False,
+                 on_status: Callable[[PullStatus], None] | None = None,
+                 log: Callable[[str], None] | None = None):
+        self.address = address
+        self.sink = sink
+        self.remote_key = remote_key or address.key
+        self.security = security
+        self.compress = compress
+        self.on_status = on_status
+        self.log = log or (lambda line: None)
+        self.status = PullStatus(PullState.WAITING, address.text, self.remote_key)
+        self.rates = Rates()
+        self._decompressor = Decompressor()
+        self._published: tuple[int, int, int] | None = None  # the source identity published last
+        self._asked: _Asked | None = None
+        self._number = 0
+        self._heard = 0.0
+        self._server: str | None = None
+        self._typical_transit: float | None = None
+        self._dropped_in_a_row = 0
+        self._handshake_problem: str | None = None
+        self._remote_alive = False
+        self._logged: set[str] = set()
+
+    # -- the loop -------------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        context: zmq.Context[Any] = zmq.Context()
+        socket = self._socket(context)
+        watch = HandshakeWatch(socket, lambda line: None, self._on_handshake).start()
+        last_status = 0.0
+        try:
+            socket.connect(self.address.endpoint)
+            self._emit(force=True)
+            while not stop.is_set():
+                self._ask(socket)
+                if socket.poll(int(POLL * 1000), zmq.POLLIN):
+                    self._drain(socket)
+                now = time.monotonic()
+                if self._update_state(now) or now - last_status >= STATUS_PERIOD:
+                    last_status = now
+                    self._emit(force=True)
+        finally:
+            watch.close()
+            socket.close(linger=0)
+            context.term()
+
+    def _socket(self, context: zmq.Context[Any]) -> zmq.Socket[Any]:
+        socket = context.socket(zmq.DEALER)
+        socket.linger = 0
+        socket.immediate = True  # never queue requests for a server that is not there
+        socket.rcvhwm = 8
+        socket.sndhwm = 4
+        socket.maxmsgsize = MAX_FRAME_BYTES
+        socket.reconnect_ivl = 100
+        socket.setsockopt(zmq.RECONNECT_IVL_MAX, 100)
+        socket.setsockopt(zmq.HEARTBEAT_IVL, 500)
+        socket.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
+        if self.security is not None:
+            socket.curve_serverkey = self.security.server
+            socket.curve_publickey = self.security.public
+            socket.curve_secretkey = self.security.secret
+        return socket
+
+    def _on_handshake(self, kind: int, value: int) -> None:
+        self._handshake_problem = failure_reason(kind, value)  # from the monitor's thread: one assignment
+
+    def _ask(self, socket: zmq.Socket[Any], fresh: bool = False) -> None:
+        """Send the request for the next image, or send it again if unanswered for RESEND seconds."""
+        now = time.monotonic()
+        asked = self._asked
+        if asked is not None and not fresh and now - asked.last_sent < RESEND:
+            return
+        if asked is None or fresh:
+            self._number += 1
+            asked = _Asked(self._number, now, now)
+        request = wire.Request(self.remote_key, self._published, asked.number, self.compress)
+        try:
+            socket.send_multipart(wire.encode_request(request), zmq.NOBLOCK)
+        except zmq.Again:
+            self._asked = None if self._asked is None or fresh else self._asked
+            return  # not connected: asked again on the next turn
+        asked.last_sent = now
+        self._asked = asked
+
+    def _drain(self, socket: zmq.Socket[Any]) -> None:
+        while True:
+            try:
+                parts = socket.recv_multipart(zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                return
+            self._heard = time.monotonic()
+            self._handshake_problem = None
+            try:
+                kind = wire.kind_of([parts[0].bytes])
+                if kind is wire.Kind.STATE:
+                    self._on_state(wire.decode_state([p.bytes for p in parts]))
+                elif kind is wire.Kind.FRAME:
+                    self._on_frame(socket, parts)
+                else:
+                    raise wire.WireError("a message only a client sends")
+            except wire.WireError as exc:
+                self._log_once(f"ignored {exc} from the server")
+
+    def _on_state(self, state: wire.SourceState) -> None:
+        if self._server is not None and state.server != self._server:
+            self.log("the server restarted; asking again")
+            self._asked = None
+        self._server = state.server
+        if state.key is None:
+            if self.remote_key is not None:
+                raise NotSharedError(f"the server at {self.address.text} publishes no key {self.remote_key!r} "
+                                     f"(it publishes {_names(state.keys)})")
+            raise UsageError(f"the server at {self.address.text} publishes several keys ({_names(state.keys)}); "
+                             "choose one with --remote-key or tcp://HOST:PORT/KEY")
+        self.remote_key = state.key
+        self._remote_alive = state.shared and state.sender_alive
+
+    def _on_frame(self, socket: zmq.Socket[Any], parts: list[Any]) -> None:
+        meta = wire.decode_frame_meta([parts[0].bytes, parts[1].bytes, parts[2]])
+        asked = self._asked
+        now = time.monotonic()
+        if meta.state is not None:
+            self._on_state(meta.state)
+        if asked is None or meta.request != asked.number:
+            return  # the answer to a request given up on: the answer to the current one follows
+        transit = max(0.0, now - asked.first_sent - meta.waited)
+        identity = (meta.header.sender_pid, meta.header.sequence, meta.header.timestamp_ns)
+        if self._stale(transit):
+            self._asked = None
+            self._ask(socket, fresh=True)  # the newest instead
+            self._count_drop()
+            return
+        self._dropped_in_a_row = 0
+        self._typical_transit = transit if self._typical_transit is None else (
+            0.8 * self._typical_transit + 0.2 * transit)
+        if identity == self._published:
+            self._asked = None
+            return  # already published (asked again across a server restart)
+        self._published = identity
+        self._asked = None
+        self._ask(socket, fresh=True)  # the next transfer overlaps this image's copy
+        pixels = self._decompressor.decompress(parts[2].buffer, meta.compression, meta.header.payload_length)
+        started = time.monotonic()
+        try:
+            self.sink.publish(RawImage(meta.header, memoryview(pixels), meta.checksum), meta.key)
+        except ChecksumMismatchError as exc:
+            self._count_drop()
+            self.log(f"dropped image {meta.header.sequence}: {exc}")
+            return
+        published = time.monotonic()
+        self.rates.add(len(parts[2].buffer), meta.age + transit + (published - started))
+        self.status = dataclasses.replace(self.status, frames=self.status.frames + 1,
+                                          sequence=meta.header.sequence)
+
+    def _stale(self, transit: float) -> bool:
+        typical = self._typical_transit
+        if typical is None or self._dropped_in_a_row >= 1:
+            return False  # never twice in a row: a link that got slower still delivers
+        return transit > max(STALE_FLOOR, STALE_FACTOR * typical)
+
+    def _count_drop(self) -> None:
+        self._dropped_in_a_row += 1
+        self.status = dataclasses.replace(self.status, dropped=self.status.dropped + 1)
+
+    # -- state ----------------------------------------------------------------------------------------
+    def _update_state(self, now: float) -> bool:
+        """Recompute the state; True when it changed."""
+        if self._heard == 0.0 or now - self._heard > SILENCE:
+            state, reason = PullState.WAITING, self._handshake_problem
+            if self._heard and self._server is not None and now - self._heard > SILENCE:
+                self._server = None if self._asked is None else self._server
+        elif not self._remote_alive:
+            state, reason = PullState.SOURCE_GONE, None
+        else:
+            state, reason = PullState.CONNECTED, None
+        changed = (state, reason) != (self.status.state, self.status.reason)
+        if changed:
+            self.status = dataclasses.replace(self.status, state=state, reason=reason, remote_key=self.remote_key)
+        return changed
+
+    def _emit(self, force: bool = False) -> None:
+        frames, size = self.rates.per_second()
+        local = getattr(self.sink, "key", None)
+        self.status = dataclasses.replace(self.status, frames_per_second=frames, bytes_per_second=size,
+                                          latency=self.rates.latency, remote_key=self.remote_key,
+                                          local_key=local if isinstance(local, str) else None)
+        if self.on_status is not None:
+            self.on_status(self.status)
+
+    def _log_once(self, line: str) -> None:
+        if line not in self._logged and len(self._logged) < 100:
+            self._logged.add(line)
+            self.log(line)
+
+
+def _names(keys: tuple[str, ...]) -> str:
+    return ", ".join(repr(k) for k in keys) if keys else "no keys"

@@ -1,0 +1,314 @@
+"""`imgshare bridge serve`: publish what is shared under some keys on this host to bridge clients.
+
+One ROUTER socket; each client asks for one image at a time (a REQUEST naming the image it has) and
+gets the newest other one as soon as there is one. So nothing queues for a slow or stopped client:
+at most the one image it asked for is on its way, and a client that catches up gets the newest image,
+never a backlog. The server never waits for a client, and its pumps never hold up a sender.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import zmq
+
+from . import wire
+from .address import Address
+from .compression import NONE
+from .guard import DOMAIN, Gatekeeper, HandshakeWatch
+from .pump import Pump, Snapshot
+
+STATE_PERIOD = 0.25  # seconds between state messages to each client
+CLIENT_TIMEOUT = 5.0  # a client silent this long is forgotten (it re-sends its request every 0.5 s)
+MAX_CLIENTS = 256
+STALE_BEAT = 0.25  # a pump that has not looked at its key for this long has stalled: wait for it
+SEND_HWM = 16  # messages queued per client at most: one image and a few state messages
+NOTIFY_ENDPOINT = "inproc://imgshare-bridge-notify-"
+
+
+@dataclass
+class Security:
+    """The server's CURVE keys and the clients' public keys it allows (None: plaintext)."""
+
+    public: bytes
+    secret: bytes
+    allowed: dict[bytes, str]
+
+
+@dataclass
+class _Client:
+    heard: float
+    request: wire.Request | None = None  # waiting for an image
+    asked_at: float = 0.0  # when that request arrived
+    answered: int = -1  # the last request number answered
+    compress: bool = False
+    last_state: float = 0.0
+    junk_logged: bool = False
+    named: set[str] = field(default_factory=set)
+
+
+def _log_line(text: str) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    print(f"{stamp} imgshare bridge: {text}", file=sys.stderr, flush=True)
+
+
+class BridgeServer:
+    """Serves keys at an address until stop() (from any thread) or a signal sets `stop_event`."""
+
+    def __init__(self, keys: list[str], address: Address, *, security: Security | None = None,
+                 compress: str = NONE, log: Callable[[str], None] = _log_line):
+        self.keys = list(dict.fromkeys(keys))
+        self.address = address
+        self.security = security
+        self.compress = compress
+        self.log = log
+        self.name = secrets.token_hex(6)
+        self.stop_event = threading.Event()
+        self.sent_frames = 0
+        self.sent_bytes = 0
+        self._context: zmq.Context[Any] = zmq.Context()
+        self._clients: dict[bytes, _Client] = {}
+        self._notify_endpoint = NOTIFY_ENDPOINT + self.name
+        self._pumps: dict[str, Pump] = {}
+        self._gate: Gatekeeper | None = None
+        self._watch: HandshakeWatch | None = None
+        self._router: zmq.Socket[Any] | None = None
+        self._notifiers: list[zmq.Socket[Any]] = []
+
+    # -- life -----------------------------------------------------------------------------------------
+    def bind(self) -> BridgeServer:
+        """Listen (raises zmq.ZMQError when the address cannot be bound)."""
+        notify_pull = self._context.socket(zmq.PULL)
+        notify_pull.bind(self._notify_endpoint)
+        self._notify_pull = notify_pull
+        router = self._context.socket(zmq.ROUTER)
+        router.linger = 0
+        router.sndhwm = SEND_HWM
+        router.rcvhwm = 64
+        router.maxmsgsize = wire.MAX_REQUEST_BYTES + 64
+        router.setsockopt(zmq.HANDSHAKE_IVL, 5000)
+        router.setsockopt(zmq.HEARTBEAT_IVL, 500)
+        router.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
+        if self.security is not None:
+            self._gate = Gatekeeper(self._context, self.security.allowed, self.log).start()
+            router.curve_server = True
+            router.curve_secretkey = self.security.secret
+            router.curve_publickey = self.security.public
+            router.zap_domain = DOMAIN
+        self._watch = HandshakeWatch(router, self.log).start()
+        try:
+            router.bind(self.address.endpoint)
+        except zmq.ZMQError:
+            router.close()
+            self._close_helpers()
+            raise
+        self._router = router
+        for key in self.keys:
+            self._pumps[key] = Pump(key, self._make_notifier(), self.log).start()
+        return self
+
+    def _make_notifier(self) -> Callable[[], None]:
+        push = self._context.socket(zmq.PUSH)
+        push.sndhwm = 1  # a pending notification is enough: the loop looks at every pump when woken
+        push.linger = 0
+        push.connect(self._notify_endpoint)
+        lock = threading.Lock()
+
+        def notify() -> None:
+            with lock:
+                try:
+                    push.send(b"", zmq.NOBLOCK)
+                except zmq.Again:
+                    pass
+        self._notifiers.append(push)
+        return notify
+
+    def serve(self) -> None:
+        """Answer clients until stop_event is set."""
+        router = self._router
+        assert router is not None
+        poller = zmq.Poller()
+        poller.register(router, zmq.POLLIN)
+        poller.register(self._notify_pull, zmq.POLLIN)
+        while not self.stop_event.is_set():
+            events = dict(poller.poll(50))
+            if self._notify_pull in events:
+                while True:
+                    try:
+                        self._notify_pull.recv(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+            if router in events:
+                for _ in range(64):
+                    try:
+                        parts = router.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    self._on_message(parts)
+            self._answer_waiting()
+            self._send_states()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def close(self) -> None:
+        for pump in self._pumps.values():
+            pump.close()
+        if self._router is not None:
+            self._router.close(linger=0)
+        self._notify_pull.close(linger=0)
+        for push in self._notifiers:
+            push.close(linger=0)
+        self._close_helpers()
+        self._context.term()
+
+    def _close_helpers(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        if self._gate is not None:
+            self._gate.close()
+            self._gate = None
+
+    @property
+    def refusals(self) -> int:
+        return (self._gate.refused if self._gate else 0) + (self._watch.failures if self._watch else 0)
+
+    # -- messages -------------------------------------------------------------------------------------
+    def _on_message(self, parts: list[bytes]) -> None:
+        if len(parts) < 2:
+            return
+        peer, body = parts[0], parts[1:]
+        now = time.monotonic()
+        client = self._clients.get(peer)
+        try:
+            if wire.kind_of(body) is not wire.Kind.REQUEST:
+                raise wire.WireError("a message only a server sends")
+            request = wire.decode_request(body)
+        except wire.WireError as exc:
+            if client is None or not client.junk_logged:
+                self.log(f"ignored {exc} from a client")
+                if client is not None:
+                    client.junk_logged = True
+            return
+        if client is None:
+            if len(self._clients) >= MAX_CLIENTS:
+                self._forget_silent(now, everyone_older_than=0.0)
+                if len(self._clients) >= MAX_CLIENTS:
+                    return
+            client = self._clients[peer] = _Client(heard=now)
+        client.heard = now
+        key = self._key_for(request)
+        if key is not None and key not in client.named:
+            client.named.add(key)
+            self.log(f"a client follows key {key!r} ({len(self._clients)} connected)")
+        if request.number <= client.answered:
+            return  # a re-send of a request already answered: its image is on its way
+        if client.request is None or client.request.number != request.number:
+            client.asked_at = now
+        client.request = request
+        client.compress = request.compress
+        if key is None:
+            self._send_state(peer, client, request.key)
+            client.request = None
+            return
+        self._update_wants()
+        self._try_answer(peer, client)
+
+    def _key_for(self, request: wire.Request) -> str | None:
+        if request.key is None:
+            return self.keys[0] if len(self.keys) == 1 else None
+        return request.key if request.key in self._pumps else None
+
+    def _update_wants(self) -> None:
+        compress = {c.request.key or self.keys[0] for c in self._clients.values()
+                    if c.request is not None and (c.compress or self.compress != NONE)}
+        for key, pump in self._pumps.items():
+            wanted = any((c.request.key or self.keys[0]) == key for c in self._clients.values() if c.request)
+            names = {NONE} if not (self.compress != NONE or key in compress) else {NONE, "zstd"}
+            pump.compressions = frozenset(names)
+            if wanted or any(key in c.named for c in self._clients.values()):
+                pump.wanted.set()
+            else:
+                pump.wanted.clear()
+
+    def _answer_waiting(self) -> None:
+        for peer, client in list(self._clients.items()):
+            if client.request is not None:
+                self._try_answer(peer, client)
+
+    def _try_answer(self, peer: bytes, client: _Client) -> None:
+        request = client.request
+        assert request is not None
+        key = self._key_for(request)
+        if key is None:
+            return
+        pump = self._pumps[key]
+        snapshot = pump.latest
+        if snapshot is None or snapshot.identity == request.after:
+            return
+        if time.monotonic() - pump.beat > STALE_BEAT:
+            return  # the pump stalled (this process was stopped): its copy may be old; it wakes us
+        self._send_frame(peer, client, key, pump, snapshot)
+
+    def _send_frame(self, peer: bytes, client: _Client, key: str, pump: Pump, snapshot: Snapshot) -> None:
+        request = client.request
+        assert request is not None and self._router is not None
+        compression = "zstd" if (client.compress or self.compress != NONE) and "zstd" in snapshot.parts else NONE
+        payload = snapshot.parts[compression]
+        now = time.monotonic()
+        meta = wire.FrameMeta(
+            key=key, header=snapshot.raw.header, checksum=snapshot.raw.checksum, compression=compression,
+            request=request.number, waited=max(0.0, now - client.asked_at),
+            age=max(0.0, time.time() - snapshot.raw.header.timestamp_ns / 1e9),
+            state=self._source_state(key))
+        try:
+            self._router.send_multipart([peer, *wire.encode_frame(meta, payload)], zmq.NOBLOCK, copy=False)
+        except zmq.Again:
+            return  # its queue is full (it stopped reading): it asks again when it reads
+        except zmq.ZMQError:
+            self._clients.pop(peer, None)
+            return
+        client.answered = request.number
+        client.request = None
+        self.sent_frames += 1
+        self.sent_bytes += len(payload)
+
+    def _source_state(self, key: str | None) -> wire.SourceState:
+        state = self._pumps[key].state if key is not None else None
+        return wire.SourceState(self.name, tuple(self.keys), key, bool(state and state.shared),
+                                bool(state and state.sender_alive), state.sequence if state else 0)
+
+    def _send_state(self, peer: bytes, client: _Client, asked: str | None) -> None:
+        assert self._router is not None
+        key = asked if asked in self._pumps else (self.keys[0] if asked is None and len(self.keys) == 1 else None)
+        state = self._source_state(key)
+        if asked is not None and key is None:
+            state = wire.SourceState(self.name, tuple(self.keys), None)
+        try:
+            self._router.send_multipart([peer, *wire.encode_state(state)], zmq.NOBLOCK)
+        except zmq.ZMQError:
+            pass
+        client.last_state = time.monotonic()
+
+    def _send_states(self) -> None:
+        now = time.monotonic()
+        self._forget_silent(now)
+        for peer, client in list(self._clients.items()):
+            if now - client.last_state >= STATE_PERIOD:
+                asked = client.request.key if client.request else next(iter(client.named), None)
+                self._send_state(peer, client, asked)
+
+    def _forget_silent(self, now: float, everyone_older_than: float = CLIENT_TIMEOUT) -> None:
+        gone = [peer for peer, c in self._clients.items() if now - c.heard > everyone_older_than]
+        for peer in gone:
+            del self._clients[peer]
+        if gone:
+            self.log(f"a client went away ({len(self._clients)} connected)")
+            self._update_wants()
