@@ -33,6 +33,7 @@ SILENCE = 1.0  # seconds without a word from the server before it counts as gone
 STALE_FLOOR = 0.1  # an image whose transit took this much longer than usual is stale
 STALE_FACTOR = 4.0
 POLL = 0.05
+OLD_IMAGE = 1.0  # seconds an image may have waited on the server and still give a latency sample
 STATUS_PERIOD = 1.0
 MAX_FRAME_BYTES = 1 << 31  # larger messages end the connection (libzmq's ZMQ_MAXMSGSIZE)
 
@@ -235,7 +236,10 @@ class Puller:
             self.log(f"dropped image {meta.header.sequence}: {exc}")
             return
         published = time.monotonic()
-        self.rates.add(len(parts[2].buffer), meta.age + transit + (published - started))
+        # Latency: from the share there to the share here. An image that was already old when asked for
+        # (a still image, the first one) says nothing about the link: no sample.
+        fresh = meta.age <= meta.waited + OLD_IMAGE
+        self.rates.add(len(parts[2].buffer), meta.age + transit + (published - started) if fresh else None)
         self.status = dataclasses.replace(self.status, frames=self.status.frames + 1,
                                           sequence=meta.header.sequence)
 

@@ -35,6 +35,11 @@ class PullStatus:
     sequence: int = 0  # the source's sequence of the last image
 
     @property
+    def remote_sender(self) -> str:
+        """'alive', 'gone', or 'unknown' while the server cannot be reached."""
+        return {PullState.CONNECTED: "alive", PullState.SOURCE_GONE: "gone"}.get(self.state, "unknown")
+
+    @property
     def source(self) -> str:
         """Where the images come from: the address and the key on the far host."""
         if self.remote_key is None:
@@ -69,9 +74,11 @@ class Rates:
         self.latency: float | None = None
 
     def add(self, size: int, latency: float | None) -> None:
+        """One image of size bytes published; latency None keeps the last sample."""
         now = time.monotonic()
         self._events.append((now, size))
-        self.latency = latency
+        if latency is not None:
+            self.latency = latency
         self._trim(now)
 
     def _trim(self, now: float) -> None:

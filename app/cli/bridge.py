@@ -176,6 +176,7 @@ def _pull(args: argparse.Namespace) -> int:
 def _origin_fields(status: PullStatus) -> dict[str, object]:
     return {"key": status.local_key, "address": status.address, "remote_key": status.remote_key,
             "source": status.source, "state": status.state.value, "words": status.words(),
+            "remote_sender": status.remote_sender,
             "frames": status.frames, "frames_per_second": round(status.frames_per_second, 2),
             "bytes_per_second": round(status.bytes_per_second), "updated": time.time(),
             "latency": None if status.latency is None else round(status.latency, 4)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..ipc.info import ShareInfo
 
@@ -14,9 +15,13 @@ def describe(info: ShareInfo) -> str:
             f"sender pid {info.sender_pid} ({info.state}), {info.age:.1f} s old")
 
 
-def print_info(info: ShareInfo, as_json: bool) -> None:
+def print_info(info: ShareInfo, as_json: bool, bridge: dict[str, Any] | None = None) -> None:
+    """The info as rows or JSON; bridge: the pull state of a key a bridge fills (app/bridge/origin.py)."""
     if as_json:
-        print(json.dumps(info.as_dict(), indent=2, sort_keys=True))
+        data = info.as_dict()
+        if bridge is not None:
+            data["bridge"] = bridge
+        print(json.dumps(data, indent=2, sort_keys=True))
         return
     rows = [("key", info.key), ("System V key", f"{info.sysv_key} ({info.sysv_key:#010x})"),
             ("size", f"{info.width}x{info.height}"), ("mode", info.mode),
@@ -25,5 +30,8 @@ def print_info(info: ShareInfo, as_json: bool) -> None:
             ("sender pid", f"{info.sender_pid} ({info.state})"), ("age", f"{info.age:.1f} s"),
             ("payload", f"{info.payload_length} bytes, stride {info.stride}, {info.checksum}"),
             ("segment", f"id {info.segment_id}, {info.segment_size} bytes")]
+    if bridge is not None:
+        rows += [("from", f"{bridge.get('source')} (through imgshare bridge pull, pid {bridge.get('pid')})"),
+                 ("remote sender", str(bridge.get("remote_sender"))), ("bridge", str(bridge.get("words")))]
     for name, value in rows:
-        print(f"{name + ':':<14}{value}")
+        print(f"{name + ':':<{max(14, len(name) + 2)}}{value}")

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 def cmd_info(args: argparse.Namespace) -> int:
     with open_receiver(args.key, ChannelKind.of(args.qt)) as receiver:
-        print_info(receiver.info(timeout=args.timeout), args.json)
+        info = receiver.info(timeout=args.timeout)
+    from ..bridge.origin import what
+    print_info(info, args.json, None if args.qt else what(info))
     return OK
 
 

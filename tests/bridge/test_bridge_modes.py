@@ -1,0 +1,49 @@
+"""Every mode crosses the bridge byte for byte, with all its metadata; compressed or not."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.bridge.cases import CASES
+from tests.conftest import wait_until
+
+
+@pytest.mark.parametrize("compress", ["none", "zstd"])
+def test_every_mode_palette_and_transparency_cross_exactly(hosts, address, compress):
+    a, b = hosts
+    sharer = a.peer("share", "camera")
+    server = a.imgshare("bridge", "serve", "--key", "camera", "--listen", address, "--compress", compress)
+    server.wait_for("serving")
+    b.imgshare("bridge", "pull", f"{address}/camera", "--key", "camera-here")
+    watcher = b.peer("watch", "camera-here")
+    watcher.wait_for("watching")
+    for name in CASES:
+        sharer.write(name)
+        sent = sharer.json_line()
+        got = watcher.json_line()
+        assert got["described"] == sent["described"], name  # pixels, palette, transparency, names, sequence, time
+        assert got["missed"] == 0
+    assert "zstd" not in server.stderr_text() or compress == "zstd"
+
+
+def test_a_pulled_key_says_where_it_comes_from(hosts, address):
+    a, b = hosts
+    sharer = a.peer("share", "src")
+    sharer.write("RGB")
+    sharer.json_line()
+    a.imgshare("bridge", "serve", "--key", "src", "--listen", address).wait_for("serving")
+    b.imgshare("bridge", "pull", address, "--remote-key", "src", "--key", "dst")
+
+    def info() -> dict | None:
+        done = b.run("info", "--key", "dst", "--json")
+        return json.loads(done.stdout) if done.returncode == 0 else None
+    shown = wait_until(lambda: (i := info()) and i.get("bridge") and i["bridge"]["state"] == "connected" and i,
+                       what="the pulled key's info to name its bridge")
+    assert shown["bridge"]["source"] == f"{address}/src"
+    assert shown["bridge"]["remote_sender"] == "alive"
+    assert shown["source_name"] == "case RGB – ü.png"
+    text = b.run("info", "--key", "dst").stdout
+    assert f"from:         {address}/src" in text
+    assert "remote sender: alive" in text
