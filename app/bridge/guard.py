@@ -9,6 +9,7 @@ monitor reports each such failure, and the server writes one line about it.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,11 +22,35 @@ DOMAIN = b"imgshare-bridge"
 _OK, _DENIED = b"200", b"400"
 
 Log = Callable[[str], None]
+REPEAT_WINDOW = 60.0
+JUNK_GRACE = 1.0  # a refused client retries every 100 ms: the same refusal is logged once a minute
+
+
+class OnceLog:
+    """Logs a line once per REPEAT_WINDOW for each distinct reason (thread-safe); last_at is when it
+    last logged anything."""
+
+    def __init__(self, log: Log):
+        self._log = log
+        self._last: dict[object, float] = {}
+        self._lock = threading.Lock()
+        self.last_at = -REPEAT_WINDOW
+
+    def __call__(self, reason: object, line: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last.get(reason, -REPEAT_WINDOW) < REPEAT_WINDOW:
+                return
+            if len(self._last) > 1000:
+                self._last.clear()
+            self._last[reason] = now
+            self.last_at = now
+        self._log(line)
 
 # Why a handshake failed, from the monitor's protocol error code, as the log line says it.
 _REASONS: dict[int, str] = {
-    int(zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH): "a client without the bridge's keys (plaintext) or with "
-                                                "another security mechanism",
+    int(zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH): "a client whose security does not match the server's "
+                                                     "(keys on one side only: a plaintext client, say)",
     int(zmq.PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC): "a client that does not have this server's public key",
     int(zmq.PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE): "a client that does not have this server's public key",
     int(zmq.PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO): "a client that does not have this server's public key",
@@ -37,7 +62,7 @@ class Gatekeeper:
     """A ZAP handler admitting the allowed public keys, in a thread of its own; log() gets one line per
     refusal. Start it before binding the server's socket; close() stops it."""
 
-    def __init__(self, context: zmq.Context[Any], allowed: dict[bytes, str], log: Log):
+    def __init__(self, context: zmq.Context[Any], allowed: dict[bytes, str], log: OnceLog):
         self._allowed = {z85.decode(key): name for key, name in allowed.items()}
         self._log = log
         self._socket = context.socket(zmq.REP)
@@ -75,28 +100,35 @@ class Gatekeeper:
         self.refused += 1
         if mechanism == b"CURVE" and credentials:
             who = z85.encode(credentials[0]).decode()
-            self._log(f"refused a client at {address.decode(errors='replace')}: its public key {who} is not "
-                      "among the allowed keys")
+            self._log((address, who), f"refused a client at {address.decode(errors='replace')}: its public key "
+                                      f"{who} is not among the allowed keys")
         else:
-            self._log(f"refused a client at {address.decode(errors='replace')}: it did not use the "
-                      "bridge's keys")
+            self._log((address, mechanism), f"refused a client at {address.decode(errors='replace')}: it did not "
+                                            "use the bridge's keys")
         return [version, request_id, _DENIED, b"not allowed", b"", b""]
 
 
 class HandshakeWatch:
-    """Reads a socket's monitor in a thread and logs one line per failed handshake (a refusal by the
-    Gatekeeper is logged there, with the client's address)."""
+    """Reads a socket's monitor in a thread and logs one line per refused connection: one that ended
+    without a successful handshake. A refusal by the Gatekeeper is logged there, with the client's
+    address. The monitor's events name no peer, so a handshake's outcome is matched to the oldest
+    connection still waiting for one. A client refused once retries every 100 ms: OnceLog keeps that to
+    one line a minute, and connections that merely hang up mid-handshake (what such retries look like)
+    are logged only when nothing else was."""
 
-    EVENTS = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-              | zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_SUCCEEDED)
+    EVENTS = (zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+              | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+              | zmq.EVENT_HANDSHAKE_SUCCEEDED)
 
-    def __init__(self, socket: zmq.Socket[Any], log: Log, on_event: Callable[[int, int], None] | None = None):
+    def __init__(self, socket: zmq.Socket[Any], log: OnceLog, on_event: Callable[[int, int], None] | None = None):
         self._monitor = socket.get_monitor_socket(self.EVENTS)
         self._socket = socket
         self._log = log
         self._on_event = on_event
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bridge-monitor", daemon=True)
+        self._junk_at = 0.0
+        self._waiting: dict[int, str | None] = {}  # fd -> outcome: None (none yet), _OK, _AUTH or a reason
         self.failures = 0
 
     def start(self) -> HandshakeWatch:
@@ -116,6 +148,7 @@ class HandshakeWatch:
         poller = zmq.Poller()
         poller.register(self._monitor, zmq.POLLIN)
         while not self._stop.is_set():
+            self._log_junk_if_alone()
             if not poller.poll(100):
                 continue
             try:
@@ -125,10 +158,49 @@ class HandshakeWatch:
             kind, value = int(event["event"]), int(event["value"])
             if self._on_event is not None:
                 self._on_event(kind, value)
-            if kind == zmq.EVENT_HANDSHAKE_SUCCEEDED or kind == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
-                continue  # a success; or a refusal the Gatekeeper logged with the client's address
-            self.failures += 1
-            self._log(f"refused {_REASONS.get(value, _JUNK)}")
+            self._track(kind, value)
+
+    def _track(self, kind: int, value: int) -> None:
+        if kind == zmq.EVENT_ACCEPTED:
+            if len(self._waiting) > 1000:
+                self._waiting.clear()
+            self._waiting[value] = None
+            return
+        if kind == zmq.EVENT_DISCONNECTED:
+            if value in self._waiting:
+                self._ended(self._waiting.pop(value))
+            return
+        if kind == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+            outcome = _SUCCEEDED
+        elif kind == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+            outcome = _AUTH
+        else:
+            outcome = _REASONS.get(value, _HUNG_UP if kind == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL else _JUNK)
+        for fd, known in self._waiting.items():
+            if known is None or (known == _HUNG_UP and outcome not in (_SUCCEEDED, _HUNG_UP)):
+                self._waiting[fd] = outcome
+                return
+
+    def _ended(self, outcome: str | None) -> None:
+        if outcome in (_SUCCEEDED, _AUTH):
+            return  # served; or refused by the Gatekeeper, which said so
+        self.failures += 1
+        if outcome in (None, _HUNG_UP):
+            self._junk_at = self._junk_at or time.monotonic()  # logged later, unless it was a refused client
+            return
+        self._log(outcome, f"refused {outcome}")
+
+    def _log_junk_if_alone(self) -> None:
+        """A connection that ended with no reason given is junk, unless a refusal with a reason came just
+        before or after it (a refused client hanging up on its retries): wait a second to tell."""
+        junk_at = self._junk_at
+        if junk_at and time.monotonic() - junk_at > JUNK_GRACE:
+            self._junk_at = 0.0
+            if self._log.last_at < junk_at - REPEAT_WINDOW:
+                self._log(_JUNK, f"refused {_JUNK}")
+
+
+_SUCCEEDED, _AUTH, _HUNG_UP = "succeeded", "refused by the gatekeeper", "hung up during the handshake"
 
 
 def failure_reason(kind: int, value: int) -> str | None:

@@ -25,7 +25,7 @@ from ..ipc.raw import ChecksumMismatchError, RawImage
 from . import wire
 from .address import Address
 from .compression import Decompressor
-from .guard import HandshakeWatch, failure_reason
+from .guard import HandshakeWatch, OnceLog, failure_reason
 from .status import PullState, PullStatus, Rates
 
 RESEND = 0.5  # seconds before an unanswered request is sent again (also the client's heartbeat)
@@ -114,7 +114,7 @@ class Puller:
     def run(self, stop: threading.Event) -> None:
         context: zmq.Context[Any] = zmq.Context()
         socket = self._socket(context)
-        watch = HandshakeWatch(socket, lambda line: None, self._on_handshake).start()
+        watch = HandshakeWatch(socket, OnceLog(lambda line: None), self._on_handshake).start()
         last_status = 0.0
         try:
             socket.connect(self.address.endpoint)

@@ -21,7 +21,7 @@ import zmq
 from . import wire
 from .address import Address
 from .compression import NONE
-from .guard import DOMAIN, Gatekeeper, HandshakeWatch
+from .guard import DOMAIN, Gatekeeper, HandshakeWatch, OnceLog
 from .pump import Pump, Snapshot
 
 STATE_PERIOD = 0.25  # seconds between state messages to each client
@@ -49,13 +49,17 @@ class _Client:
     answered: int = -1  # the last request number answered
     compress: bool = False
     last_state: float = 0.0
-    junk_logged: bool = False
     named: set[str] = field(default_factory=set)
 
 
+_LOG_LOCK = threading.Lock()
+
+
 def _log_line(text: str) -> None:
-    stamp = time.strftime("%H:%M:%S")
-    print(f"{stamp} imgshare bridge: {text}", file=sys.stderr, flush=True)
+    """One line on standard error, whole even when threads log at once."""
+    with _LOG_LOCK:
+        sys.stderr.write(f"{time.strftime('%H:%M:%S')} imgshare bridge: {text}\n")
+        sys.stderr.flush()
 
 
 class BridgeServer:
@@ -80,6 +84,7 @@ class BridgeServer:
         self._watch: HandshakeWatch | None = None
         self._router: zmq.Socket[Any] | None = None
         self._notifiers: list[zmq.Socket[Any]] = []
+        self._refusals = OnceLog(log)  # one line per refused client, shared by the gatekeeper and the monitor
 
     # -- life -----------------------------------------------------------------------------------------
     def bind(self) -> BridgeServer:
@@ -96,12 +101,12 @@ class BridgeServer:
         router.setsockopt(zmq.HEARTBEAT_IVL, 500)
         router.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
         if self.security is not None:
-            self._gate = Gatekeeper(self._context, self.security.allowed, self.log).start()
+            self._gate = Gatekeeper(self._context, self.security.allowed, self._refusals).start()
             router.curve_server = True
             router.curve_secretkey = self.security.secret
             router.curve_publickey = self.security.public
             router.zap_domain = DOMAIN
-        self._watch = HandshakeWatch(router, self.log).start()
+        self._watch = HandshakeWatch(router, self._refusals).start()
         try:
             router.bind(self.address.endpoint)
         except zmq.ZMQError:
@@ -192,10 +197,7 @@ class BridgeServer:
                 raise wire.WireError("a message only a server sends")
             request = wire.decode_request(body)
         except wire.WireError as exc:
-            if client is None or not client.junk_logged:
-                self.log(f"ignored {exc} from a client")
-                if client is not None:
-                    client.junk_logged = True
+            self._refusals(("message", peer), f"ignored {exc} from a client")
             return
         if client is None:
             if len(self._clients) >= MAX_CLIENTS:
