@@ -52,8 +52,8 @@ def test_only_allowed_keys_get_images_and_each_refusal_is_one_line(hosts, addres
     sharer.write("RGBA")
     shared = sharer.json_line()["described"]
     server = _serve(a, address, keys)
-    stranger = b.imgshare("bridge", "pull", f"{address}/secret", "--key", "stranger",
-                          "--server-key", str(folder / "server.key"), "--secret-key", str(folder / "stranger.key_secret"))
+    stranger = b.imgshare("bridge", "pull", f"{address}/secret", "--key", "stranger", "--server-key",
+                          str(folder / "server.key"), "--secret-key", str(folder / "stranger.key_secret"))
     plaintext = b.imgshare("bridge", "pull", f"{address}/secret", "--key", "plain")
     wrong_server = b.imgshare("bridge", "pull", f"{address}/secret", "--key", "wrong",
                               "--server-key", str(folder / "desk.key"), "--secret-key", str(folder / "desk.key_secret"))

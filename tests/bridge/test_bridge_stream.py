@@ -31,7 +31,7 @@ def test_a_stream_arrives_in_order_with_exact_missed_counts(hosts, address):
     streamer.wait_for("done")
     counters = [f["counter"] for f in frames]
     assert counters == sorted(set(counters)), "duplicated or reordered images"
-    for before, after in zip(frames, frames[1:]):
+    for before, after in zip(frames, frames[1:], strict=False):
         assert after["missed"] == after["counter"] - before["counter"] - 1  # missed counts are exact
         assert after["sequence"] - before["sequence"] == after["counter"] - before["counter"]
     assert counters[-1] == FRAMES - 1  # the newest image always arrives
