@@ -1,9 +1,10 @@
 """`imgshare bridge pull`: fetch a key's images from a bridge server and publish each one here.
 
-One image is asked for at a time, and the next is asked for as soon as one arrives (before it is
-published, so the transfer of the next overlaps the copy of this one). An image that took far longer
-to arrive than images usually take (this process was stopped, say) is dropped and the newest asked
-for instead, so a puller that wakes up publishes a fresh image, never a stale one.
+Two requests are kept at the server (IN_FLIGHT): while one image travels, the server copies the next,
+and each arrival asks for another before it is published, so transfers overlap copies. Nothing more
+is ever queued, however slow this side is. An image that took far longer to arrive than images
+usually take (this process was stopped, say) is dropped and the newest asked for instead, so a puller
+that wakes up publishes a fresh image, never a stale one.
 Silence from the server for a second is "waiting for the server"; the request is re-sent every half
 second meanwhile and ZeroMQ reconnects every 100 ms, so a restarted server is served again at once.
 """
@@ -28,6 +29,7 @@ from .compression import Decompressor
 from .guard import HandshakeWatch, OnceLog, failure_reason
 from .status import PullState, PullStatus, Rates
 
+IN_FLIGHT = 2  # requests kept at the server (it keeps no more: server.MAX_IN_FLIGHT)
 RESEND = 0.5  # seconds before an unanswered request is sent again (also the client's heartbeat)
 SILENCE = 1.0  # seconds without a word from the server before it counts as gone
 STALE_FLOOR = 0.1  # an image whose transit took this much longer than usual is stale
@@ -100,7 +102,7 @@ class Puller:
         self.rates = Rates()
         self._decompressor = Decompressor()
         self._published: tuple[int, int, int] | None = None  # the source identity published last
-        self._asked: _Asked | None = None
+        self._asked: dict[int, _Asked] = {}  # request number -> when sent, oldest first
         self._number = 0
         self._heard = 0.0
         self._server: str | None = None
@@ -152,23 +154,25 @@ class Puller:
     def _on_handshake(self, kind: int, value: int) -> None:
         self._handshake_problem = failure_reason(kind, value)  # from the monitor's thread: one assignment
 
-    def _ask(self, socket: zmq.Socket[Any], fresh: bool = False) -> None:
-        """Send the request for the next image, or send it again if unanswered for RESEND seconds."""
+    def _ask(self, socket: zmq.Socket[Any]) -> None:
+        """Keep IN_FLIGHT requests at the server: send new ones, and again those unanswered for RESEND."""
         now = time.monotonic()
-        asked = self._asked
-        if asked is not None and not fresh and now - asked.last_sent < RESEND:
-            return
-        if asked is None or fresh:
+        for asked in list(self._asked.values()):
+            if now - asked.last_sent >= RESEND and self._send(socket, asked.number):
+                asked.last_sent = now
+        while len(self._asked) < IN_FLIGHT:
+            if not self._send(socket, self._number + 1):
+                return  # not connected: asked on a later turn
             self._number += 1
-            asked = _Asked(self._number, now, now)
-        request = wire.Request(self.remote_key, self._published, asked.number, self.compress)
+            self._asked[self._number] = _Asked(self._number, now, now)
+
+    def _send(self, socket: zmq.Socket[Any], number: int) -> bool:
+        request = wire.Request(self.remote_key, self._published, number, self.compress)
         try:
             socket.send_multipart(wire.encode_request(request), zmq.NOBLOCK)
         except zmq.Again:
-            self._asked = None if self._asked is None or fresh else self._asked
-            return  # not connected: asked again on the next turn
-        asked.last_sent = now
-        self._asked = asked
+            return False
+        return True
 
     def _drain(self, socket: zmq.Socket[Any]) -> None:
         while True:
@@ -192,7 +196,7 @@ class Puller:
     def _on_state(self, state: wire.SourceState) -> None:
         if self._server is not None and state.server != self._server:
             self.log("the server restarted; asking again")
-            self._asked = None
+            self._asked.clear()
         self._server = state.server
         if state.key is None:
             if self.remote_key is not None:
@@ -205,28 +209,24 @@ class Puller:
 
     def _on_frame(self, socket: zmq.Socket[Any], parts: list[Any]) -> None:
         meta = wire.decode_frame_meta([parts[0].bytes, parts[1].bytes, parts[2]])
-        asked = self._asked
         now = time.monotonic()
         if meta.state is not None:
             self._on_state(meta.state)
-        if asked is None or meta.request != asked.number:
-            return  # the answer to a request given up on: the answer to the current one follows
+        asked = self._asked.pop(meta.request, None)
+        if asked is None:
+            return  # the answer to a request given up on (across a server restart)
         transit = max(0.0, now - asked.first_sent - meta.waited)
         identity = (meta.header.sender_pid, meta.header.sequence, meta.header.timestamp_ns)
+        self._ask(socket)  # the next transfer overlaps this image's copy
         if self._stale(transit):
-            self._asked = None
-            self._ask(socket, fresh=True)  # the newest instead
             self._count_drop()
-            return
+            return  # the request just sent gets the newest instead
         self._dropped_in_a_row = 0
         self._typical_transit = transit if self._typical_transit is None else (
             0.8 * self._typical_transit + 0.2 * transit)
         if identity == self._published:
-            self._asked = None
             return  # already published (asked again across a server restart)
         self._published = identity
-        self._asked = None
-        self._ask(socket, fresh=True)  # the next transfer overlaps this image's copy
         pixels = self._decompressor.decompress(parts[2].buffer, meta.compression, meta.header.payload_length)
         started = time.monotonic()
         try:
@@ -245,8 +245,8 @@ class Puller:
 
     def _stale(self, transit: float) -> bool:
         typical = self._typical_transit
-        if typical is None or self._dropped_in_a_row >= 1:
-            return False  # never twice in a row: a link that got slower still delivers
+        if typical is None or self._dropped_in_a_row >= IN_FLIGHT:
+            return False  # no more than the images in flight: a link that got slower still delivers
         return transit > max(STALE_FLOOR, STALE_FACTOR * typical)
 
     def _count_drop(self) -> None:
@@ -258,8 +258,6 @@ class Puller:
         """Recompute the state; True when it changed."""
         if self._heard == 0.0 or now - self._heard > SILENCE:
             state, reason = PullState.WAITING, self._handshake_problem
-            if self._heard and self._server is not None and now - self._heard > SILENCE:
-                self._server = None if self._asked is None else self._server
         elif not self._remote_alive:
             state, reason = PullState.SOURCE_GONE, None
         else:

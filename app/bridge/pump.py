@@ -1,10 +1,13 @@
-"""One served key on the server's host: its newest image, copied out of shared memory once per share,
-ready to send to every client that asks, and what is known about its sender.
+"""One served key on the server's host: its newest image, copied out of shared memory when a client
+asks for it, ready to send to every client that asks, and what is known about its sender.
 
-The pump copies each new image while a client is connected (a memory copy: the slot is pinned only
-for that long, so the sender always finds a free slot and never waits for the network). Copies go
-into a bounded pool of buffers, each reused once ZeroMQ has let go of it: memory stays flat whatever
-the clients do, and a buffer is never touched for the first time per frame.
+The pump copies on demand: when requests arrive (the server's thread hands it a ticket per request), it
+looks at the key and copies the published image if it has not got it yet, or sleeps on the key's
+new-image signal while every waiting client already has the newest. So a sender faster than the link
+costs the server nothing for the images nobody will get. A copy pins its slot only for the copy (the
+sender always finds a free slot and never waits for the network). Copies go into a bounded pool of
+buffers, each reused once ZeroMQ has let go of it: memory stays flat whatever the clients do, and a
+buffer is never touched for the first time per image.
 """
 
 from __future__ import annotations
@@ -18,12 +21,11 @@ from typing import Any
 import zmq
 
 from ..ipc import ImgShareError, NotSharedError, Receiver
-from ..ipc.info import ShareInfo
 from ..ipc.raw import RawImage
 from .compression import NONE, Compressor
 
 IDLE_CHECK = 0.25  # seconds between looks at the key while no client is connected
-NEW_IMAGE_WAIT = 0.1  # longest sleep on the new-image signal (the pump's heartbeat)
+NEW_IMAGE_WAIT = 0.05  # longest sleep on the new-image signal (the pump's heartbeat while clients wait)
 MAX_BUFFERS = 64  # one per client whose copy is still on its way, plus the newest: far above use
 
 
@@ -86,15 +88,21 @@ class BufferPool:
 
 class Pump:
     """Follows one key in a thread of its own. `latest` and `state` are replaced whole (never changed in
-    place), so the server's thread reads them without a lock; notify() tells it something changed."""
+    place), so the server's thread reads them without a lock; notify() tells it something changed.
+
+    The server's thread calls ask() for each new request and answers it once `confirmed` reaches the
+    request's ticket: `latest` was then the newest image (or newer than what the client has)."""
 
     def __init__(self, key: str, notify: Callable[[], None], log: Callable[[str], None]):
         self.key = key
         self.latest: Snapshot | None = None
         self.state = KeyState()
         self.beat = time.monotonic()  # when the pump last looked at the key: a stale beat means it stalled
-        self.wanted = threading.Event()  # set while a client is connected
+        self.asked = 0  # tickets handed out (the server's thread)
+        self.confirmed = 0  # tickets whose requests `latest` may answer (the pump's thread)
+        self.waiting: frozenset[tuple[int, int, int] | None] = frozenset()  # what the waiting clients have
         self.compressions: frozenset[str] = frozenset({NONE})
+        self._wake = threading.Event()
         self._notify = notify
         self._log = log
         self._stop = threading.Event()
@@ -106,42 +114,52 @@ class Pump:
         self._thread.start()
         return self
 
+    def ask(self, waiting: frozenset[tuple[int, int, int] | None]) -> int:
+        """A request arrived (server's thread): waiting holds what every waiting client has. Returns the
+        request's ticket."""
+        self.waiting = waiting
+        self.asked += 1
+        self._wake.set()
+        return self.asked
+
     def close(self) -> None:
         self._stop.set()
-        self.wanted.set()
+        self._wake.set()
         self._thread.join()
 
     def _run(self) -> None:
         with Receiver(self.key) as receiver:
-            last: ShareInfo | None = None
             next_check = 0.0
             while not self._stop.is_set():
                 self.beat = time.monotonic()
-                if not self.wanted.is_set():
-                    last = None  # a client that comes later gets a fresh copy
-                    self.latest = None
-                    self._check(receiver, None)
-                    self.wanted.wait(IDLE_CHECK)
+                ticket, latest = self.asked, self.latest
+                if ticket == self.confirmed and not self.waiting:
+                    self._wake.wait(IDLE_CHECK)  # no client waits: look at the key now and then
+                    self._wake.clear()
+                    if self.beat >= next_check:
+                        next_check = self.beat + IDLE_CHECK
+                        self._check(receiver)
                     continue
+                up_to_date = latest is None or self.waiting <= {latest.identity}
+                wait = NEW_IMAGE_WAIT if ticket == self.confirmed and up_to_date else 0.0
                 try:
-                    raw = receiver.receive_raw_new(last, NEW_IMAGE_WAIT, buffer=self._pool.take)
+                    raw = receiver.receive_raw_new(latest.raw.info if latest else None, wait, buffer=self._pool.take)
                 except ImgShareError as exc:
                     self._set_state(KeyState(problem=str(exc)))
+                    self.confirmed = ticket
                     self._stop.wait(IDLE_CHECK)
                     continue
                 self.beat = time.monotonic()
                 if raw is not None:
-                    last = raw.info
                     self.latest = self._snapshot(raw)
                     info = raw.info
                     self._set_state(KeyState(True, info is not None and (info.sender_alive or info.persisted),
                                              raw.header.sequence), quiet=True)
-                    self._notify()
                 elif self.beat >= next_check:
                     next_check = self.beat + IDLE_CHECK
-                    self._check(receiver, last)
-                else:
-                    self._notify()  # the beat moved on: a request held back while it was stale may go
+                    self._check(receiver)
+                self.confirmed = ticket
+                self._notify()
 
     def _snapshot(self, raw: RawImage) -> Snapshot:
         taken = self._pool.taken
@@ -157,7 +175,7 @@ class Pump:
                 parts[name] = compressor.compress(raw.pixels)
         return Snapshot(raw, parts, time.monotonic())
 
-    def _check(self, receiver: Receiver, last: ShareInfo | None) -> None:
+    def _check(self, receiver: Receiver) -> None:
         """Look at the key without reading pixels: shared? its sender alive?"""
         try:
             info = receiver.info(timeout=1.0)

@@ -8,6 +8,7 @@ never a backlog. The server never waits for a client, and its pumps never hold u
 
 from __future__ import annotations
 
+import collections
 import secrets
 import sys
 import threading
@@ -20,15 +21,16 @@ import zmq
 
 from . import wire
 from .address import Address
-from .compression import NONE
+from .compression import NONE, ZSTD
 from .guard import DOMAIN, Gatekeeper, HandshakeWatch, OnceLog
-from .pump import Pump, Snapshot
+from .pump import Pump
 
 STATE_PERIOD = 0.25  # seconds between state messages to each client
 CLIENT_TIMEOUT = 5.0  # a client silent this long is forgotten (it re-sends its request every 0.5 s)
 MAX_CLIENTS = 256
 STALE_BEAT = 0.25  # a pump that has not looked at its key for this long has stalled: wait for it
-SEND_HWM = 16  # messages queued per client at most: one image and a few state messages
+SEND_HWM = 16  # messages queued per client at most: its images in flight and a few state messages
+MAX_IN_FLIGHT = 2  # requests a client may have waiting: one image on its way while the next is copied
 NOTIFY_ENDPOINT = "inproc://imgshare-bridge-notify-"
 
 
@@ -42,12 +44,19 @@ class Security:
 
 
 @dataclass
+class _Pending:
+    request: wire.Request
+    key: str
+    arrived: float
+    ticket: int  # the pump's ticket: answerable once the pump has confirmed it
+
+
+@dataclass
 class _Client:
     heard: float
-    request: wire.Request | None = None  # waiting for an image
-    asked_at: float = 0.0  # when that request arrived
-    answered: int = -1  # the last request number answered
-    compress: bool = False
+    pending: dict[int, _Pending] = field(default_factory=dict)  # request number -> request, oldest first
+    answered: collections.deque[int] = field(default_factory=lambda: collections.deque(maxlen=16))
+    have: tuple[int, int, int] | None = None  # the image sent to it last
     last_state: float = 0.0
     named: set[str] = field(default_factory=set)
 
@@ -210,66 +219,62 @@ class BridgeServer:
         if key is not None and key not in client.named:
             client.named.add(key)
             self.log(f"a client follows key {key!r} ({len(self._clients)} connected)")
-        if request.number <= client.answered:
-            return  # a re-send of a request already answered: its image is on its way
-        if client.request is None or client.request.number != request.number:
-            client.asked_at = now
-        client.request = request
-        client.compress = request.compress
         if key is None:
             self._send_state(peer, client, request.key)
-            client.request = None
             return
+        if request.number in client.answered or request.number in client.pending:
+            return  # sent again while unanswered, or answered meanwhile: its image is on its way
+        while len(client.pending) >= MAX_IN_FLIGHT:
+            del client.pending[next(iter(client.pending))]  # the client gave up on it
+        client.pending[request.number] = _Pending(request, key, now, 0)
         self._update_wants()
-        self._try_answer(peer, client)
+        client.pending[request.number].ticket = self._pumps[key].ask(self._waiting_for(key))
 
     def _key_for(self, request: wire.Request) -> str | None:
         if request.key is None:
             return self.keys[0] if len(self.keys) == 1 else None
         return request.key if request.key in self._pumps else None
 
+    def _waiting_for(self, key: str) -> frozenset[tuple[int, int, int] | None]:
+        """The images the clients waiting for key's next one have."""
+        return frozenset(c.have or p.request.after for c in self._clients.values() for p in c.pending.values()
+                         if p.key == key)
+
     def _update_wants(self) -> None:
-        compress = {c.request.key or self.keys[0] for c in self._clients.values()
-                    if c.request is not None and (c.compress or self.compress != NONE)}
+        """Which payload forms each pump prepares: raw, and zstd when someone wants it compressed."""
+        compress = {p.key for c in self._clients.values() for p in c.pending.values() if p.request.compress}
         for key, pump in self._pumps.items():
-            wanted = any((c.request.key or self.keys[0]) == key for c in self._clients.values() if c.request)
-            names = {NONE} if not (self.compress != NONE or key in compress) else {NONE, "zstd"}
-            pump.compressions = frozenset(names)
-            if wanted or any(key in c.named for c in self._clients.values()):
-                pump.wanted.set()
+            if self.compress != NONE:
+                pump.compressions = frozenset({self.compress})
             else:
-                pump.wanted.clear()
+                pump.compressions = frozenset({NONE, ZSTD} if key in compress else {NONE})
 
     def _answer_waiting(self) -> None:
         for peer, client in list(self._clients.items()):
-            if client.request is not None:
+            if client.pending:
                 self._try_answer(peer, client)
 
     def _try_answer(self, peer: bytes, client: _Client) -> None:
-        request = client.request
-        assert request is not None
-        key = self._key_for(request)
-        if key is None:
-            return
-        pump = self._pumps[key]
+        """Send the oldest waiting request the newest image, if the client has not got it yet."""
+        pending = next(iter(client.pending.values()))
+        pump = self._pumps[pending.key]
         snapshot = pump.latest
-        if snapshot is None or snapshot.identity == request.after:
+        if (pump.confirmed < pending.ticket or snapshot is None
+                or snapshot.identity in (client.have, pending.request.after)):
             return
         if time.monotonic() - pump.beat > STALE_BEAT:
             return  # the pump stalled (this process was stopped): its copy may be old; it wakes us
-        self._send_frame(peer, client, key, pump, snapshot)
-
-    def _send_frame(self, peer: bytes, client: _Client, key: str, pump: Pump, snapshot: Snapshot) -> None:
-        request = client.request
-        assert request is not None and self._router is not None
-        compression = "zstd" if (client.compress or self.compress != NONE) and "zstd" in snapshot.parts else NONE
+        assert self._router is not None
+        compression = ZSTD if ZSTD in snapshot.parts and (pending.request.compress or NONE not in snapshot.parts) \
+            else NONE
+        if compression not in snapshot.parts:
+            compression = next(iter(snapshot.parts))
         payload = snapshot.parts[compression]
-        now = time.monotonic()
         meta = wire.FrameMeta(
-            key=key, header=snapshot.raw.header, checksum=snapshot.raw.checksum, compression=compression,
-            request=request.number, waited=max(0.0, now - client.asked_at),
+            key=pending.key, header=snapshot.raw.header, checksum=snapshot.raw.checksum, compression=compression,
+            request=pending.request.number, waited=max(0.0, time.monotonic() - pending.arrived),
             age=max(0.0, time.time() - snapshot.raw.header.timestamp_ns / 1e9),
-            state=self._source_state(key))
+            state=self._source_state(pending.key))
         try:
             self._router.send_multipart([peer, *wire.encode_frame(meta, payload)], zmq.NOBLOCK, copy=False)
         except zmq.Again:
@@ -277,8 +282,10 @@ class BridgeServer:
         except zmq.ZMQError:
             self._clients.pop(peer, None)
             return
-        client.answered = request.number
-        client.request = None
+        del client.pending[pending.request.number]
+        client.answered.append(pending.request.number)
+        client.have = snapshot.identity
+        pump.waiting = self._waiting_for(pending.key)
         self.sent_frames += 1
         self.sent_bytes += len(payload)
 
@@ -304,7 +311,7 @@ class BridgeServer:
         self._forget_silent(now)
         for peer, client in list(self._clients.items()):
             if now - client.last_state >= STATE_PERIOD:
-                asked = client.request.key if client.request else next(iter(client.named), None)
+                asked = next(iter(client.named), None)
                 self._send_state(peer, client, asked)
 
     def _forget_silent(self, now: float, everyone_older_than: float = CLIENT_TIMEOUT) -> None:

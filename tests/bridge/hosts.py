@@ -14,13 +14,28 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 PEER = ["-m", "tests.bridge.peer"]
+LOADED = 60.0  # the deadline of the bridge tests' waits (each look may start a program on a host: a second or
+# more on a loaded 2-core machine); a wait ends as soon as its condition holds
+
+
+def eventually(condition: Callable[[], object], what: str) -> object:
+    """tests.conftest.wait_until with the bridge tests' deadline; a failure shows what every program on
+    the hosts said last."""
+    try:
+        return wait_until(condition, LOADED, what)
+    except pytest.fail.Exception as failure:
+        said = [f"{proc.name}: {proc.out[-3:]} {proc.errors[-5:]}" for host in Host.alive for proc in host.procs]
+        raise pytest.fail.Exception(f"{failure.msg}\n" + "\n".join(said), pytrace=False) from None
 
 
 def free_port() -> int:
@@ -99,11 +114,24 @@ class Proc:
 class Host:
     """One simulated machine: an IPC namespace of its own."""
 
+    alive: list[Host] = []
+
     def __init__(self, name: str):
         self.name = name
         self._holder = subprocess.Popen(["unshare", "--ipc", sys.executable, "-c", "import sys; sys.stdin.read()"],
                                         stdin=subprocess.PIPE)
+        # Until unshare has made the namespace, the holder's is still ours: programs entered then would
+        # share this machine's IPC objects.
+        ours = os.readlink("/proc/self/ns/ipc")
+        wait_until(lambda: self._namespace() not in (None, ours), 30, f"{name}'s IPC namespace")
         self.procs: list[Proc] = []
+        Host.alive.append(self)
+
+    def _namespace(self) -> str | None:
+        try:
+            return os.readlink(f"/proc/{self._holder.pid}/ns/ipc")
+        except OSError:
+            return None
 
     def start(self, *args: str, name: str | None = None) -> Proc:
         """Start `python ARGS...` (imgshare's source tree on the path) inside this host."""
@@ -137,6 +165,8 @@ class Host:
         return json.loads(done.stdout)
 
     def close(self) -> None:
+        if self in Host.alive:
+            Host.alive.remove(self)
         for proc in reversed(self.procs):
             proc.stop()
         self._holder.stdin.close()  # type: ignore[union-attr]

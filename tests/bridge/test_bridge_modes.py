@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.bridge.cases import CASES
-from tests.conftest import wait_until
+from tests.bridge.hosts import eventually
 
 
 @pytest.mark.parametrize("compress", ["none", "zstd"])
@@ -39,7 +39,7 @@ def test_a_pulled_key_says_where_it_comes_from(hosts, address):
     def info() -> dict | None:
         done = b.run("info", "--key", "dst", "--json")
         return json.loads(done.stdout) if done.returncode == 0 else None
-    shown = wait_until(lambda: (i := info()) and i.get("bridge") and i["bridge"]["state"] == "connected" and i,
+    shown = eventually(lambda: (i := info()) and i.get("bridge") and i["bridge"]["state"] == "connected" and i,
                        what="the pulled key's info to name its bridge")
     assert shown["bridge"]["source"] == f"{address}/src"
     assert shown["bridge"]["remote_sender"] == "alive"

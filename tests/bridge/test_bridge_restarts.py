@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import signal
 
-from tests.conftest import wait_until
+from tests.bridge.hosts import eventually
 
 
 def _bridge_state(host, key: str) -> str | None:
@@ -42,14 +42,14 @@ def test_a_killed_server_restarted_serves_the_puller_again(hosts, address):
     a.peer("stream", "live", "1000000", "30", "97", "31")
     counter = _last_counter(watcher)
     server.signal(signal.SIGKILL)
-    wait_until(lambda: _bridge_state(b, "live") == "waiting for the server", what="the puller to wait for the server")
+    eventually(lambda: _bridge_state(b, "live") == "waiting for the server", what="the puller to wait for the server")
     kept = b.describe("live")
     assert kept is not None and kept["size"] == [97, 31]  # the last image stays under the key
     server = a.imgshare(*serve)
     server.wait_for("serving")
     after = _next_counter(watcher, counter)
     assert after > counter
-    wait_until(lambda: _bridge_state(b, "live") == "connected", what="the puller to say connected again")
+    eventually(lambda: _bridge_state(b, "live") == "connected", what="the puller to say connected again")
 
 
 def test_a_killed_puller_restarted_takes_its_key_back(hosts, address):
@@ -75,14 +75,14 @@ def test_the_far_sender_gone_keeps_the_last_image_and_says_so(hosts, address):
     shared = sharer.json_line()["described"]
     a.imgshare("bridge", "serve", "--key", "src", "--listen", address).wait_for("serving")
     b.imgshare("bridge", "pull", f"{address}/src")
-    wait_until(lambda: _bridge_state(b, "src") == "connected", what="the pull to connect")
+    eventually(lambda: _bridge_state(b, "src") == "connected", what="the pull to connect")
     sharer.write("quit")  # the sender on host A stops: its share goes
-    wait_until(lambda: _bridge_state(b, "src") == "source gone", what="the pulled key to say the source is gone")
+    eventually(lambda: _bridge_state(b, "src") == "source gone", what="the pulled key to say the source is gone")
     assert b.describe("src") == shared  # the last image, unchanged
     text = b.run("info", "--key", "src").stdout
     assert "remote sender: gone" in text
     sharer = a.peer("share", "src")  # a new sender there: images flow again
     sharer.write("RGBA")
     again = sharer.json_line()["described"]
-    wait_until(lambda: b.describe("src") == again, what="the new sender's image on host B")
-    wait_until(lambda: _bridge_state(b, "src") == "connected", what="the pull to say connected again")
+    eventually(lambda: b.describe("src") == again, what="the new sender's image on host B")
+    eventually(lambda: _bridge_state(b, "src") == "connected", what="the pull to say connected again")

@@ -9,8 +9,8 @@ import stat
 import pytest
 import zmq
 
-from tests.bridge.hosts import free_port
-from tests.conftest import run_cli, wait_until
+from tests.bridge.hosts import eventually, free_port
+from tests.conftest import run_cli
 
 
 @pytest.fixture
@@ -59,10 +59,10 @@ def test_only_allowed_keys_get_images_and_each_refusal_is_one_line(hosts, addres
                               "--server-key", str(folder / "desk.key"), "--secret-key", str(folder / "desk.key_secret"))
     for refused in (stranger, plaintext, wrong_server):
         refused.wait_for("waiting for the server")
-    wait_until(lambda: sum("refused" in line for line in server.errors) >= 3, what="three refusals in the log")
+    eventually(lambda: sum("refused" in line for line in server.errors) >= 3, what="three refusals in the log")
     desk = b.imgshare("bridge", "pull", f"{address}/secret", "--key", "desk",
                       "--server-key", str(folder / "server.key"), "--secret-key", str(folder / "desk.key_secret"))
-    wait_until(lambda: b.describe("desk") == shared, what="the allowed client's copy")
+    eventually(lambda: b.describe("desk") == shared, what="the allowed client's copy")
     desk.wait_for("connected")
     refusals = [line for line in server.errors if "refused" in line]
     assert len(refusals) == 3, refusals  # one line each, though each client keeps retrying
@@ -101,9 +101,9 @@ def test_junk_on_the_port_crashes_nothing_and_reaches_no_key(hosts, address, por
     finally:
         context.term()
     b.imgshare("bridge", "pull", f"{address}/j")
-    wait_until(lambda: b.describe("j") == shared, what="a real client's copy after the junk")
+    eventually(lambda: b.describe("j") == shared, what="a real client's copy after the junk")
     assert server.popen.poll() is None
-    wait_until(lambda: any("refused" in line for line in server.errors), what="the junk connections' line")
+    eventually(lambda: any("refused" in line for line in server.errors), what="the junk connections' line")
     logged = [line for line in server.errors if "refused" in line or "ignored" in line]
     assert len(logged) == 2, server.errors  # one for the junk bytes, one for the junk messages
     assert not any("Traceback" in line for line in server.errors)

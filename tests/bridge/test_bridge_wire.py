@@ -14,8 +14,7 @@ from imgshare.bridge.address import parse_address
 from imgshare.bridge.compression import Compressor, Decompressor
 from imgshare.exit_codes import UsageError
 from imgshare.ipc.header import Header, Transparency
-from tests.bridge.hosts import free_port
-from tests.conftest import wait_until
+from tests.bridge.hosts import eventually, free_port
 
 _HEADER = Header(sequence=7, width=3, height=2, mode="P", stride=3, payload_length=6, checksum=99, sender_pid=42,
                  sender_start=5, timestamp_ns=1_700_000_000_123_456_789, source_name="ü.png", source_mode="P",
@@ -134,9 +133,9 @@ def test_a_lying_server_reaches_no_key(hosts):
             router.send_multipart([peer, *parts])
             if header.sequence < 3:
                 router.send_multipart([peer, *wire.encode_state(state)])
-        wait_until(lambda: b.describe("lied-to") is not None, what="the good image")
+        eventually(lambda: b.describe("lied-to") is not None, what="the good image")
         assert b.describe("lied-to")["sequence"] == 3
-        wait_until(lambda: any("dropped image 1" in line for line in puller.errors), what="the damaged image's line")
+        eventually(lambda: any("dropped image 1" in line for line in puller.errors), what="the damaged image's line")
         assert any("bad" in line and "descriptor" in line for line in puller.errors), puller.errors
     finally:
         router.close()
