@@ -130,8 +130,8 @@ def check_app_window(folder: Path) -> str:
     import tkinter
     from tkinter import ttk
 
-    from .views import theme
-    from .views.window import build_app
+    from .views.widgets import theme
+    from .views.window.app import build_app
     os.environ["XDG_CONFIG_HOME"] = str(folder)  # this process only; the user's settings stay as they are
     root = tkinter.Tk(className="imgshare")
     app = None

@@ -1,5 +1,5 @@
 """Serve images under a key until stopped: share, play an animation, re-share a watched file, and stop
-in the right order. No Tk here: `imgshare send` and the Sender tab (through views/sharing.py) both
+in the right order. No Tk here: `imgshare send` and the Sender tab (through views/sender/model.py) both
 drive one ServingSession, so both behave the same.
 
 Rules, held in one place:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from imgshare.ipc import remove_share  # noqa: E402
-from imgshare.views.window import build_app  # noqa: E402
+from imgshare.views.window.app import build_app  # noqa: E402
 
 SENDER = """
 import os, sys, time

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gui_follow import start_xvfb  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from imgshare.views.display import display_base  # noqa: E402
-from imgshare.views.imageview import ImageView  # noqa: E402
+from imgshare.views.imageview.display import display_base  # noqa: E402
+from imgshare.views.imageview.view import ImageView  # noqa: E402
 
 CONTROL = 0x4
 

@@ -104,7 +104,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    from ..views.window import run_gui
+    from ..views.window.app import run_gui
     if args.follow and not args.receive:
         raise UsageError("--follow goes with --receive")
     return run_gui(key=args.key, send_file=args.send, receive=args.receive, follow=args.follow)

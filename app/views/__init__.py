@@ -1,5 +1,17 @@
-"""imgshare's Tk window: one module per tab, plus the window, the status bar and their helpers.
+"""imgshare's Tk window, in rooms: each subpackage holds a part of the window, its widgets beside its
+Tk-free model (`x.py` the widgets or controller, `x_model.py` or `model.py` what they compute, which
+imports no tkinter and is tested without a display).
 
-Widgets live here; the work they start (IPC, decoding, scaling, clipboard) runs in imgshare.views.worker
-threads through the plain functions of sharing.py, receiving.py, display.py and clipboard.py.
+    window/      the App (build_app, run_gui), menus, Help dialogs, title, icon and size
+    sender/      the Sender tab: `tab` over `model` (load an image, the serving session)
+    receiver/    the Receiver tab: `tab` over `model` (receive), Follow (`follow`), the key list of
+                 shares (`key_list`), the compare panel
+    inspector/   the panel beside an image: the pixel, the value range, the histogram
+    imageview/   the zoomable image view both tabs use, its input, its renderer, Save as… and Copy
+    widgets/     widgets any room uses (status bar, key field, flow row…) and the theme
+    desktop/     the clipboard, dropped files, the desktop's dark preference
+    background/  work off the Tk thread: Worker (jobs) and Inbox (other threads' news)
+
+A room imports only from the rooms listed below it (window from all; background, desktop and widgets
+from none), and from imgshare's public API.
 """

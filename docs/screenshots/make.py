@@ -20,7 +20,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageGrab
 
 from imgshare.settings import ThemeChoice
-from imgshare.views.window import App, build_app
+from imgshare.views.window.app import App, build_app
 
 HERE = Path(__file__).resolve().parent
 

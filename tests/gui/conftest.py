@@ -12,7 +12,7 @@ import tkinter as tk
 
 import pytest
 
-from imgshare.views.window import build_app
+from imgshare.views.window.app import build_app
 from tests.conftest import wait_until
 from tests.gui.support import pump_until
 from tests.qt.conftest import qt_env  # noqa: F401  (the Qt tests' fixture, for the tabs' Qt mode)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from imgshare.views.window import build_app, install_signal_handlers  # noqa: E402
+from imgshare.views.window.app import build_app, install_signal_handlers  # noqa: E402
 from tests.gui.support import pump_until  # noqa: E402
 
 

@@ -6,7 +6,7 @@ import time
 
 from PIL import Image
 
-from imgshare.views.display import fit_size
+from imgshare.views.imageview.display import fit_size
 from tests.gui.support import pump_until
 
 BIG = (7680, 4320)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PIL import Image
 
 from imgshare.ipc import Sender
-from imgshare.views.comparepanel import ComparePanel
-from imgshare.views.display import display_base
+from imgshare.views.imageview.display import display_base
+from imgshare.views.receiver.compare_panel import ComparePanel
 from tests.gui import viewsupport
 from tests.gui.support import pump_until
 from tests.gui.viewsupport import make_view, settle, show, tick_gaps

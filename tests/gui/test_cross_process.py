@@ -6,7 +6,7 @@ import json
 
 from PIL import Image
 
-from imgshare.views.display import fit_size
+from imgshare.views.imageview.display import fit_size
 from tests.gui.support import ipc_objects, pump_until, run_peer, same_pixels, start_peer, stop, stripes
 
 

@@ -15,7 +15,7 @@ from tests.gui.support import ipc_objects, pump_until, status_after, stop
 
 def listed(app, keys):
     """Wait for a listing made after now that names every key; returns {key: Choice}."""
-    shares = app.receiver.shares
+    shares = app.receiver.key_list
     before = shares.refreshed
     shares.refresh()
     pump_until(app, lambda: shares.refreshed > before and keys <= {c.key for c in shares.listed}, 10,
@@ -58,7 +58,7 @@ def test_list_pick_and_clean_up(make_app, new_key, tmp_path):
         assert ipc_objects(dead) == []
         assert ipc_objects(alive1) and ipc_objects(alive2)
         after = listed(app, {alive1, alive2})
-        assert dead not in {c.key for c in app.receiver.shares.listed} and len(after) == 2
+        assert dead not in {c.key for c in app.receiver.key_list.listed} and len(after) == 2
 
 
 def test_picking_a_share_follows_it_when_follow_is_on(make_app, new_key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from imgshare.views.display import (
+from imgshare.views.imageview.display import (
     ValueMapping,
     checkerboard,
     display_base,
@@ -15,7 +15,7 @@ from imgshare.views.display import (
     render_zoomed,
     value_range,
 )
-from imgshare.views.viewgeometry import Placement
+from imgshare.views.imageview.geometry import Placement
 
 
 def values(image):

@@ -8,7 +8,7 @@ import subprocess
 from PIL import Image, ImageGrab
 
 from imgshare.ipc import Receiver
-from imgshare.views.theme import LIGHT
+from imgshare.views.widgets.theme import LIGHT
 from tests.conftest import wait_until
 from tests.gui.support import CYAN, MAGENTA, ipc_objects, start_gui, stop, stripes
 

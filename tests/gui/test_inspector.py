@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from imgshare.views.inspector import InspectorPanel
+from imgshare.views.inspector.panel import InspectorPanel
 from tests.gui import viewsupport
 from tests.gui.support import pump_until
 from tests.gui.viewsupport import make_view, settle, show

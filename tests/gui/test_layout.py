@@ -9,10 +9,10 @@ from tkinter import ttk
 
 import pytest
 
-from imgshare.views.elide import ELLIPSIS
-from imgshare.views.flowrow import FlowRow
-from imgshare.views.scrollcolumn import ScrollColumn
-from imgshare.views.tooltip import tooltip_of
+from imgshare.views.widgets.eliding_label import ELLIPSIS
+from imgshare.views.widgets.flow_row import FlowRow
+from imgshare.views.widgets.scroll_column import ScrollColumn
+from imgshare.views.widgets.tooltip import tooltip_of
 from tests.gui.support import pump_until, status_after, stripes
 
 CONTROLS = (ttk.Button, ttk.Checkbutton, ttk.Entry, ttk.Scrollbar)  # ttk.Combobox is an Entry

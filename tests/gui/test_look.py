@@ -10,9 +10,10 @@ import pytest
 from PIL import ImageGrab
 
 from imgshare.settings import ThemeChoice
-from imgshare.views import desktop_theme, theme
-from imgshare.views.menus import entries
-from imgshare.views.tooltip import tooltip_of
+from imgshare.views.desktop import color_scheme
+from imgshare.views.widgets import theme
+from imgshare.views.widgets.tooltip import tooltip_of
+from imgshare.views.window.menus import entries
 from tests.gui.support import pump_until, status_after, stripes
 
 TK_DEFAULT_GREY = (217, 217, 217)  # #d9d9d9, the background of Tk's default theme on X11
@@ -98,18 +99,18 @@ def test_following_the_desktop_reads_its_preference(make_app, key, tmp_path, mon
 @pytest.mark.parametrize("text, dark", [("(<<uint32 1>>,)", True), ("(<<uint32 2>>,)", False),
                                         ("(<<uint32 0>>,)", None), ("", None)])
 def test_the_portals_answer_is_parsed(text, dark):
-    assert desktop_theme.portal_answer(text) is dark
+    assert color_scheme.portal_answer(text) is dark
 
 
 def test_gtk_settings_files(tmp_path):
     ini = tmp_path / "settings.ini"
-    assert desktop_theme.gtk_settings_answer(ini) is None
+    assert color_scheme.gtk_settings_answer(ini) is None
     ini.write_text("[Settings]\ngtk-theme-name=Adwaita-dark\n")
-    assert desktop_theme.gtk_settings_answer(ini) is True
+    assert color_scheme.gtk_settings_answer(ini) is True
     ini.write_text("[Settings]\ngtk-theme-name=Adwaita\n")
-    assert desktop_theme.gtk_settings_answer(ini) is False
+    assert color_scheme.gtk_settings_answer(ini) is False
     ini.write_text("not an ini file")
-    assert desktop_theme.gtk_settings_answer(ini) is None
+    assert color_scheme.gtk_settings_answer(ini) is None
 
 
 def test_tooltips_appear_on_the_controls_whose_meaning_is_not_obvious(make_app, key, dpi, dpi_screen):

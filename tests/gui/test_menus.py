@@ -11,9 +11,9 @@ from pathlib import Path
 from PIL import Image
 
 from imgshare import __version__
-from imgshare.views import theme
-from imgshare.views.helpdialogs import InfoDialog
-from imgshare.views.menus import entries
+from imgshare.views.widgets import theme
+from imgshare.views.window.help_dialogs import InfoDialog
+from imgshare.views.window.menus import entries
 from tests.gui.support import pump_until, status_after, stripes
 from tests.gui.test_animation import gif
 

@@ -10,7 +10,7 @@ import sysv_ipc
 from PIL import Image, ImageGrab
 
 from imgshare.ipc import Sender, sysv_key
-from imgshare.views.display import fit_size
+from imgshare.views.imageview.display import fit_size
 from tests.conftest import start_cli
 from tests.gui.support import foreign_segment, lock_held_elsewhere, pump_until, status_after, stop, stripes
 from tests.helpers.layout import published
@@ -65,7 +65,7 @@ def test_every_mode_displays_and_saves_exactly(make_app, key, tmp_path, mode, ex
         assert said.startswith(f"Received 300x200 {mode} under key {key!r}, sequence 1, from pid {os.getpid()}")
         assert settled(app) == fit_size((300, 200), box(app.receiver.view))
         assert app.receiver.panel.value("Mode") == mode
-        from imgshare.views.receiving import suggested_name
+        from imgshare.views.receiver.model import suggested_name
         assert suggested_name(app.receiver.got.info, mode) == f"g-{mode}{ext}"
         out = tmp_path / f"out{ext}"
         assert save_as(app, out) == f"Saved {out} (300x200 {mode})."
@@ -172,7 +172,7 @@ def test_save_and_copy_errors_and_clipboard(make_app, key, tmp_path, monkeypatch
         import io
         with Image.open(io.BytesIO(data)) as pasted:
             assert pasted.convert("RGB").tobytes() == original.tobytes()
-        import imgshare.views.clipboard as clip
+        import imgshare.views.desktop.clipboard as clip
         monkeypatch.setattr(clip.shutil, "which", lambda name: None)
         said = status_after(app, app.receiver.copy_button.invoke)
         assert app.status.is_error and said.startswith("Image copy and paste need the xclip program")

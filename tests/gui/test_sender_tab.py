@@ -8,7 +8,7 @@ import zlib
 from PIL import Image
 
 from imgshare.ipc import Receiver
-from imgshare.views.display import fit_size
+from imgshare.views.imageview.display import fit_size
 from tests.conftest import start_cli
 from tests.gui.support import foreign_segment, ipc_objects, lock_held_elsewhere, pump_until, status_after, stop, stripes
 

@@ -10,7 +10,7 @@ import threading
 
 from imgshare import settings
 from imgshare.settings import Settings, ThemeChoice
-from imgshare.views.followsession import RateMeter
+from imgshare.views.receiver.follow_model import RateMeter
 from tests.gui.support import pump_until, status_after, stripes
 
 
@@ -35,7 +35,7 @@ def test_recent_keys_and_files_persist_across_two_app_instances(make_app, new_ke
     entry.tk.call(entry.cget("postcommand"))  # what opening the list runs
     assert list(again.sender.key_field.entry.cget("values"))[:2] == [second, first]
     receiver = again.receiver
-    receiver.shares.refresh()
+    receiver.key_list.refresh()
     lines = list(receiver.key_field.entry.cget("values"))
     assert any(line.startswith(f"{first}  -  ") for line in lines), lines
     assert again.menu.recent.entrycget(0, "label") == f"1  r.png  ({path.parent})"

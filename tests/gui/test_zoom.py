@@ -7,7 +7,7 @@ import time
 
 from PIL import Image
 
-from imgshare.views.zoomsteps import MAX_SCALE, MIN_SCALE
+from imgshare.views.imageview.zoom import MAX_SCALE, MIN_SCALE
 from tests.gui import viewsupport
 from tests.gui.support import pump_until
 from tests.gui.viewsupport import make_view, settle, show, tick_gaps

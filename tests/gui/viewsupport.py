@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from PIL import Image
 
-from imgshare.views.display import display_base
-from imgshare.views.imageview import ImageView
+from imgshare.views.imageview.display import display_base
+from imgshare.views.imageview.view import ImageView
 from tests.gui.support import pump_until
 
 

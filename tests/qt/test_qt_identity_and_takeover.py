@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from imgshare.ipc.qt import QtReceiver, QtSender, QtShareInfo
-from imgshare.views.receiving import sender_state
+from imgshare.views.receiver.model import sender_state
 from tests.qt.exchange import qt_receiver_gets_cli_share
 from tests.qt.images import assert_same, make
 

@@ -7,22 +7,22 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import filedialog, ttk
 
-from ..imaging import open_formats
-from ..ipc import ChannelKind, ImgShareError
-from . import sharing
-from .clipboard import ClipboardError
-from .dropping import enable_file_drop
-from .flowrow import FlowRow
-from .imageview import ImageView
-from .inbox import Inbox
-from .infopanel import InfoPanel
-from .inspector import InspectorPanel
-from .keyfield import KeyField
-from .scrollcolumn import ScrollColumn
-from .status import StatusBar, show_busy
-from .theme import units
-from .tooltip import add_tooltip
-from .worker import Worker
+from ...imaging import open_formats
+from ...ipc import ChannelKind, ImgShareError
+from ..background.inbox import Inbox
+from ..background.worker import Worker
+from ..desktop.clipboard import ClipboardError
+from ..desktop.file_drop import enable_file_drop
+from ..imageview.view import ImageView
+from ..inspector.panel import InspectorPanel
+from ..widgets.flow_row import FlowRow
+from ..widgets.info_panel import InfoPanel
+from ..widgets.key_field import KeyField
+from ..widgets.scroll_column import ScrollColumn
+from ..widgets.status_bar import StatusBar, show_busy
+from ..widgets.theme import units
+from ..widgets.tooltip import add_tooltip
+from . import model
 
 USER_ERRORS = (ImgShareError, ClipboardError)
 
@@ -44,21 +44,21 @@ def ask_open_path(parent: SenderTab) -> str:
 
 
 class SenderTab(ttk.Frame):
-    """Thin view over sharing.py; `ask_open_path` may be replaced (tests return a path)."""
+    """Thin view over model.py; `ask_open_path` may be replaced (tests return a path)."""
 
     def __init__(self, master: tk.Misc, status: StatusBar, key: str,
-                 on_shared: Callable[[sharing.Shared | None], None] | None = None,
+                 on_shared: Callable[[model.Shared | None], None] | None = None,
                  recent_keys: Callable[[], list[str]] = list):
         super().__init__(master, padding=units(master).pad * 2)
         self.status = status
         self.on_shared = on_shared
         self.ask_open_path: Callable[[SenderTab], str] = ask_open_path
-        self.session = sharing.SharingSession()
-        self.loaded: sharing.Loaded | None = None
-        self.shared: sharing.Shared | None = None
+        self.session = model.SenderSession()
+        self.loaded: model.Loaded | None = None
+        self.shared: model.Shared | None = None
         self._frame_shown: tuple[int, int] | None = None  # the animation frame (index, sequence) shown last
         self.start_folder: Callable[[], str] = str  # where Open image… starts (the window sets it)
-        self.on_loaded: Callable[[sharing.Loaded], None] | None = None  # an image was opened
+        self.on_loaded: Callable[[model.Loaded], None] | None = None  # an image was opened
         self.worker = Worker(self, "sender", on_busy=self._busy)
         self.key_field = KeyField(self, key, recent=recent_keys)
         self.key_field.grid(row=0, column=0, columnspan=2, sticky="ew")
@@ -91,7 +91,7 @@ class SenderTab(ttk.Frame):
         self.image_panel.pack(fill="x")
         self.share_panel = InfoPanel(side, "Shared now", ["Key", "Sequence", "Frame", "Image", "Since"])
         self.share_panel.pack(fill="x", pady=(8, 0))
-        self.share_panel.show(sharing.shared_rows(None))
+        self.share_panel.show(model.shared_rows(None))
         self.rowconfigure(2, weight=1)
         self.columnconfigure(0, weight=1)
         self.drop_problem = enable_file_drop(self.view.canvas, self.open_paths)
@@ -105,12 +105,12 @@ class SenderTab(ttk.Frame):
 
     def open_paths(self, paths: list[str], then_share: bool = False) -> None:
         self.status.say(f"Opening {paths[0] if len(paths) == 1 else f'{len(paths)} files'}...")
-        self.worker.submit(sharing.load_first, list(paths), done=lambda loaded: self._show_loaded(loaded, then_share),
+        self.worker.submit(model.load_first, list(paths), done=lambda loaded: self._show_loaded(loaded, then_share),
                            failed=self._failed)
 
     def paste(self) -> None:
         self.status.say("Reading the clipboard...")
-        self.worker.submit(sharing.load_clipboard, done=self._show_loaded, failed=self._failed)
+        self.worker.submit(model.load_clipboard, done=self._show_loaded, failed=self._failed)
 
     def share(self) -> None:
         if self.loaded is None:
@@ -186,26 +186,26 @@ class SenderTab(ttk.Frame):
                            failed=self._switch_failed)
 
     # -- results, on the Tk thread -----------------------------------------------------------------
-    def _show_loaded(self, loaded: sharing.Loaded, then_share: bool = False) -> None:
+    def _show_loaded(self, loaded: model.Loaded, then_share: bool = False) -> None:
         self.loaded = loaded
         self.view.show(loaded.base, source=loaded.image)
         if self.on_loaded is not None:
             self.on_loaded(loaded)
-        self.image_panel.show(sharing.loaded_rows(loaded))
+        self.image_panel.show(model.loaded_rows(loaded))
         self.share_button.configure(state="normal")
         self.status.say(f"Opened {loaded.source_name} ({loaded.image.width}x{loaded.image.height} "
                         f"{loaded.image.mode}); press Share (Ctrl+Enter) to share it")
         if then_share:
             self.share()
 
-    def _show_shared(self, shared: sharing.Shared) -> None:
+    def _show_shared(self, shared: model.Shared) -> None:
         self.shared = shared
         self._frame_shown = None
-        self.share_panel.show(sharing.shared_rows(shared))
+        self.share_panel.show(model.shared_rows(shared))
         self.stop_button.configure(state="normal")
         self.play_button.configure(state="normal" if shared.frames > 1 else "disabled", text="Pause")
         asked = self.watch_var.get()
-        self.watch_var.set(shared.watch is sharing.Watch.ON)
+        self.watch_var.set(shared.watch is model.Watch.ON)
         self.status.say(f"Shared {shared.source_name} ({shared.size[0]}x{shared.size[1]} {shared.mode}) "
                         f"under key {shared.key!r}, sequence {shared.sequence}{_watch_note(shared, asked)}")
         if self.on_shared:
@@ -216,7 +216,7 @@ class SenderTab(ttk.Frame):
     def _show_stopped(self, key: str | None) -> None:
         self.shared = None
         self._frame_shown = None
-        self.share_panel.show(sharing.shared_rows(None))
+        self.share_panel.show(model.shared_rows(None))
         self.stop_button.configure(state="disabled")
         self.play_button.configure(state="disabled", text="Pause")
         self.status.say(f"Stopped sharing under key {key!r}; its shared memory is removed" if key
@@ -234,13 +234,13 @@ class SenderTab(ttk.Frame):
         self.play_button.configure(state="disabled")
         self._failed(exc)
 
-    def _show_new_version(self, shared: sharing.Shared, loaded: sharing.Loaded) -> None:
+    def _show_new_version(self, shared: model.Shared, loaded: model.Loaded) -> None:
         if self.shared is None:
             return  # stopped meanwhile
         self.loaded, self.shared = loaded, shared
         self.view.show(loaded.base, keep_place=True, source=loaded.image)
-        self.image_panel.show(sharing.loaded_rows(loaded))
-        self.share_panel.show(sharing.shared_rows(shared))
+        self.image_panel.show(model.loaded_rows(loaded))
+        self.share_panel.show(model.shared_rows(shared))
         self.play_button.configure(state="normal" if shared.frames > 1 else "disabled", text="Pause")
         self.status.say(f"Shared a new version of {shared.source_name} ({shared.size[0]}x{shared.size[1]} "
                         f"{shared.mode}), sequence {shared.sequence}")
@@ -258,12 +258,12 @@ class SenderTab(ttk.Frame):
         else:
             self.status.say(f"Watching {path} for changes")
 
-    def _show_switched(self, shared: sharing.Shared | None) -> None:
+    def _show_switched(self, shared: model.Shared | None) -> None:
         self.qt_check.configure(state="normal")
         if shared is None:  # stopped meanwhile: the box applies to the next Share
             return
         self.shared = shared
-        self.share_panel.show(sharing.shared_rows(shared))
+        self.share_panel.show(model.shared_rows(shared))
         self.status.say(f"Now sharing {shared.source_name} under key {shared.key!r} in "
                         f"{'Qt' if shared.kind is ChannelKind.QT else 'imgshare'}'s format")
 
@@ -287,11 +287,11 @@ class SenderTab(ttk.Frame):
         show_busy(self.progress, busy)
 
 
-def _watch_note(shared: sharing.Shared, asked: bool) -> str:
+def _watch_note(shared: model.Shared, asked: bool) -> str:
     """What became of watching when something was shared, for the status bar."""
-    if shared.watch is sharing.Watch.ON:
+    if shared.watch is model.Watch.ON:
         return f"; watching {shared.watching} for changes"
-    if shared.watch is sharing.Watch.ENDED:
+    if shared.watch is model.Watch.ENDED:
         return (f"; stopped watching {shared.stopped_watching} (only the shared file is watched, "
                 "and this image came from no file)" if asked else
                 f"; stopped watching {shared.stopped_watching}")

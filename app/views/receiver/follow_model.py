@@ -12,13 +12,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..following import FollowEvent, FollowKind, follow
-from ..ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, Receiver, ShareInfo
-from .display import display_base
-from .receiving import Got
+from ...following import FollowEvent, FollowKind, follow
+from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, Receiver, ShareInfo
+from ..imageview.display import display_base
+from .model import Got
 
 
-class FollowSession:
+class FollowThread:
     """Follows key from a thread; on_frame(Got), on_gone(ShareInfo), on_error(ImgShareError) run on it."""
 
     def __init__(self, key: str, on_frame: Callable[[Got], None], on_gone: Callable[[ShareInfo], None],
@@ -33,7 +33,7 @@ class FollowSession:
         self.missed = 0  # shares published between two frames this session returned (an int: GIL-safe)
         self._thread = threading.Thread(target=self._run, name=f"imgshare-follow-{key}", daemon=True)
 
-    def start(self) -> FollowSession:
+    def start(self) -> FollowThread:
         self._thread.start()
         return self
 

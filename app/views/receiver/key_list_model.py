@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ipc import ListedShare, clean, list_shares
-from .receiving import age_text
+from ...ipc import ListedShare, clean, list_shares
+from .model import age_text
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A canvas that shows an image scaled to fit (redrawn on resize) or zoomed from 10% to 6400%, panned by
 dragging or scrolling, with the pixel under the cursor (or a pinned one) reported to listeners.
 
-Only the visible part of the image is drawn, in the view's own worker (viewrender.py), so zooming an
+Only the visible part of the image is drawn, in the view's own worker (render.py), so zooming an
 8K image never waits behind a tab's IPC work and never renders what is off screen; only the finished
 PhotoImage is made on the Tk thread, and the view keeps it referenced. Coordinates: in a zoomed view the canvas's
 scroll region is the image at the zoom level (x from 0 to width * scale), centred when smaller than
@@ -18,13 +18,13 @@ from typing import Any
 
 from PIL import Image, ImageTk
 
+from ..background.worker import Worker
 from .display import AUTO, ValueMapping, fit_size
-from .pixelinfo import PixelValue, read_pixel
-from .viewgeometry import Placement
-from .viewinput import ViewInput
-from .viewrender import Inputs, Overlay, Renderer
-from .worker import Worker
-from .zoomsteps import MAX_SCALE, MIN_SCALE, step_in, step_out, zoom_text
+from .geometry import Placement
+from .input import ViewControls, ViewInput
+from .pixel import PixelValue, read_pixel
+from .render import Inputs, Overlay, Renderer
+from .zoom import MAX_SCALE, MIN_SCALE, step_in, step_out, zoom_text
 
 RESIZE_DEBOUNCE_MS = 40
 RENDER_POLL_MS = 4  # followed frames come back from the render thread without a long wait
@@ -80,7 +80,10 @@ class ImageView(ttk.Frame):
     def _bind(self) -> None:
         self.canvas.bind("<Configure>", lambda _e: self._schedule(RESIZE_DEBOUNCE_MS))
         self.canvas.bind("<Leave>", lambda _e: self.hover(None))
-        self._input = ViewInput(self)  # mouse and keys: hover, pin, pan, scroll, zoom
+        self._input = ViewInput(ViewControls(  # mouse and keys: hover, pin, pan, scroll, zoom
+            canvas=self.canvas, pixel_at=self.pixel_at, hover=self.hover, pinned=lambda: self.pinned, pin=self.pin,
+            pannable=lambda: self.pannable, pan_to=self.pan_to, zoom_in=self.zoom_in, zoom_out=self.zoom_out,
+            zoom_fit=self.zoom_fit, zoom_actual=self.zoom_actual))
 
     # -- what is shown -----------------------------------------------------------------------------
     @property

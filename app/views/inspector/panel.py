@@ -13,12 +13,12 @@ from tkinter import ttk
 
 from PIL import Image
 
-from .display import DEEP_MODES, value_range
+from ..background.worker import Worker
+from ..imageview.display import DEEP_MODES, value_range
+from ..imageview.pixel import PixelValue
+from ..imageview.view import ImageView
 from .histogram import Histogram, histogram
-from .imageview import ImageView
-from .pixelinfo import PixelValue
-from .valuerange import ValueRangeControl, write_value
-from .worker import Worker
+from .value_range import ValueRangeControl, write_value
 
 HISTOGRAM_CHARS = (26, 6)  # the histogram's width in characters and height in lines of the default font
 _CHANNEL_COLOURS = {"R": "#e04848", "G": "#3aa84a", "B": "#4a78e8"}  # what the channels are, in any theme

@@ -10,8 +10,8 @@ import tkinter as tk
 from pathlib import Path
 from tkinter import ttk
 
-from .. import __version__
-from .theme import units
+from ... import __version__
+from ..widgets.theme import units
 
 # /proc/sys/kernel file -> what it limits; "sem" holds four numbers
 SHM_LIMITS = (("shmmax", "SHMMAX", "largest segment, bytes"), ("shmall", "SHMALL", "all segments, pages"),
@@ -52,7 +52,7 @@ def _read(path: Path) -> str:
 
 def docs_folder() -> Path | None:
     """The source tree's docs, when imgshare runs from one (the binary carries no documents)."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]  # app/views/window/ -> the checkout
     return root if (root / "README.md").is_file() else None
 
 

@@ -7,8 +7,8 @@ import time
 import tkinter as tk
 from tkinter import ttk
 
-from .elide import ElidingLabel
-from .flowrow import FlowRow
+from .eliding_label import ElidingLabel
+from .flow_row import FlowRow
 from .theme import units
 
 HISTORY = 50  # sentences kept

@@ -3,11 +3,8 @@ or in a task bar tell themselves apart ("Sharing photo.png as 'cam' - imgshare")
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..ipc import ShareInfo
-    from .sharing import Shared
+from ...ipc import ShareInfo
+from ...serving import Shared
 
 APP = "imgshare"
 

@@ -7,8 +7,8 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
-from ..ipc import ImgShareError, sysv_key
-from .elide import ElidingLabel
+from ...ipc import ImgShareError, sysv_key
+from .eliding_label import ElidingLabel
 from .theme import units
 from .tooltip import add_tooltip
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageMath
 
-from ..strips import strips
+from ...strips import strips
 
 CHECKER = 8  # pixels per checkerboard square, as image viewers draw transparency
 _LIGHT, _DARK = (204, 204, 204), (153, 153, 153)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from .display import DEEP_MODES, value_range
+from ..imageview.display import DEEP_MODES, value_range
 
 BINS = 256
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ..ipc import ChannelKind, ImageError, ImgShareError
-from ..playback import Frame, load_frames
-from ..serving import ServingEvents, ServingSession, Shared, Watch
-from . import clipboard
-from .display import display_base
+from ...ipc import ChannelKind, ImageError, ImgShareError
+from ...playback import Frame, load_frames
+from ...serving import ServingEvents, ServingSession, Shared, Watch
+from ..desktop import clipboard
+from ..imageview.display import display_base
 
-__all__ = ["Loaded", "Shared", "SharingSession", "Watch", "load_clipboard", "load_file", "load_first",
+__all__ = ["Loaded", "Shared", "SenderSession", "Watch", "load_clipboard", "load_file", "load_first",
            "loaded_rows", "shared_rows"]
 
 
@@ -78,7 +78,7 @@ def load_first(paths: list[str]) -> Loaded:
     raise first_error or ImageError("no file was given")
 
 
-class SharingSession(ServingSession):
+class SenderSession(ServingSession):
     """The tab's serving session, taking Loaded images; display copies of a watched file's new
     versions are made on the watcher's thread, never the Tk thread."""
 

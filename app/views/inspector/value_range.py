@@ -8,9 +8,9 @@ import tkinter as tk
 from tkinter import font as tkfont
 from tkinter import ttk
 
-from .display import AUTO, ValueMapping
-from .imageview import ImageView
-from .pixelinfo import write_float
+from ..imageview.display import AUTO, ValueMapping
+from ..imageview.pixel import write_float
+from ..imageview.view import ImageView
 
 
 def parse_window(low: str, high: str) -> ValueMapping | str:

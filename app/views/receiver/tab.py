@@ -7,23 +7,24 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import filedialog, ttk
 
-from ..imaging import open_formats
-from ..ipc import DEFAULT_LOCK_TIMEOUT
-from . import imageactions, receiving
-from .comparepanel import ComparePanel
-from .flowrow import FlowRow
-from .imageactions import USER_ERRORS
-from .imageview import ImageView
-from .infopanel import InfoPanel
-from .inspector import InspectorPanel
-from .keyfield import KeyField
-from .receiver_follow import FollowController, FollowHooks
-from .receiver_shares import SharesController, SharesHooks
-from .scrollcolumn import ScrollColumn
-from .status import StatusBar, show_busy
-from .theme import units
-from .tooltip import add_tooltip
-from .worker import Worker
+from ...imaging import open_formats
+from ...ipc import DEFAULT_LOCK_TIMEOUT
+from ..background.worker import Worker
+from ..imageview import actions
+from ..imageview.actions import USER_ERRORS
+from ..imageview.view import ImageView
+from ..inspector.panel import InspectorPanel
+from ..widgets.flow_row import FlowRow
+from ..widgets.info_panel import InfoPanel
+from ..widgets.key_field import KeyField
+from ..widgets.scroll_column import ScrollColumn
+from ..widgets.status_bar import StatusBar, show_busy
+from ..widgets.theme import units
+from ..widgets.tooltip import add_tooltip
+from . import model
+from .compare_panel import ComparePanel
+from .follow import FollowController, FollowHooks
+from .key_list import KeyListController, KeyListHooks
 
 WATCH_MS = 2000  # how often the sender's state is looked up again
 AGE_MS = 1000
@@ -46,7 +47,7 @@ TIPS = {
 
 
 class ReceiverTab(ttk.Frame):
-    """Thin view over receiving.py; `ask_save_path` may be replaced (tests return a path)."""
+    """Thin view over model.py; `ask_save_path` may be replaced (tests return a path)."""
 
     def __init__(self, master: tk.Misc, status: StatusBar, key: str,
                  recent_keys: Callable[[], list[str]] = list):
@@ -56,13 +57,13 @@ class ReceiverTab(ttk.Frame):
         self.ask_save_path: Callable[[tk.Misc, str], str] = self._ask_save_path
         self.start_folder: Callable[[], str] = str  # the folder Save as… opens in (the window sets it)
         self.on_saved: Callable[[str], None] | None = None  # a file was written (the window remembers it)
-        self.on_received: Callable[[receiving.Got], None] | None = None
+        self.on_received: Callable[[model.Got], None] | None = None
         self.lock_timeout = DEFAULT_LOCK_TIMEOUT
-        self.got: receiving.Got | None = None
+        self.got: model.Got | None = None
         self._state: str | None = None
         self.worker = Worker(self, "receiver", on_busy=self._busy)
         self._watcher = Worker(self, "watch")
-        self.key_field = KeyField(self, key, postcommand=lambda: self.shares.refresh(), recent=recent_keys)
+        self.key_field = KeyField(self, key, postcommand=lambda: self.key_list.refresh(), recent=recent_keys)
         self.key_field.grid(row=0, column=0, columnspan=2, sticky="ew")
         bar = FlowRow(self, gap=u.pad * 2, line_gap=u.pad)
         bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=u.pad * 2)
@@ -80,7 +81,7 @@ class ReceiverTab(ttk.Frame):
                                                 command=lambda: self.view.set_one_to_one(self.one_to_one.get()))
         self.progress = ttk.Progressbar(bar, mode="indeterminate", length=u.chars(12))
         self.shares_label = ttk.Label(bar, text="", style="Muted.TLabel")
-        self.clean_button = ttk.Button(bar, text="Clean up", command=lambda: self.shares.clean())
+        self.clean_button = ttk.Button(bar, text="Clean up", command=lambda: self.key_list.clean())
         for widget, gap in ((self.receive_button, 0), (self.follow_check, 0), (self.qt_check, 0),
                             (self.save_button, u.pad * 2), (self.copy_button, 0), (self.one_to_one_check, 0),
                             (self.shares_label, u.pad * 2), (self.clean_button, 0)):
@@ -115,14 +116,14 @@ class ReceiverTab(ttk.Frame):
             widget=self, key=lambda: self.key_field.key, wanted=self.follow_var.get, set_wanted=self.follow_var.set,
             show_frame=lambda got: self.show_followed(got), shown=lambda: self.got, show_rows=self.panel.show,
             on_rendered=self._set_on_rendered, say=status.say, error=status.error, lock_timeout=self.lock_timeout))
-        self.shares = SharesController(SharesHooks(
+        self.key_list = KeyListController(KeyListHooks(
             widget=self, picked_index=self.key_field.entry.current, set_key=self.key_field.var.set,
             use_key=self.key_picked, set_lines=self._set_key_lines, set_summary=self._set_summary,
             say=status.say, error=status.error,
             recent_keys=recent_keys))
-        self.key_field.entry.bind("<<ComboboxSelected>>", lambda _e: self.shares.picked())
+        self.key_field.entry.bind("<<ComboboxSelected>>", lambda _e: self.key_list.picked())
         # the list and its count at once when the tab comes on screen, not at the next refresh
-        self.bind("<Map>", lambda e: self.shares.refresh() if e.widget is self else None, add="+")
+        self.bind("<Map>", lambda e: self.key_list.refresh() if e.widget is self else None, add="+")
         for sequence in ("<Return>", "<KP_Enter>"):
             self.key_field.entry.bind(sequence, lambda _e: self._enter())
         self.key_field.var.trace_add("write", lambda *_: self.follow.key_changed())
@@ -132,7 +133,7 @@ class ReceiverTab(ttk.Frame):
     def receive(self) -> None:
         key = self.key_field.key
         self.status.say(f"Receiving under key {key!r}...")
-        self.worker.submit(receiving.receive, key, self.lock_timeout, self.qt_var.get(), done=self._show,
+        self.worker.submit(model.receive, key, self.lock_timeout, self.qt_var.get(), done=self._show,
                            failed=self._receive_failed)
 
     def set_follow(self, on: bool) -> None:
@@ -152,21 +153,21 @@ class ReceiverTab(ttk.Frame):
             self.status.error("Receive an image first (Ctrl+R), then save it")
             return
         image = self.got.image
-        path = self.ask_save_path(self, receiving.suggested_name(self.got.info, image.mode))
+        path = self.ask_save_path(self, model.suggested_name(self.got.info, image.mode))
         if path:
-            imageactions.save(self.worker, self.status, image, path, on_saved=self.on_saved)
+            actions.save(self.worker, self.status, image, path, on_saved=self.on_saved)
 
     def copy(self) -> None:
         if self.got is None:
             self.status.error("Receive an image first (Ctrl+R), then copy it")
             return
-        imageactions.copy(self.worker, self.status, self.got.image)
+        actions.copy(self.worker, self.status, self.got.image)
 
     def close(self) -> None:
         for after_id in (self._age_after, self._watch_after):
             self.after_cancel(after_id)
         self.follow.close()
-        self.shares.close()
+        self.key_list.close()
         self.worker.close()
         self._watcher.close()
         self.view.close()
@@ -176,7 +177,7 @@ class ReceiverTab(ttk.Frame):
                                           initialdir=self.start_folder() or None)
 
     def _ask_save_path(self, parent: tk.Misc, suggested: str) -> str:
-        return imageactions.ask_save_path(parent, suggested, self.start_folder())
+        return actions.ask_save_path(parent, suggested, self.start_folder())
 
     def _set_key_lines(self, lines: list[str]) -> None:
         self.key_field.entry.configure(values=lines)
@@ -201,10 +202,10 @@ class ReceiverTab(ttk.Frame):
                         "the key; Follow is not available" if qt else "Receiving imgshare shares")
 
     # -- results, on the Tk thread -----------------------------------------------------------------
-    def _show(self, got: receiving.Got) -> None:
+    def _show(self, got: model.Got) -> None:
         self.got, self._state = got, None
         self.view.show(got.base, source=got.image)
-        self.panel.show(receiving.info_rows(got.info))
+        self.panel.show(model.info_rows(got.info))
         self.save_button.configure(state="normal")
         self.copy_button.configure(state="normal")
         info = got.info
@@ -214,12 +215,12 @@ class ReceiverTab(ttk.Frame):
         if self.on_received is not None:
             self.on_received(got)
 
-    def show_followed(self, got: receiving.Got) -> None:
+    def show_followed(self, got: model.Got) -> None:
         """A followed frame: shown in place (zoom and scroll kept), its header beside it."""
         first = self.got is None
         self.got, self._state = got, None
         self.view.show(got.base, keep_place=True, source=got.image)
-        self.panel.show([row for row in receiving.info_rows(got.info) if row[0] != "Age"])  # ticked apart
+        self.panel.show([row for row in model.info_rows(got.info) if row[0] != "Age"])  # ticked apart
         self.compare.refresh()
         if first:
             self.save_button.configure(state="normal")
@@ -250,7 +251,7 @@ class ReceiverTab(ttk.Frame):
     def _tick_age(self) -> None:
         self._age_after = self.after(AGE_MS, self._tick_age)
         if self.got is not None and not self.follow.active:
-            self.panel.show([("Age", receiving.age_text(self.got.info.age))])
+            self.panel.show([("Age", model.age_text(self.got.info.age))])
 
     def _watch(self) -> None:
         """Every few seconds, look up (in a worker) whether the shown image's sender still runs."""
@@ -258,7 +259,7 @@ class ReceiverTab(ttk.Frame):
         got = self.got
         if got is None or self._watcher.busy or self.follow.active:
             return
-        self._watcher.submit(receiving.sender_state, got.info.key, got.info, WATCH_LOCK_TIMEOUT,
+        self._watcher.submit(model.sender_state, got.info.key, got.info, WATCH_LOCK_TIMEOUT,
                              self.qt_var.get(), done=lambda state: self._show_state(got, state),
                              failed=self._watch_failed)
 
@@ -266,7 +267,7 @@ class ReceiverTab(ttk.Frame):
         if not isinstance(exc, USER_ERRORS):  # a busy lock or the like: try again next time
             raise exc
 
-    def _show_state(self, got: receiving.Got, state: str) -> None:
+    def _show_state(self, got: model.Got, state: str) -> None:
         if got is self.got and state != self._state:
             self._state = state
             self.panel.show([("Sender", f"pid {got.info.sender_pid}, {state}")])

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 
 from PIL import Image
 
-from ..imaging import LOSSLESS_PNG_MODES
+from ...imaging import LOSSLESS_PNG_MODES
 
 TIMEOUT = 10.0
 T = TypeVar("T")
@@ -51,9 +51,9 @@ def paste() -> Image.Image | list[str]:
     return _guarded(_paste)
 
 
-def copy(image: Image.Image) -> str:
-    """Put image on the clipboard as PNG; returns a note when it had to be made 8-bit for that."""
-    return _guarded(_copy, image)
+def copy(image: Image.Image) -> None:
+    """Put image on the clipboard as PNG (its mode must be one PNG holds: LOSSLESS_PNG_MODES)."""
+    _guarded(_copy, image)
 
 
 def _guarded(func: Callable[..., T], *args: Any) -> T:
@@ -102,12 +102,10 @@ def uri_list_paths(text: str) -> list[str]:
     return paths
 
 
-def _copy(image: Image.Image) -> str:
-    _, _, write_cmd = _tools()
-    note = ""
+def _copy(image: Image.Image) -> None:
     if image.mode not in LOSSLESS_PNG_MODES:
-        from .display import display_base
-        image, note = display_base(image), f" (as 8-bit: PNG cannot hold mode {image.mode})"
+        raise ValueError(f"PNG cannot hold mode {image.mode}: make a display copy first")
+    _, _, write_cmd = _tools()
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=1)
     # The tool forks and keeps serving the clipboard; it must not inherit pipes we would wait on.
@@ -115,4 +113,3 @@ def _copy(image: Image.Image) -> str:
                             stderr=subprocess.DEVNULL, timeout=TIMEOUT)
     if result.returncode != 0:
         raise ClipboardError(f"{write_cmd[0]} could not take the image (exit code {result.returncode})")
-    return note

@@ -1,4 +1,5 @@
-"""The Receiver tab's work, with no widgets: receive under a key, describe the header, save, copy."""
+"""The Receiver tab's model, with no widgets: receive under a key, is its sender still there, what the
+header says, a file name to save it under."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ..imaging import Fidelity, lossless_extension, save_image
-from ..ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver
-from .display import display_base
+from ...imaging import lossless_extension
+from ...ipc import ChannelKind, ImageReceiver, NotSharedError, ShareInfo, open_receiver
+from ..imageview.display import display_base
 
 
 @dataclass(frozen=True)
@@ -19,9 +20,6 @@ class Got:
     image: Image.Image
     info: ShareInfo
     base: Image.Image
-
-
-_SPOKEN_FORMATS = {"WEBP": "WebP", "JPEG2000": "JPEG 2000"}  # Pillow's format names, as people write them
 
 
 def receiver_for(key: str, qt: bool = False) -> ImageReceiver:
@@ -67,19 +65,3 @@ def suggested_name(info: ShareInfo, mode: str) -> str:
     """A file name for Save as: the source's stem and an extension that holds the mode losslessly."""
     stem = os.path.splitext(info.source_name)[0] if info.source_name else f"imgshare-{info.sequence}"
     return stem + lossless_extension(mode)
-
-
-def save(image: Image.Image, path: str) -> tuple[str, Fidelity]:
-    """Write image to path (ImageError with a sentence if it cannot); returns the path and whether
-    the file keeps every pixel (imaging.save_image decides)."""
-    return path, save_image(image, path)
-
-
-def saved_text(path: str, image: Image.Image, fidelity: Fidelity) -> str:
-    """The status sentence after a save; a lossy format says that the file's pixels are not exact."""
-    text = f"Saved {path} ({image.width}x{image.height} {image.mode})"
-    if fidelity is Fidelity.LOSSY:
-        name = Image.registered_extensions().get(os.path.splitext(path)[1].lower(), "this format")
-        text += (f"; {_SPOKEN_FORMATS.get(name, name)} is lossy, so the file's pixels differ from the image "
-                 "(save as PNG or TIFF for exact pixels)")
-    return text

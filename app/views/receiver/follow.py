@@ -11,10 +11,10 @@ import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, ShareInfo
-from .followsession import FollowSession, RateMeter, follow_age_text, rate_text
-from .inbox import Inbox
-from .receiving import Got
+from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, ShareInfo
+from ..background.inbox import Inbox
+from .follow_model import FollowThread, RateMeter, follow_age_text, rate_text
+from .model import Got
 
 TICK_MS = 250  # frame rate and age refresh
 RESTART_MS = 400  # after the key was edited, follow the new key once typing pauses
@@ -44,7 +44,7 @@ class FollowController:
 
     def __init__(self, hooks: FollowHooks):
         self.hooks = hooks
-        self.session: FollowSession | None = None
+        self.session: FollowThread | None = None
         self.shown = RateMeter()  # frames put on screen
         self.received = RateMeter()  # frames the follow thread received (ticked on that thread)
         self.gone = False
@@ -63,14 +63,14 @@ class FollowController:
         hooks = self.hooks
         key = hooks.key()
         inbox = Inbox(hooks.widget)
-        session: FollowSession | None = None
+        session: FollowThread | None = None
 
         def on_frame(got: Got) -> None:
             self.received.tick()
             inbox.post("frame", self._frame, session, got, latest=True)
 
         try:
-            session = FollowSession(key, on_frame, lambda info: inbox.post("gone", self._gone, session, info),
+            session = FollowThread(key, on_frame, lambda info: inbox.post("gone", self._gone, session, info),
                                     lambda exc: inbox.post("error", self._error, session, exc),
                                     lock_timeout=hooks.lock_timeout)
         except ImgShareError as exc:
@@ -112,7 +112,7 @@ class FollowController:
         self.stop()
 
     # -- on the Tk thread, from the inbox ------------------------------------------------------------
-    def _frame(self, session: FollowSession, got: Got) -> None:
+    def _frame(self, session: FollowThread, got: Got) -> None:
         if session is not self.session:
             return  # a frame from a follow that has since been stopped
         was_gone, first = self.gone, self._frames == 0
@@ -125,7 +125,7 @@ class FollowController:
             self.hooks.say(f"Following key {info.key!r}: {again} (pid {info.sender_pid}) shares "
                            f"{info.width}x{info.height} {info.mode}, sequence {info.sequence}")
 
-    def _gone(self, session: FollowSession, info: ShareInfo) -> None:
+    def _gone(self, session: FollowThread, info: ShareInfo) -> None:
         if session is not self.session:
             return
         self.gone = True
@@ -133,7 +133,7 @@ class FollowController:
         self.hooks.say(f"Sender gone: pid {info.sender_pid} no longer shares under key {info.key!r}; "
                        "the last image stays on screen and following goes on")
 
-    def _error(self, session: FollowSession, exc: ImgShareError) -> None:
+    def _error(self, session: FollowThread, exc: ImgShareError) -> None:
         if session is self.session:
             self.hooks.error(f"{exc}; still following key {session.key!r}")
 

@@ -15,11 +15,11 @@ from tkinter import font as tkfont
 
 from PIL import Image
 
-from ..compare import Comparison, compare, difference_overlay, load_expected
-from ..imaging import open_formats
-from ..ipc import ImgShareError
-from .imageview import ImageView
-from .worker import Worker
+from ...compare import Comparison, compare, difference_overlay, load_expected
+from ...imaging import open_formats
+from ...ipc import ImgShareError
+from ..background.worker import Worker
+from ..imageview.view import ImageView
 
 PANEL_CHARS = 28  # text wraps at this many characters of the default font
 

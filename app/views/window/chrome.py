@@ -9,14 +9,14 @@ from pathlib import Path
 
 from PIL import Image, ImageTk
 
-from .theme import units
+from ..widgets.theme import units
 
 log = logging.getLogger(__name__)
 
 MIN_CHARS, MIN_LINES = 75, 26  # the smallest window (600x442 at 96 dpi; half a 192-dpi screen)
 DEFAULT_CHARS, DEFAULT_LINES = 136, 42  # the first window, unless the screen is smaller
 SCREEN_SHARE = 0.9  # the first window takes at most this much of the screen
-ICON = Path(__file__).resolve().parent.parent / "assets" / "imgshare.png"  # package data
+ICON = Path(__file__).resolve().parents[2] / "assets" / "imgshare.png"  # package data: imgshare/assets
 ICON_SIZES = (256, 48, 32, 16)
 
 

@@ -14,20 +14,23 @@ from tkinter import ttk
 from types import FrameType, TracebackType
 from typing import Literal
 
-from .. import settings as settings_file
-from ..crashlog import write_crash_log
-from ..ipc import DEFAULT_KEY
-from ..settings import Settings, ThemeChoice
-from . import chrome, desktop_theme, helpdialogs, imageactions, theme
-from .imageview import ImageView
+from ... import settings as settings_file
+from ...crashlog import write_crash_log
+from ...ipc import DEFAULT_KEY
+from ...settings import Settings, ThemeChoice
+from ..background.worker import Worker
+from ..desktop import color_scheme
+from ..imageview import actions
+from ..imageview.view import ImageView
+from ..receiver.model import Got
+from ..receiver.tab import ReceiverTab
+from ..sender.model import Loaded, Shared
+from ..sender.tab import SenderTab
+from ..widgets import theme
+from ..widgets.status_bar import StatusBar
+from . import chrome, help_dialogs
 from .menus import MenuBar, image_menu
-from .receiver_tab import ReceiverTab
-from .receiving import Got
-from .sender_tab import SenderTab
-from .sharing import Loaded, Shared
-from .status import StatusBar
 from .title import window_title
-from .worker import Worker
 
 HEARTBEAT_MS = 200  # Python runs signal handlers only when Tk calls back into it: make sure it does
 Zoom = Literal["in", "out", "fit", "actual"]
@@ -46,7 +49,7 @@ class App:
         self._start_theme()
         self._icons = chrome.set_icon(root)
         root.title("imgshare")
-        self.ask_save_path: Callable[[tk.Misc, str, str], str] = imageactions.ask_save_path
+        self.ask_save_path: Callable[[tk.Misc, str, str], str] = actions.ask_save_path
         self.status = StatusBar(root)
         self.status.pack(side="bottom", fill="x")
         ttk.Separator(root).pack(side="bottom", fill="x")
@@ -60,7 +63,9 @@ class App:
         self.notebook.add(self.sender, text="Sender", underline=0)
         self.notebook.add(self.receiver, text="Receiver", underline=0)
         self.notebook.enable_traversal()  # Ctrl+Tab, Ctrl+Shift+Tab, Alt+S, Alt+R
-        self.menu = MenuBar(self)
+        self.menu = MenuBar(root, self._menu_actions(), self._menu_checks(),
+                            recent_files=lambda: list(self.settings.recent_files), open_recent=self.open_recent,
+                            theme=self.settings.theme, set_theme=self.set_theme)
         self.image_menus: dict[str, tk.Menu] = {}  # each tab's right-click menu, by the tab's name
         for tab in (self.sender, self.receiver):
             self._image_menu(tab.view, tab)
@@ -89,7 +94,7 @@ class App:
         choice = self.settings.theme
         theme.apply(self.root, choice is ThemeChoice.DARK)
         if choice is ThemeChoice.SYSTEM:
-            self._theme_worker.submit(desktop_theme.prefers_dark, done=self._desktop_answered)
+            self._theme_worker.submit(color_scheme.prefers_dark, done=self._desktop_answered)
 
     def _desktop_answered(self, dark: bool) -> None:
         if self.settings.theme is ThemeChoice.SYSTEM and dark != theme.is_dark(self.root):
@@ -107,8 +112,37 @@ class App:
             text = getattr(view, "pixel_value_text", None)  # the inspector's, when the view has one
             return text() if callable(text) else None
 
-        self.image_menus[str(tab)] = image_menu(self, view.canvas, copy=lambda: self.copy_image(tab),
-                                                save=lambda: self.save_as(tab), pixel_text=pixel)
+        self.image_menus[str(tab)] = image_menu(view.canvas, copy=lambda: self.copy_image(tab),
+                                                save=lambda: self.save_as(tab), copy_pixel=self.copy_text,
+                                                pixel_text=pixel)
+
+    def _menu_actions(self) -> dict[str, Callable[[], None]]:
+        """What each menu entry does, by the entry's name."""
+        sender, receiver, on_tab = self.sender, self.receiver, self.on_tab
+        return {
+            "open_image": self.open_image, "paste_image": self.paste_image, "save_as": self.save_as,
+            "copy_image": self.copy_image, "quit": self.close,
+            "zoom_in": lambda: self.zoom("in"), "zoom_out": lambda: self.zoom("out"),
+            "zoom_fit": lambda: self.zoom("fit"), "zoom_actual": lambda: self.zoom("actual"),
+            "sender_tab": lambda: self.notebook.select(sender), "receiver_tab": lambda: self.notebook.select(receiver),
+            "share": lambda: on_tab(sender, sender.share), "stop_sharing": lambda: on_tab(sender, sender.stop),
+            "play_pause": lambda: on_tab(sender, sender.toggle_play),
+            "watch_file": lambda: self.toggle_box(sender, sender.watch_check),
+            "qt_share": lambda: self.toggle_box(sender, sender.qt_check),
+            "receive": lambda: on_tab(receiver, receiver.receive),
+            "follow": lambda: self.toggle_box(receiver, receiver.follow_check),
+            "qt_receive": lambda: self.toggle_box(receiver, receiver.qt_check),
+            "save_received": lambda: on_tab(receiver, receiver.save),
+            "copy_received": lambda: on_tab(receiver, receiver.copy),
+            "compare": lambda: on_tab(receiver, receiver.compare.choose),
+            "clean_up": lambda: on_tab(receiver, receiver.key_list.clean),
+            "shortcuts": self.show_shortcuts, "documentation": self.show_docs, "about": self.show_about,
+        }
+
+    def _menu_checks(self) -> dict[str, tk.BooleanVar]:
+        """The check entries' variables: the tabs' own boxes', so both always show the same."""
+        return {"watch_file": self.sender.watch_var, "qt_share": self.sender.qt_var,
+                "follow": self.receiver.follow_var, "qt_receive": self.receiver.qt_var}
 
     def _bind_shortcuts(self) -> None:
         keys: dict[str, Callable[[], None]] = {
@@ -164,7 +198,7 @@ class App:
         suggested = Path(loaded.source_name or "image").stem + ".png"
         path = self.ask_save_path(self.sender, suggested, self.settings.start_folder())
         if path:
-            imageactions.save(self.sender.worker, self.status, loaded.image, path, on_saved=self._saved)
+            actions.save(self.sender.worker, self.status, loaded.image, path, on_saved=self._saved)
 
     def copy_image(self, tab: SenderTab | ReceiverTab | None = None) -> None:
         tab = tab or self.shown_tab()
@@ -173,7 +207,7 @@ class App:
         elif self.sender.loaded is None:
             self.status.error("Open an image first (Ctrl+O), then copy it")
         else:
-            imageactions.copy(self.sender.worker, self.status, self.sender.loaded.image)
+            actions.copy(self.sender.worker, self.status, self.sender.loaded.image)
 
     def copy_text(self, text: str | None) -> None:
         if not text:
@@ -209,18 +243,18 @@ class App:
         self._remember(lambda s: setattr(s, "theme", choice))
         self.menu.theme_var.set(choice.value)
         if choice is ThemeChoice.SYSTEM:
-            self._theme_worker.submit(desktop_theme.prefers_dark, done=self._desktop_answered)
+            self._theme_worker.submit(color_scheme.prefers_dark, done=self._desktop_answered)
         else:
             theme.apply(self.root, choice is ThemeChoice.DARK)
 
     def show_shortcuts(self) -> None:
-        helpdialogs.shortcuts(self.root)
+        help_dialogs.shortcuts(self.root)
 
     def show_docs(self) -> None:
-        helpdialogs.documentation(self.root)
+        help_dialogs.documentation(self.root)
 
     def show_about(self) -> None:
-        helpdialogs.about(self.root)
+        help_dialogs.about(self.root)
 
     # -- remembering -------------------------------------------------------------------------------
     def _recent_keys(self) -> list[str]:

@@ -11,12 +11,12 @@ from tkinter import filedialog
 
 from PIL import Image
 
-from ..imaging import Fidelity
-from ..ipc import ImgShareError
-from . import clipboard, receiving
-from .clipboard import ClipboardError
-from .status import StatusBar
-from .worker import Worker
+from ...imaging import Fidelity
+from ...ipc import ImgShareError
+from ..background.worker import Worker
+from ..desktop.clipboard import ClipboardError
+from ..widgets.status_bar import StatusBar
+from . import actions_model
 
 USER_ERRORS = (ImgShareError, ClipboardError)  # said in the status bar; anything else is an internal error
 SAVE_TYPES = [("PNG", "*.png"), ("TIFF (every mode)", "*.tif *.tiff"), ("JPEG (lossy)", "*.jpg *.jpeg"),
@@ -36,16 +36,16 @@ def save(worker: Worker, status: StatusBar, image: Image.Image, path: str,
 
     def saved(result: tuple[str, Fidelity]) -> None:
         written, fidelity = result
-        status.say(receiving.saved_text(written, image, fidelity))
+        status.say(actions_model.saved_text(written, image, fidelity))
         if on_saved is not None:
             on_saved(written)
 
-    worker.submit(receiving.save, image, path, done=saved, failed=lambda exc: _failed(status, exc))
+    worker.submit(actions_model.save, image, path, done=saved, failed=lambda exc: _failed(status, exc))
 
 
 def copy(worker: Worker, status: StatusBar, image: Image.Image) -> None:
     status.say("Copying the image to the clipboard...")
-    worker.submit(clipboard.copy, image, failed=lambda exc: _failed(status, exc),
+    worker.submit(actions_model.copy, image, failed=lambda exc: _failed(status, exc),
                   done=lambda note: status.say(f"Copied the image to the clipboard{note}"))
 
 

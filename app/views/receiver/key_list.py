@@ -1,7 +1,7 @@
 """The Receiver tab's directory of shares: the key combobox's list (this user's shares, then the keys
 used recently), kept fresh, and "Clean up".
 
-The controller never touches the tab's widgets: the tab hands it a SharesHooks of typed callables.
+The controller never touches the tab's widgets: the tab hands it a KeyListHooks of typed callables.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..ipc import ImgShareError, ListedShare
-from . import shares
-from .worker import Worker
+from ...ipc import ImgShareError, ListedShare
+from ..background.worker import Worker
+from . import key_list_model
 
 REFRESH_MS = 2000  # while the Receiver tab is on screen
 
 
 @dataclass(frozen=True)
-class SharesHooks:
+class KeyListHooks:
     """What the share list needs from the tab."""
 
     widget: tk.Misc  # for after(), the worker's polling, and whether the tab is on screen
@@ -32,12 +32,12 @@ class SharesHooks:
     recent_keys: Callable[[], list[str]] = list
 
 
-class SharesController:
+class KeyListController:
     """Owned by the ReceiverTab; lists shares in a worker of its own so a slow list never delays a receive."""
 
-    def __init__(self, hooks: SharesHooks):
+    def __init__(self, hooks: KeyListHooks):
         self.hooks = hooks
-        self.listed: list[shares.Choice] = []
+        self.listed: list[key_list_model.Choice] = []
         self.recent: list[str] = []  # the recent keys listed after the shares
         self.refreshed = 0  # how many listings have arrived (tests wait on it)
         self.worker = Worker(hooks.widget, "shares")
@@ -46,7 +46,7 @@ class SharesController:
     def refresh(self) -> None:
         self._show_lines()  # recent keys at once; the shares when the listing arrives
         if not self.worker.busy:
-            self.worker.submit(shares.choices, done=self._show, failed=self._failed)
+            self.worker.submit(key_list_model.choices, done=self._show, failed=self._failed)
 
     def picked(self) -> None:
         """A line of the list was chosen: put its key in the field and receive (or follow) it."""
@@ -68,7 +68,7 @@ class SharesController:
 
     def clean(self) -> None:
         self.hooks.say("Removing stale shares...")
-        self.worker.submit(shares.clean_up, done=self._cleaned, failed=self._clean_failed)
+        self.worker.submit(key_list_model.clean_up, done=self._cleaned, failed=self._clean_failed)
 
     def close(self) -> None:
         self.hooks.widget.after_cancel(self._after)
@@ -80,21 +80,21 @@ class SharesController:
         if self.hooks.widget.winfo_ismapped():
             self.refresh()
 
-    def _show(self, listed: list[shares.Choice]) -> None:
+    def _show(self, listed: list[key_list_model.Choice]) -> None:
         self.listed = listed
         self.refreshed += 1
         self._show_lines()
-        self.hooks.set_summary(shares.summary(listed))
+        self.hooks.set_summary(key_list_model.summary(listed))
 
     def _show_lines(self) -> None:
         shared = {choice.key for choice in self.listed}
         self.recent = [key for key in self.hooks.recent_keys() if key not in shared]
         self.hooks.set_lines([choice.text for choice in self.listed] +
-                             [shares.recent_text(key) for key in self.recent])
+                             [key_list_model.recent_text(key) for key in self.recent])
 
     def _cleaned(self, removed: list[ListedShare]) -> None:
-        self.hooks.say(shares.cleaned_text(removed))
-        self.worker.submit(shares.choices, done=self._show, failed=self._failed)
+        self.hooks.say(key_list_model.cleaned_text(removed))
+        self.worker.submit(key_list_model.choices, done=self._show, failed=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         """A refresh runs every few seconds: its failure is noted beside the list, not in the status bar."""
