@@ -31,6 +31,7 @@ class FollowThread:
         self._verify = verify
         self._stop = threading.Event()
         self.missed = 0  # shares published between two frames this session returned (an int: GIL-safe)
+        self.says_state = False  # its sender's comings and goings are told by on_gone, not in words
         self._thread = threading.Thread(target=self._run, name=f"imgshare-follow-{key}", daemon=True)
 
     def start(self) -> FollowThread:

@@ -16,7 +16,7 @@ from ..imageview.view import ImageView
 from ..inspector.panel import InspectorPanel
 from ..widgets.flow_row import FlowRow
 from ..widgets.info_panel import InfoPanel
-from ..widgets.key_field import KeyField
+from ..widgets.key_field import KeyField, describe_key
 from ..widgets.scroll_column import ScrollColumn
 from ..widgets.status_bar import StatusBar, show_busy
 from ..widgets.theme import units
@@ -63,7 +63,9 @@ class ReceiverTab(ttk.Frame):
         self._state: str | None = None
         self.worker = Worker(self, "receiver", on_busy=self._busy)
         self._watcher = Worker(self, "watch")
-        self.key_field = KeyField(self, key, postcommand=lambda: self.key_list.refresh(), recent=recent_keys)
+        self.key_field = KeyField(self, key, postcommand=lambda: self.key_list.refresh(), recent=recent_keys,
+                                  describe=lambda text: model.describe_address(text) or describe_key(text),
+                                  tip=model.KEY_TIP)
         self.key_field.grid(row=0, column=0, columnspan=2, sticky="ew")
         bar = FlowRow(self, gap=u.pad * 2, line_gap=u.pad)
         bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=u.pad * 2)

@@ -30,11 +30,13 @@ class KeyField(ttk.Frame):
     """Label, combobox and System V key; `field.key` is the entry's text, `field.var` its variable.
 
     The combobox's list is made by `postcommand` when given (the Receiver lists its shares), else it
-    offers `recent()` keys; a key may always be typed.
+    offers `recent()` keys; a key may always be typed. `describe` says what the text names (the
+    Receiver also takes a bridge server's address).
     """
 
     def __init__(self, master: tk.Misc, key: str, postcommand: Callable[[], None] | None = None,
-                 recent: Callable[[], list[str]] = list):
+                 recent: Callable[[], list[str]] = list, describe: Callable[[str], str] = describe_key,
+                 tip: str = KEY_TIP):
         super().__init__(master)
         self.var = tk.StringVar(self, key)
         self._recent = recent
@@ -42,10 +44,10 @@ class KeyField(ttk.Frame):
         self.entry = ttk.Combobox(self, textvariable=self.var, width=ENTRY_CHARS, style="Keys.TCombobox",
                                   postcommand=postcommand or self._offer_recent)
         self.entry.pack(side="left", padx=(units(self).pad, units(self).pad * 2))
-        add_tooltip(self.entry, KEY_TIP)
-        self.sysv_label = ElidingLabel(self, describe_key(key), style="Muted.TLabel")
+        add_tooltip(self.entry, tip)
+        self.sysv_label = ElidingLabel(self, describe(key), style="Muted.TLabel")
         self.sysv_label.pack(side="left", fill="x", expand=True)
-        self.var.trace_add("write", lambda *_: self.sysv_label.set(describe_key(self.var.get())))
+        self.var.trace_add("write", lambda *_: self.sysv_label.set(describe(self.var.get())))
 
     @property
     def key(self) -> str:

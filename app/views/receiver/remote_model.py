@@ -1,0 +1,94 @@
+"""A remote address where a key goes (tcp://host:5555/K), with no widgets: receive one image from a
+bridge server, or follow it in a thread, with the bridge's state in words. The counterpart of
+follow_model.FollowThread for keys on another host (imgshare bridge serve there)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PIL import Image
+
+from ...bridge.address import parse_address
+from ...bridge.images import ImageSink
+from ...bridge.puller import Puller
+from ...bridge.status import PullState, PullStatus
+from ...ipc import ImgShareError, ShareInfo, WaitTimeoutError
+from ...ipc.info import missed_between
+from ..imageview.display import display_base
+from .model import Got
+
+
+def receive_remote(address_text: str, timeout: float) -> Got:
+    """The newest image a bridge server publishes at address_text, pulled once (UsageError for a bad
+    address, WaitTimeoutError with the bridge's state when nothing came within timeout)."""
+    address = parse_address(address_text, listening=False)
+    got: list[Got] = []
+    stop = threading.Event()
+
+    def deliver(image: Image.Image, info: ShareInfo) -> None:
+        got.append(Got(image, info, display_base(image)))
+        stop.set()
+    puller = Puller(address, ImageSink(address_text, deliver))
+    timer = threading.Timer(timeout, stop.set)
+    timer.start()
+    try:
+        puller.run(stop)
+    finally:
+        timer.cancel()
+    if not got:
+        raise WaitTimeoutError(f"no image came from {address_text} within {timeout:g} s ({puller.status.words()})")
+    return got[0]
+
+
+class RemoteFollowThread:
+    """Follows a bridge address from a thread, as FollowThread follows a key: on_frame(Got), on_error(exc)
+    and on_status(words, connected) (the bridge's state changed: connected, waiting for the server,
+    source gone) run on it."""
+
+    def __init__(self, key: str, on_frame: Callable[[Got], None], on_error: Callable[[ImgShareError], None],
+                 on_status: Callable[[str, bool], None]):
+        self.key = key
+        address = parse_address(key, listening=False)  # a bad address fails here, on the caller's thread
+        self._on_frame, self._on_error, self._on_status = on_frame, on_error, on_status
+        self._stop = threading.Event()
+        self._last: ShareInfo | None = None
+        self._state: PullState | None = None
+        self.missed = 0
+        self.says_state = True  # on_status tells the bridge's state in words
+        self._puller = Puller(address, ImageSink(key, self._deliver), on_status=self._status)
+        self._thread = threading.Thread(target=self._run, name="imgshare-follow-remote", daemon=True)
+
+    def start(self) -> RemoteFollowThread:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            self._puller.run(self._stop)
+        except ImgShareError as exc:  # the server publishes no such key...: said once, following ends
+            self._on_error(exc)
+
+    def _deliver(self, image: Image.Image, info: ShareInfo) -> None:
+        if self._stop.is_set():
+            return
+        self.missed += missed_between(self._last, info)
+        self._last = info
+        self._on_frame(Got(image, info, display_base(image)))
+
+    def _status(self, status: PullStatus) -> None:
+        if status.state is self._state or self._stop.is_set():
+            return
+        self._state = status.state
+        self._on_status(status.words(), status.state is PullState.CONNECTED)
