@@ -47,3 +47,22 @@ def test_a_pulled_key_says_where_it_comes_from(hosts, address):
     text = b.run("info", "--key", "dst").stdout
     assert f"from:         {address}/src" in text
     assert "remote sender: alive" in text
+
+
+def test_a_server_of_several_keys_is_pulled_by_name(hosts, address):
+    a, b = hosts
+    for key, case in (("left", "L"), ("right", "RGBA")):
+        sharer = a.peer("share", key)
+        sharer.write(case)
+        sharer.json_line()
+    a.imgshare("bridge", "serve", "--key", "left", "--key", "right", "--listen", address).wait_for("serving")
+    unnamed = b.run("bridge", "pull", address)
+    assert unnamed.returncode == 2
+    assert unnamed.stderr == (f"imgshare: error: the server at {address} publishes several keys ('left', 'right'); "
+                              "choose one with --remote-key or tcp://HOST:PORT/KEY\n")
+    unknown = b.run("bridge", "pull", f"{address}/middle")
+    assert unknown.returncode == 3
+    assert unknown.stderr == (f"imgshare: error: the server at {address} publishes no key 'middle' (it publishes "
+                              "'left', 'right')\n")
+    b.imgshare("bridge", "pull", address, "--remote-key", "right", "--key", "r")
+    eventually(lambda: (b.describe("r") or {}).get("mode") == "RGBA", what="the key chosen by --remote-key")
