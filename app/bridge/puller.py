@@ -200,9 +200,9 @@ class Puller:
         self._server = state.server
         if state.key is None:
             if self.remote_key is not None:
-                raise NotSharedError(f"the server at {self.address.text} publishes no key {self.remote_key!r} "
+                raise NotSharedError(f"the server at {self.address.endpoint} publishes no key {self.remote_key!r} "
                                      f"(it publishes {_names(state.keys)})")
-            raise UsageError(f"the server at {self.address.text} publishes several keys ({_names(state.keys)}); "
+            raise UsageError(f"the server at {self.address.endpoint} publishes several keys ({_names(state.keys)}); "
                              "choose one with --remote-key or tcp://HOST:PORT/KEY")
         self.remote_key = state.key
         self._remote_alive = state.shared and state.sender_alive
