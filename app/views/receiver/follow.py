@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, ShareInfo
 from ..background.inbox import Inbox
-from .follow_model import FollowThread, RateMeter, follow_age_text, rate_text
+from .follow_model import FollowingThread, FollowThread, RateMeter, follow_age_text, rate_text
 from .model import Got, is_remote
 from .remote_model import RemoteFollowThread
 
@@ -45,7 +45,7 @@ class FollowController:
 
     def __init__(self, hooks: FollowHooks):
         self.hooks = hooks
-        self.session: FollowThread | RemoteFollowThread | None = None
+        self.session: FollowingThread | None = None
         self.shown = RateMeter()  # frames put on screen
         self.received = RateMeter()  # frames the follow thread received (ticked on that thread)
         self.gone = False
@@ -64,7 +64,7 @@ class FollowController:
         hooks = self.hooks
         key = hooks.key()
         inbox = Inbox(hooks.widget)
-        session: FollowThread | RemoteFollowThread | None = None
+        session: FollowingThread | None = None
 
         def on_frame(got: Got) -> None:
             self.received.tick()
@@ -119,7 +119,7 @@ class FollowController:
         self.stop()
 
     # -- on the Tk thread, from the inbox ------------------------------------------------------------
-    def _frame(self, session: FollowThread | RemoteFollowThread, got: Got) -> None:
+    def _frame(self, session: FollowingThread, got: Got) -> None:
         if session is not self.session:
             return  # a frame from a follow that has since been stopped
         was_gone, first = self.gone, self._frames == 0
@@ -152,7 +152,7 @@ class FollowController:
         else:
             self.hooks.say(f"{words[0].upper()}{words[1:]}; the last image stays on screen and following goes on")
 
-    def _error(self, session: FollowThread | RemoteFollowThread, exc: ImgShareError) -> None:
+    def _error(self, session: FollowingThread, exc: ImgShareError) -> None:
         if session is self.session:
             self.hooks.error(f"{exc}; still following key {session.key!r}")
 

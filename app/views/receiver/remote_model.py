@@ -16,6 +16,7 @@ from ...bridge.status import PullState, PullStatus
 from ...ipc import ImgShareError, ShareInfo, WaitTimeoutError
 from ...ipc.info import missed_between
 from ..imageview.display import display_base
+from .follow_model import FollowingThread
 from .model import Got
 
 
@@ -41,38 +42,21 @@ def receive_remote(address_text: str, timeout: float) -> Got:
     return got[0]
 
 
-class RemoteFollowThread:
+class RemoteFollowThread(FollowingThread):
     """Follows a bridge address from a thread, as FollowThread follows a key: on_frame(Got), on_error(exc)
     and on_status(words, connected) (the bridge's state changed: connected, waiting for the server,
     source gone) run on it."""
 
+    says_state = True
+
     def __init__(self, key: str, on_frame: Callable[[Got], None], on_error: Callable[[ImgShareError], None],
                  on_status: Callable[[str, bool], None]):
-        self.key = key
         address = parse_address(key, listening=False)  # a bad address fails here, on the caller's thread
+        super().__init__(key, "imgshare-follow-remote")
         self._on_frame, self._on_error, self._on_status = on_frame, on_error, on_status
-        self._stop = threading.Event()
         self._last: ShareInfo | None = None
         self._state: PullState | None = None
-        self.missed = 0
-        self.says_state = True  # on_status tells the bridge's state in words
         self._puller = Puller(address, ImageSink(key, self._deliver), on_status=self._status)
-        self._thread = threading.Thread(target=self._run, name="imgshare-follow-remote", daemon=True)
-
-    def start(self) -> RemoteFollowThread:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def _run(self) -> None:
         try:
