@@ -22,6 +22,8 @@ DOMAIN = b"imgshare-bridge"
 _OK, _DENIED = b"200", b"400"
 
 Log = Callable[[str], None]
+HANDSHAKE_FAILURES = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                      zmq.EVENT_HANDSHAKE_FAILED_AUTH)
 REPEAT_WINDOW = 60.0
 JUNK_GRACE = 1.0  # a refused client retries every 100 ms: the same refusal is logged once a minute
 

@@ -26,7 +26,7 @@ from ..ipc.raw import ChecksumMismatchError, RawImage
 from . import wire
 from .address import Address
 from .compression import Decompressor
-from .guard import HandshakeWatch, OnceLog, failure_reason
+from .guard import HANDSHAKE_FAILURES, HandshakeWatch, OnceLog, failure_reason
 from .status import PullState, PullStatus, Rates
 
 IN_FLIGHT = 2  # requests kept at the server (it keeps no more: server.MAX_IN_FLIGHT)
@@ -109,6 +109,7 @@ class Puller:
         self._typical_transit: float | None = None
         self._dropped_in_a_row = 0
         self._handshake_problem: str | None = None
+        self._connected_again = False
         self._remote_alive = False
         self._logged: set[str] = set()
 
@@ -152,13 +153,21 @@ class Puller:
         return socket
 
     def _on_handshake(self, kind: int, value: int) -> None:
-        self._handshake_problem = failure_reason(kind, value)  # from the monitor's thread: one assignment
+        """From the monitor's thread (single assignments only): why the server refused us, and after a
+        (re)connection, that every unanswered request must be sent again at once (a restarted server
+        never saw them)."""
+        if kind == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+            self._handshake_problem = None
+            self._connected_again = True
+        elif kind in HANDSHAKE_FAILURES:
+            self._handshake_problem = failure_reason(kind, value)
 
     def _ask(self, socket: zmq.Socket[Any]) -> None:
         """Keep IN_FLIGHT requests at the server: send new ones, and again those unanswered for RESEND."""
         now = time.monotonic()
+        again, self._connected_again = self._connected_again, False
         for asked in list(self._asked.values()):
-            if now - asked.last_sent >= RESEND and self._send(socket, asked.number):
+            if (again or now - asked.last_sent >= RESEND) and self._send(socket, asked.number):
                 asked.last_sent = now
         while len(self._asked) < IN_FLIGHT:
             if not self._send(socket, self._number + 1):
