@@ -24,6 +24,21 @@ class KeyFileError(ImgShareError):
     """A key file is missing, unreadable or holds no usable key."""
 
 
+def _why(exc: OSError) -> str:
+    """The reason an OSError gives, in the plain words imaging.py uses for image files."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or folder"
+    if isinstance(exc, IsADirectoryError):
+        return "it is a folder"
+    if isinstance(exc, NotADirectoryError):
+        return "a part of the path is not a folder"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, FileExistsError):
+        return "it already exists"
+    return "the file system refused"
+
+
 def _text(public: bytes, secret: bytes | None) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     kind = "Secret" if secret else "Public"
@@ -57,7 +72,7 @@ def make_key_pair(folder: str, name: str) -> tuple[Path, Path]:
         with open(public_path, "x", encoding="ascii") as f:
             f.write(_text(public, None))
     except OSError as exc:
-        raise KeyFileError(f"cannot write the key pair into {folder}: {exc.strerror or exc}") from None
+        raise KeyFileError(f"cannot write the key pair into {folder}: {_why(exc)}") from None
     return public_path, secret_path
 
 
@@ -66,7 +81,7 @@ def _read_keys(path: str | Path) -> dict[str, bytes]:
         with open(path, encoding="ascii", errors="replace") as f:
             text = f.read(65536)
     except OSError as exc:
-        raise KeyFileError(f"cannot read the key file {str(path)!r}: {exc.strerror or exc}") from None
+        raise KeyFileError(f"cannot read the key file {str(path)!r}: {_why(exc)}") from None
     keys = {}
     for kind, value in _LINE.findall(text):
         if not _Z85.fullmatch(value):
@@ -97,7 +112,7 @@ def load_allowed(folder: str) -> dict[bytes, str]:
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
-        raise KeyFileError(f"cannot read the folder of allowed keys {folder!r}: {exc.strerror or exc}") from None
+        raise KeyFileError(f"cannot read the folder of allowed keys {folder!r}: {_why(exc)}") from None
     allowed = {load_public(os.path.join(folder, n)): n[: -len(PUBLIC_SUFFIX)]
                for n in names if n.endswith(PUBLIC_SUFFIX)}
     if not allowed:

@@ -125,3 +125,19 @@ def test_insecure_listens_everywhere_when_asked(hosts):
                              f"'imgshare', 'bridge', 'serve', '--key', 'k', '--listen', 'tcp://*:{free_port()}', "
                              "'--insecure'])", name="insecure server")
     assert "without keys" in isolated.wait_for("serving")
+
+
+@pytest.mark.parametrize(("args", "code", "sentence"), [
+    (["serve", "--listen", "tcp://127.0.0.1:5999", "--secret-key", "/nonexistent.key_secret", "--allow", "."], 1,
+     "cannot read the key file '/nonexistent.key_secret': no such file or folder"),
+    (["serve", "--listen", "tcp://127.0.0.1:5999", "--secret-key", "x"], 2, "--secret-key and --allow go together"),
+    (["pull", "tcp://127.0.0.1:5999/k", "--server-key", "x"], 2, "--server-key and --secret-key go together"),
+    (["pull", "tcp://127.0.0.1:5999/k", "--remote-key", "j"], 2, "names the key 'k' and --remote-key names 'j'"),
+    (["pull", "udp://h:1"], 2, "'udp://h:1' is not a bridge address"),
+    (["serve", "--listen", "tcp://127.0.0.1:5999/k"], 2, "a listening address has no key in it"),
+])
+def test_bad_bridge_arguments_are_one_sentence(args, code, sentence):
+    done = run_cli("bridge", *args)
+    assert done.returncode == code, done.stderr
+    assert done.stderr.startswith("imgshare: error: ") and sentence in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "Errno" not in done.stderr
