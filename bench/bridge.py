@@ -83,8 +83,8 @@ print(json.dumps(seen), flush=True)
 """
 
 PUSH = r"""
-import sys, time, zmq
-endpoint, size, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+import struct, sys, time, zmq
+endpoint, size, count, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 context = zmq.Context()
 push = context.socket(zmq.PUSH)
 push.sndhwm = 4
@@ -92,14 +92,19 @@ push.bind(endpoint)
 payload = bytearray(size)
 print("ready", flush=True)
 sys.stdin.readline()
+start = time.monotonic()
 for i in range(count):
-    payload[:8] = i.to_bytes(8, "little")
+    payload[:8] = struct.pack("<d", time.time())
     push.send(payload, copy=False)
+    if rate:
+        delay = start + (i + 1) / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
 sys.stdin.readline()
 """
 
 PULL = r"""
-import sys, time, zmq
+import json, struct, sys, time, zmq
 endpoint, count = sys.argv[1], int(sys.argv[2])
 context = zmq.Context()
 pull = context.socket(zmq.PULL)
@@ -108,9 +113,13 @@ pull.connect(endpoint)
 print("ready", flush=True)
 first = pull.recv(copy=False)
 start = time.monotonic()
+latencies = []
 for _ in range(count - 1):
-    pull.recv(copy=False)
-print((count - 1) / (time.monotonic() - start), flush=True)
+    frame = pull.recv(copy=False)
+    latencies.append(time.time() - struct.unpack_from("<d", frame.buffer)[0])
+latencies.sort()
+print(json.dumps({"fps": (count - 1) / (time.monotonic() - start), "p50": latencies[len(latencies) // 2] * 1000,
+                  "p95": latencies[int(len(latencies) * 0.95)] * 1000}), flush=True)
 """
 
 
@@ -181,18 +190,20 @@ def stream(width: int, height: int, rate: float, seconds: float) -> dict:
             "sender_fps": shared["shared"] / seconds}
 
 
-def bare_push_pull(size: int, count: int) -> float:
+def bare_push_pull(size: int, count: int, rate: float = 0) -> dict:
+    """The reference: frames/s (rate 0: as fast as it goes) and latency of a bare pyzmq PUSH/PULL of
+    size-byte messages between two processes."""
     host = Host("bare")
     endpoint = f"tcp://127.0.0.1:{free_port()}"
     try:
-        push = host.start("-c", PUSH, endpoint, str(size), str(count), name="push")
+        push = host.start("-c", PUSH, endpoint, str(size), str(count), str(rate), name="push")
         push.wait_for("ready", 60)
         pull = host.start("-c", PULL, endpoint, str(count), name="pull")
         pull.wait_for("ready", 60)
         push.write("go")
-        fps = float(pull.line(300))
+        result = pull.json_line(600)
         push.write("done")
-        return fps
+        return result
     finally:
         host.close()
 
@@ -288,7 +299,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
           f"{os.cpu_count()} cores")
     size = 1920 * 1080 * 3
-    bare = bare_push_pull(size, 600)
+    bare = bare_push_pull(size, 600)["fps"]
     print(f"reference: bare pyzmq PUSH/PULL of 1080p RGB ({size} bytes) between two processes: {bare:.0f} frames/s")
     fast = stream(1920, 1080, 0, args.seconds)
     print(f"1080p RGB as fast as it goes: {fast['fps']:.0f} frames/s on host B = {fast['fps'] / bare:.2f}x the bare "
@@ -296,6 +307,9 @@ def main() -> None:
           f"{fast['p50']:.1f} ms")
     for (width, height, rate, share_target, p50_target, p95_target) in ((1920, 1080, 60, 99, 8, 15),
                                                                        (3840, 2160, 30, 98, None, 40)):
+        reference = bare_push_pull(width * height * 3, int(rate * args.seconds), rate)
+        print(f"reference: bare PUSH/PULL of {width}x{height} RGB at {rate}/s: latency p50 {reference['p50']:.1f} ms, "
+              f"p95 {reference['p95']:.1f} ms")
         r = stream(width, height, rate, args.seconds)
         delivered = 100 * r["delivered"] / max(1, r["shared"])
         print(f"{width}x{height} RGB at {rate}/s for {args.seconds:g} s: {r['delivered']}/{r['shared']} delivered "
