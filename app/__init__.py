@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .ipc import *  # noqa: F403
+    from .showing import show as show
 
 _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
              "ImageReceiver", "ImageSender", "ImgShareError", "InvalidKeyError", "KeyInUseError",
@@ -28,10 +29,15 @@ _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "Foreign
              "open_receiver", "open_sender")
 
 
+_ELSEWHERE = {"show": ".showing"}  # imgshare.show(image, "name"): OpenCV's imshow for imgshare
+
+
 def __getattr__(name: str) -> Any:
     if name in _FROM_IPC:
         return getattr(importlib.import_module(".ipc", __name__), name)
+    if name in _ELSEWHERE:
+        return getattr(importlib.import_module(_ELSEWHERE[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_FROM_IPC]
+__all__ = ["__version__", *_FROM_IPC, *_ELSEWHERE]

@@ -3,7 +3,8 @@
 A program started from a file manager may have no usable stdout or stderr (Python then sets them to
 None, and a bare print() raises); an uncaught error there would vanish, so it goes to the crash log.
 In a PyInstaller one-file binary the Python process is the child of a small launcher that unpacks the
-bundle to a `_MEI*` folder, forwards signals and removes the folder when the child exits.
+bundle to a `_MEI*` folder, forwards signals and removes the folder when the child exits; folders
+that a SIGKILL of both left behind are removed at the next start (bundles.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def prepare() -> None:
     _log_uncaught_errors()
     if _is_onefile_child():
         _stop_with_launcher()
+        from .bundles import remove_stale_bundles
+        remove_stale_bundles(getattr(sys, "_MEIPASS", ""))  # left by a SIGKILL of an earlier run
 
 
 def _ensure_streams() -> None:

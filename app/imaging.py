@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import contextlib
-import enum
 import io
 import os
 import stat
+import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .fidelity import (
+    TABLE,
+    Fidelity,
+    Verdict,
+    exact_extension,
+    format_for_extension,
+    format_for_name,
+    judge,
+    unsupported,
+    written_formats,
+)
 from .ipc.errors import ImageError, TooLargeError
+from .oserrors import plain_reason
 
 # imgshare's own cap on an image's area, checked on the header before any pixel is decoded, whatever
 # PIL.Image.MAX_IMAGE_PIXELS says: that global belongs to the program (a library user may have set
@@ -22,21 +34,12 @@ MAX_PIXELS = 8192 * 8192 * 2
 # Standard input is read into memory before decoding; a bound keeps a runaway pipe from eating it all.
 MAX_INPUT_BYTES = 1 << 30
 
-LOSSLESS_PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
-
-# Formats whose files do not keep the pixels exactly (Pillow writes JPEG and WebP lossy by default).
-LOSSY_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".jp2", ".j2k", ".jpx", ".jpc"})
+# The modes a PNG file keeps exactly (the clipboard offers PNG).
+LOSSLESS_PNG_MODES = frozenset(mode for mode, entry in TABLE["PNG"].cells.items() if entry.fidelity is Fidelity.EXACT)
 
 
 class NotRegularFileError(ImageError):
     """A pipe, socket or device was named as an image file: reading it could block forever."""
-
-
-class Fidelity(enum.Enum):
-    """What a saved file keeps of the image."""
-
-    EXACT = "exact"  # every pixel as it was
-    LOSSY = "lossy"  # a lossy format: the pixels read back differ
 
 
 ImageSource = str | os.PathLike | BinaryIO
@@ -87,7 +90,11 @@ def opened_image(source: ImageSource, *, name: str | None = None) -> Iterator[Im
                             "(a decompression bomb?)") from None
     except UnidentifiedImageError:
         raise ImageError(f"{shown}: not an image file Pillow can read") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except OSError as exc:
+        if exc.errno is not None:  # the system failed to read it (EIO, ...), not a damaged image
+            raise ImageError(f"{shown}: cannot be read: {plain_reason(exc)}") from None
+        raise ImageError(f"{shown}: the image is damaged or truncated ({_short(exc)})") from None
+    except (SyntaxError, ValueError, EOFError) as exc:
         raise ImageError(f"{shown}: the image is damaged or truncated ({_short(exc)})") from None
     except MemoryError:
         raise TooLargeError(f"{shown}: not enough memory to decode this image") from None
@@ -96,8 +103,7 @@ def opened_image(source: ImageSource, *, name: str | None = None) -> Iterator[Im
 def _shown(source: ImageSource) -> str:
     if hasattr(source, "read"):
         return str(getattr(source, "name", "") or "standard input")
-    name = os.fspath(source)
-    return os.path.basename(name) or name
+    return os.fspath(source)  # as the user typed it: a sentence must name the file they meant
 
 
 def _open_regular(path: str | os.PathLike, shown: str) -> BinaryIO:
@@ -118,7 +124,10 @@ def _open_regular(path: str | os.PathLike, shown: str) -> BinaryIO:
 
 def read_input(stream: BinaryIO, limit: int = MAX_INPUT_BYTES) -> io.BytesIO:
     """All of stream (standard input) in memory, refusing more than limit bytes."""
-    data = stream.read(limit + 1)
+    try:
+        data = stream.read(limit + 1)
+    except OSError as exc:
+        raise ImageError(f"cannot read standard input: {plain_reason(exc)}") from None
     if len(data) > limit:
         raise TooLargeError(f"standard input holds more than {limit >> 20} MB; imgshare reads at most that")
     if not data:
@@ -138,35 +147,95 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def save_image(image: Image.Image, path: str | os.PathLike) -> Fidelity:
-    """Write image to path in the format its extension names; returns whether the file keeps every
-    pixel (a lossy format such as JPEG or WebP does not).
+def save_image(image: Image.Image, target: str | os.PathLike | BinaryIO, *, format: str | None = None,
+               shown: str | None = None) -> Verdict:
+    """Write image to target (a path, or a binary stream such as standard output) as the format names
+    (for a path, by default the one its extension names), following the one table of what each format
+    keeps (fidelity.py). Returns the verdict: EXACT, or LOSSY (the caller warns with its sentence).
 
-    PNG keeps 1, L, LA, P, RGB, RGBA and I;16 exactly; TIFF also keeps I and F. Other formats are
-    written as Pillow can, and an image mode they cannot hold is an ImageError naming a format that can.
+    Raises ImageError with one sentence, and writes nothing, for a format imgshare does not write or
+    one that would lose the values entirely (naming a format that keeps them), and when the file
+    cannot be written; an existing file at path is replaced only once the new one is complete.
     """
-    name = os.fspath(path)
-    ext = os.path.splitext(name)[1].lower()
-    if ext == ".png" and image.mode not in LOSSLESS_PNG_MODES:
-        raise ImageError(f"PNG cannot hold mode {image.mode} exactly; save as .tif instead")
-    kwargs = {}
-    if ext in (".tif", ".tiff"):
-        kwargs["compression"] = "tiff_deflate"
-    if "transparency" in image.info and ext == ".png":
-        kwargs["transparency"] = image.info["transparency"]
+    name = os.fspath(target) if isinstance(target, (str, os.PathLike)) else ""
+    shown = shown or (name if name else "standard output")
+    typed = format or os.path.splitext(name)[1]
+    format_name = format_for_name(format) if format else format_for_extension(os.path.splitext(name)[1])
+    if format_name is None or format_name not in written_formats():
+        if not typed:
+            raise ImageError(f"cannot write {shown}: the name has no extension to choose a format; "
+                             "add .png or .tif")
+        raise ImageError(unsupported(format_name, shown, typed))
+    transparency = image.mode == "P" and "transparency" in image.info
+    verdict = judge(image.mode, format_name, transparency=transparency)
+    if verdict.fidelity is Fidelity.REFUSED:
+        raise ImageError(verdict.refusal(shown, to_file=bool(name)))
+    data = _encoded(image, verdict, shown)
+    if isinstance(target, (str, os.PathLike)):
+        _write_whole(name, data, shown)
+        return verdict
     try:
-        image.save(name, **kwargs)
-    except (KeyError, ValueError) as exc:
-        raise ImageError(f"cannot write {os.path.basename(name)}: unknown or unsuitable format "
-                         f"({_short(exc)}); use .png or .tif") from None
+        target.write(data)
+        target.flush()
+    except BrokenPipeError:
+        raise  # the reader went away: the command line ends quietly, as `head` expects
     except OSError as exc:
-        raise ImageError(f"cannot write {os.path.basename(name)}: {_short(exc)}") from None
-    return Fidelity.LOSSY if ext in LOSSY_EXTENSIONS else Fidelity.EXACT
+        raise ImageError(f"cannot write {shown}: {plain_reason(exc)}") from None
+    return verdict
+
+
+def _encoded(image: Image.Image, verdict: Verdict, shown: str) -> bytes:
+    """The file's bytes, encoded in memory: a failure leaves nothing half-written anywhere."""
+    kwargs: dict[str, object] = dict(verdict.options)
+    carried = image.convert(verdict.convert) if verdict.convert else image
+    if "transparency" in image.info and carried.mode == "P" and TABLE[verdict.format].keeps_transparency:
+        kwargs["transparency"] = image.info["transparency"]
+    out = io.BytesIO()
+    try:
+        carried.save(out, format=verdict.format, **kwargs)
+    except (KeyError, ValueError, OSError) as exc:
+        raise ImageError(f"cannot write {shown}: {verdict.spoken} could not encode this {image.mode} image "
+                         f"({_short(exc)}); write {exact_extension(image.mode)} instead") from None
+    return out.getvalue()
+
+
+def _write_whole(path: str, data: bytes, shown: str) -> None:
+    """Write data to path through a temporary file beside it, renamed over path once complete."""
+    folder = os.path.dirname(path) or "."
+    try:
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".imgshare-", suffix=".part")
+    except FileNotFoundError:
+        raise ImageError(f"cannot write {shown}: the folder {folder} does not exist") from None
+    except NotADirectoryError:
+        raise ImageError(f"cannot write {shown}: {folder} is not a folder") from None
+    except OSError as exc:
+        raise ImageError(f"cannot write {shown}: {plain_reason(exc)}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            os.fchmod(f.fileno(), 0o666 & ~_umask())  # as a file made by open() would be
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise ImageError(f"cannot write {shown}: {plain_reason(exc)}") from None
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it (os.umask would, for every thread at once)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 def lossless_extension(mode: str) -> str:
-    """The extension of a file that keeps an image of this mode exactly."""
-    return ".png" if mode in LOSSLESS_PNG_MODES else ".tif"
+    """The extension of a file that keeps an image of this mode exactly (.png, else .tif)."""
+    return exact_extension(mode)
 
 
 def open_formats() -> list[tuple[str, str]]:

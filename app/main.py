@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         restore()  # from here on the command handles Ctrl+C (KeyboardInterrupt, or its own handler)
     try:
-        return run(args if args else ["gui"])
+        return run(args)  # no arguments, image files or --key alone: the window (cli/routing.py)
     except KeyboardInterrupt:  # outside the command's own handling (its argument parsing, say)
         return interrupted()
 

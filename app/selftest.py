@@ -24,6 +24,7 @@ from . import __version__
 from .ipc import Sender, sysv_key
 from .ipc.modes import CARRIED_MODES
 from .ipc.procfs import shmid_at
+from .relaunch import this_program
 
 SIZE = (37, 23)  # not a power of two, and odd, so row padding and stride bugs show
 _BYTES_PER_PIXEL = {"1": 1 / 8, "L": 1, "LA": 2, "P": 1, "RGB": 3, "RGBA": 4, "I;16": 2, "I": 4}
@@ -61,13 +62,6 @@ def same_image(expected: Image.Image, got: Image.Image) -> str:
     return ""
 
 
-def program() -> list[str]:
-    """The command that starts this same program as a child process."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "imgshare"]
-
-
 def _child_env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent)
     path = os.environ.get("PYTHONPATH")
@@ -79,7 +73,7 @@ def check_mode(sender: Sender, mode: str, folder: Path) -> str:
     expected = sample_image(mode)
     sequence = sender.share(expected, source_name=f"self-test {mode}")
     out = folder / f"{mode.replace(';', '_')}.{'tif' if mode in ('I', 'F') else 'png'}"
-    child = subprocess.run([*program(), "receive", "--key", sender.key, "-o", str(out)],
+    child = subprocess.run([*this_program(), "receive", "--key", sender.key, "-o", str(out)],
                            capture_output=True, text=True, timeout=60, env=_child_env())
     if child.returncode != 0:
         raise RuntimeError(f"the child exited {child.returncode}: {child.stderr.strip()[-300:]}")
@@ -169,9 +163,12 @@ def _leftovers(sysv: int) -> list[str]:
     return found
 
 
-def run_self_test() -> int:
-    """Run every check, print `ok  `/`FAIL`/`skip` and a name per line; 0 when nothing failed."""
+def run_self_test(require_display: bool = False) -> int:
+    """Run every check, print `ok  `/`FAIL`/`skip` and a name per line; 0 when nothing failed. Without a
+    display the window is not checked, and the last line says so ("passed, window not checked"); with
+    require_display that is a failure."""
     failures = 0
+    window_checked = False
 
     def report(name: str, check: Callable[..., str], *args: object) -> None:
         nonlocal failures
@@ -200,6 +197,11 @@ def run_self_test() -> int:
         report("Tk window and PIL.ImageTk", check_tk_window)
         with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:
             report("the themed window", check_app_window, Path(folder))
+        window_checked = True
+    elif require_display:
+        failures += 1
+        print("FAIL Tk window and PIL.ImageTk: no display (DISPLAY is not set), and --require-display "
+              "asks for the window to be checked", flush=True)
     else:
         print("skip Tk window and PIL.ImageTk: no display (DISPLAY is not set)", flush=True)
     left = _leftovers(sysv_key(key))
@@ -208,5 +210,9 @@ def run_self_test() -> int:
         print(f"FAIL nothing left under the key: {', '.join(left)} remain", flush=True)
     else:
         print("ok   nothing left under the key: segment and semaphore removed", flush=True)
-    print("self-test passed" if not failures else f"self-test FAILED: {failures} check(s)", flush=True)
+    if failures:
+        print(f"self-test FAILED: {failures} check(s)", flush=True)
+    else:
+        print("self-test passed" if window_checked else "self-test passed, window not checked (no display; "
+              "--require-display makes that a failure)", flush=True)
     return 0 if not failures else 1

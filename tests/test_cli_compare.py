@@ -90,5 +90,5 @@ def test_nothing_shared_a_bad_file_and_wait(key, tmp_path):
     result = run_cli("compare", "--key", key, str(tmp_path / "expected.png"), "--wait", "0.3")
     assert result.returncode == 5 and "within 0.3 s" in result.stderr
     result = run_cli("compare", "--key", key, str(tmp_path / "notes.txt"))
-    assert result.returncode == 1 and result.stderr.startswith("imgshare: error: notes.txt: ")
+    assert result.returncode == 1 and result.stderr.startswith(f"imgshare: error: {tmp_path / 'notes.txt'}: ")
     assert run_cli("compare", "--key", key).returncode == 2  # EXPECTED is required

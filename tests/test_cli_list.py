@@ -54,3 +54,16 @@ def test_list_aligns_long_wide_and_escaped_entries(new_key, tmp_path):
     user = pwd.getpwuid(os.getuid()).pw_name
     assert lines[-1].endswith(f"of user {user}; other users' shares are not listed)")
 
+
+
+def test_numbers_are_never_cut(key):
+    with Sender(key) as sender:
+        sender._sequence = 1_234_566  # as after 1,234,566 shares (a day of video), without the wait
+        sender.share(make_image("L", (12, 7)), source_name="day.png")
+        result = run_cli("list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    row = next(line for line in lines if line.startswith(key[:20]))
+    assert " 1234567 " in row and "…" not in row.split("day.png")[0].split(key[:20])[1]
+    header = lines[0]  # the columns widened: SOURCE starts at the same cell on every row
+    assert all(line.index("day.png") == header.index("SOURCE") for line in [row])

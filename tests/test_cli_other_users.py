@@ -60,3 +60,19 @@ def test_a_folder_nobody_cannot_write_is_one_sentence(as_nobody, key):  # noqa: 
         assert not (home / "x.png").exists()
     finally:
         assert run("remove", "--key", key).returncode == 0
+
+
+def test_following_or_waiting_for_roots_share_as_nobody_is_refused_at_once(as_nobody, key):  # noqa: F811
+    run, home = as_nobody
+    with Sender(key) as sender:
+        sender.share(make_image("L", (20, 10)))
+        for args in (["receive", "--follow", "-o", "out/frames/", "--wait", "30"],
+                     ["receive", "--follow", "--wait", "30"], ["receive", "--follow"],
+                     ["receive", "--wait", "30"]):
+            result = run(*args, "--key", key)  # would wait forever (or 30 s, then exit 5) before the fix
+            assert result.returncode == 6, (args, result.stderr)
+            assert result.stderr.strip() == (
+                f"imgshare: error: permission denied: the share under the key {key!r} belongs to user root, "
+                "and only root can read, replace or remove it; choose another key with --key, or ask root "
+                "to share it"), args
+            assert not (home / "out" / "frames").exists()  # no folder made for images that cannot come

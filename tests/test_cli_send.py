@@ -14,7 +14,7 @@ from PIL import Image
 
 from imgshare.imaging import MAX_PIXELS, load_image
 from imgshare.ipc import NotSharedError, Receiver, TooLargeError
-from tests.conftest import run_cli, start_cli, wait_until
+from tests.conftest import ROOT, run_cli, start_cli, wait_until
 from tests.images import digest, make_image
 from tests.ipc_cleanup import objects_of
 
@@ -48,7 +48,7 @@ def test_a_fifo_is_refused_at_once(key, tmp_path):
     result = run_cli("send", str(fifo), "--key", key, timeout=30)
     assert result.returncode == 1
     line = one_error_line(result.stderr)
-    assert line == ("imgshare: error: pipe.png: not a regular file (a pipe, socket or device); imgshare opens "
+    assert line == (f"imgshare: error: {fifo}: not a regular file (a pipe, socket or device); imgshare opens "
                     "image files only; to share what a pipe carries, give - as the file and feed it on "
                     "standard input")
     assert objects_of(key) == []
@@ -195,3 +195,13 @@ def test_a_signal_while_reading_standard_input_aborts(key):
     assert proc.returncode == 143 and out == ""
     assert err.strip().splitlines()[-1] == "imgshare: interrupted (SIGTERM); nothing was shared"
     assert objects_of(key) == []
+
+
+def test_error_sentences_name_the_path_as_typed(key, tmp_path):
+    (tmp_path / "sub").mkdir()
+    typed = os.path.relpath(tmp_path / "sub" / "missing.png", ROOT)  # run_cli runs in ROOT
+    result = run_cli("send", typed, "--key", key)
+    assert one_error_line(result.stderr) == f"imgshare: error: {typed}: no such file"
+    folder = os.path.relpath(tmp_path / "sub", ROOT)
+    result = run_cli("send", folder, "--key", key)
+    assert one_error_line(result.stderr) == f"imgshare: error: {folder}: is a folder, not an image file"

@@ -9,8 +9,10 @@ import imgshare.ipc
 
 def test_every_public_name_is_the_channels_own():
     for name in imgshare.__all__:
-        if name != "__version__":
+        if name not in ("__version__", "show"):
             assert getattr(imgshare, name) is getattr(imgshare.ipc, name), name
+    from imgshare import showing
+    assert imgshare.show is showing.show  # imshow for imgshare, beside the channel
 
 
 def test_the_version_alone_does_not_load_the_channel():

@@ -12,6 +12,7 @@ from ..exit_codes import ERROR, INTERRUPTED, OK, USAGE, exit_code_for
 from ..ipc import AccessDeniedError, ChannelKind, ImgShareError
 from .owners import someone_elses
 from .parser import build_parser
+from .routing import route
 from .signals import Stopped
 from .verbs import COMMANDS
 
@@ -24,7 +25,7 @@ def run(argv: list[str]) -> int:
     # second, technical line. Set here, for this program's process: the library never touches it.
     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(route(argv, COMMANDS))
     if args.verb is None:
         parser.print_help()
         return USAGE

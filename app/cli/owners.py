@@ -22,7 +22,7 @@ def owner_uid(key: str, kind: ChannelKind = ChannelKind.IMGSHARE) -> int | None:
     try:
         if kind is ChannelKind.QT:
             from ..ipc.qt import QtKey
-            return os.stat(QtKey.of(key).shm_file).st_uid
+            return os.stat(QtKey.find(key).shm_file).st_uid
         sysv = sysv_key(key)
     except (OSError, InvalidKeyError):
         return None

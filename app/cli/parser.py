@@ -41,10 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     epilog = "exit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in DESCRIPTIONS.items())
     parser = _Parser(
         prog="imgshare", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog,
+        usage="imgshare [-h] [--version] COMMAND ...\n       imgshare [--key KEY] [IMAGE ...]   (the window)",
         description="Hand an image from one process to another through System V shared memory. "
-                    "With no command, opens the window.")
+                    "With no command, opens the window: `imgshare [--key KEY] [IMAGE...]` opens it sharing "
+                    "the first image that loads, on that key (as a desktop's Open With runs it).")
     parser.add_argument("--version", action="version", version=f"imgshare {__version__}")
-    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser)
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser, prog="imgshare")
 
     def verb(name: str, help_text: str, key: bool = True) -> argparse.ArgumentParser:
         p = verbs.add_parser(name, help=help_text, description=help_text)
@@ -75,9 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = verb("receive", "write the shared image to a file, or print its metadata")
     qt_option(p)
     p.add_argument("-o", "--output", metavar="OUT",
-                   help="file to write (format from its extension; .jpg/.webp are lossy and say so), or "
-                        "a folder (ending in /) to write into under the source's name; with --follow, "
-                        "a folder (made if missing)")
+                   help="file to write (format from its extension; a format that cannot keep the image "
+                        "exactly warns, one that would lose its values is refused), a folder (ending in /) "
+                        "to write into under the source's name, or - for standard output (PNG); with "
+                        "--follow, a folder (made when the first image arrives) or -")
+    p.add_argument("--format", metavar="FMT",
+                   help="with -o - or -o FOLDER/: the format to write (png, tif, jpg, gif, bmp, webp...)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--follow", action="store_true",
                    help="keep receiving each new image (into OUT/NNNNNN.png) until interrupted")
@@ -111,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="only say what would be removed")
 
     p = verb("gui", "open the window", key=False)
+    p.add_argument("files", nargs="*", metavar="IMAGE",
+                   help="image files: the first that opens is shared on the Sender tab")
     p.add_argument("--key", type=_key_arg, default=DEFAULT_KEY, help="the key for both tabs")
     p.add_argument("--send", metavar="FILE", help="open and share this file on the Sender tab")
     p.add_argument("--receive", action="store_true", help="open on the Receiver tab and receive")
@@ -124,5 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .bridge import add_bridge_arguments
     add_bridge_arguments(verb("bridge", BRIDGE_HELP, key=False), _key_arg)
 
-    verb("self-test", "check this build: every mode through a real segment, Tk and Pillow", key=False)
+    p = verb("self-test", "check this build: every mode through a real segment, Tk and Pillow; the window "
+                          "too when there is a display", key=False)
+    p.add_argument("--require-display", action="store_true",
+                   help="fail when there is no display to check the window on (for CI and release checks)")
     return parser

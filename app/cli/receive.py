@@ -1,4 +1,6 @@
-"""`imgshare receive`: one image to a file or its metadata, or every new image with --follow."""
+"""`imgshare receive`: one image to a file, standard output or its metadata, or every new image with
+--follow. What each output format keeps is fidelity.py's table: lossy writes warn, and a format that
+would lose the values entirely is refused before anything is written."""
 
 from __future__ import annotations
 
@@ -6,23 +8,38 @@ import argparse
 import sys
 import threading
 
+from PIL import Image
+
 from ..exit_codes import OK, UsageError
-from ..imaging import Fidelity, save_image
-from ..ipc import ChannelKind, ImgShareError, NotSharedError, Receiver, WaitTimeoutError, open_receiver
+from ..imaging import Fidelity, Verdict, save_image
+from ..ipc import (
+    AccessDeniedError,
+    ChannelKind,
+    ImgShareError,
+    NotSharedError,
+    Receiver,
+    WaitTimeoutError,
+    open_receiver,
+)
 from ..ipc.info import ShareInfo
 from .output import describe, print_info
-from .outputs import FollowFolder, single_output
+from .outputs import STDOUT, STDOUT_NAME, FollowFolder, check_single_output, check_stdout, chosen_format, single_output
 from .signals import Stopped, StopSignals
 
 
 def cmd_receive(args: argparse.Namespace) -> int:
     kind = ChannelKind.of(args.qt)
+    format_name = chosen_format(args.output, args.format)
+    if args.output == STDOUT:
+        check_stdout(json=args.json)
     if args.follow:
         if not kind.signals_new_images:
             raise UsageError("--follow is not available with --qt (Qt programs send no new-image signal)")
-        return _receive_following(args)
+        return _receive_following(args, format_name)
     if args.count is not None:
         raise UsageError("--count goes with --follow")
+    if args.output:
+        check_single_output(args.output)  # a bad name fails before anything is read
     with open_receiver(args.key, kind) as receiver:
         try:
             image, info = receiver.receive(timeout=args.timeout, wait=args.wait, verify=not args.no_verify)
@@ -30,9 +47,12 @@ def cmd_receive(args: argparse.Namespace) -> int:
             if args.wait > 0:
                 raise _waited_in_vain(args) from None
             raise
-    if args.output:
-        path = single_output(args.output, info, image.mode, force=args.force)
-        _warn_if_lossy(save_image(image, path), path)
+    if args.output == STDOUT:
+        _warn_if_lossy(save_image(image, sys.stdout.buffer, format=format_name or "PNG"), STDOUT_NAME)
+        print(f"imgshare: wrote {describe(info)} to {STDOUT_NAME}", file=sys.stderr, flush=True)
+    elif args.output:
+        path = single_output(args.output, info, image.mode, force=args.force, format_name=format_name)
+        _warn_if_lossy(save_image(image, path, format=format_name), path)
         if args.json:
             print_info(info, True)
         else:
@@ -46,17 +66,47 @@ def _waited_in_vain(args: argparse.Namespace) -> WaitTimeoutError:
     return WaitTimeoutError(f"nothing was shared under the key {args.key!r} within {args.wait:g} s")
 
 
-def _warn_if_lossy(fidelity: Fidelity, path: str) -> None:
-    if fidelity is Fidelity.LOSSY:
-        print(f"imgshare: warning: {path} is in a lossy format: its pixels differ from those shared; "
-              "save as .png or .tif to keep them exactly", file=sys.stderr, flush=True)
+def _warn_if_lossy(verdict: Verdict, shown: str) -> None:
+    if verdict.fidelity is Fidelity.LOSSY:
+        print(f"imgshare: warning: {verdict.warning(shown, to_file=shown != STDOUT_NAME)}", file=sys.stderr,
+              flush=True)
 
 
-def _receive_following(args: argparse.Namespace) -> int:
+class _Writer:
+    """Where --follow puts each image: a folder (made at the first image), standard output, or nowhere
+    (only the description line); a lossy format warns once per mode."""
+
+    def __init__(self, output: str | None, *, force: bool, format_name: str | None):
+        self.to_stdout = output == STDOUT
+        self.format_name = format_name
+        self.folder = (FollowFolder.prepare(output, force=force, format_name=format_name)
+                       if output and not self.to_stdout else None)
+        self._warned: set[str] = set()
+
+    def write(self, image: Image.Image, info: ShareInfo) -> str:
+        """Write one image; returns what to put before its description line ("" when not a file)."""
+        if self.to_stdout:
+            self._warn(save_image(image, sys.stdout.buffer, format=self.format_name or "PNG"), STDOUT_NAME)
+            return ""
+        if self.folder is None:
+            return ""
+        self.folder.ensure()
+        path = self.folder.path_for(info.sequence, image.mode)
+        self._warn(save_image(image, path, format=self.format_name), path)
+        return f"{path}: "
+
+    def _warn(self, verdict: Verdict, shown: str) -> None:
+        if verdict.fidelity is Fidelity.LOSSY and verdict.mode not in self._warned:
+            self._warned.add(verdict.mode)
+            _warn_if_lossy(verdict, shown)
+
+
+def _receive_following(args: argparse.Namespace, format_name: str | None) -> int:
     from ..following import follow
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
-    folder = FollowFolder.prepare(args.output, force=args.force) if args.output else None
+    writer = _Writer(args.output, force=args.force, format_name=format_name)
+    lines = sys.stderr if writer.to_stdout else sys.stdout  # standard output carries the images then
     stop = StopSignals("no image was received")
     expired = threading.Event()
     received = 0
@@ -77,19 +127,17 @@ def _receive_following(args: argparse.Namespace) -> int:
         try:
             for event in follow(receiver, stop.stop, verify=not args.no_verify, lock_timeout=args.timeout):
                 if event.error is not None:
+                    if isinstance(event.error, AccessDeniedError):
+                        raise event.error  # another user's share appeared: it stays theirs (exit 6)
                     print(f"imgshare: warning: {event.error}", file=sys.stderr, flush=True)
                     continue
                 if event.received is None:  # the sender went away
                     pid = event.info.sender_pid if event.info else "?"
-                    print(f"sender gone (pid {pid}); waiting for a new sender", flush=True)
+                    print(f"sender gone (pid {pid}); waiting for a new sender", file=lines, flush=True)
                     continue
                 image, info = event.received
                 line = describe(info) + (f", missed {event.missed}" if event.missed else "")
-                if folder is not None:
-                    path = folder.path_for(info.sequence, image.mode)
-                    save_image(image, path)
-                    line = f"{path}: {line}"
-                print(line, flush=True)
+                print(writer.write(image, info) + line, file=lines, flush=True)
                 received += 1
                 if args.count is not None and received >= args.count:
                     break
@@ -104,10 +152,14 @@ def _receive_following(args: argparse.Namespace) -> int:
 
 
 def _shared_now(receiver: Receiver, timeout: float) -> bool:
+    """Whether a sender serves the key now. Another user's share is refused here, at once (exit 6),
+    before anything is made or waited for."""
     try:
         info: ShareInfo = receiver.info(timeout=timeout)
     except NotSharedError:
         return False
+    except AccessDeniedError:
+        raise
     except ImgShareError:
         return True  # busy or damaged: following says so
     return info.sender_alive or info.persisted

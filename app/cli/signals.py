@@ -52,6 +52,10 @@ class StopSignals:
         self._aborting = True
         try:
             yield
+        except Exception:
+            if self.signum is not None:  # the signal came first; its own Stopped may have been lost
+                raise Stopped(self.signum, self.outcome) from None  # (raised inside a __del__, say)
+            raise
         finally:
             self._aborting = False
 

@@ -16,7 +16,7 @@ from .output import print_info
 from .owners import owner_uid, user_name
 from .receive import cmd_receive
 from .send import cmd_send
-from .table import fit
+from .table import fit, width
 
 if TYPE_CHECKING:
     from ..ipc.qt import QtListedShare
@@ -49,14 +49,21 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return OK
 
 
-# Columns of `list`: (title, width in terminal cells, right-aligned).
-_COLUMNS = (("KEY", 24, False), ("SIZE", 11, True), ("MODE", 5, False), ("SEQ", 5, True),
-            ("PID", 7, True), ("STATE", 11, False), ("AGE", 7, True))
+# Columns of `list`: (title, width in terminal cells, right-aligned, may be cut). A column that is
+# never cut (numbers: a sequence of a million, a pid) widens to its longest value instead.
+_COLUMNS = (("KEY", 24, False, True), ("SIZE", 11, True, False), ("MODE", 5, False, False),
+            ("SEQ", 5, True, False), ("PID", 7, True, False), ("STATE", 11, False, False),
+            ("AGE", 7, True, False))
 
 
-def _row(values: tuple[str, ...], source: str) -> str:
-    cells = " ".join(fit(value, size, right=right) for value, (_, size, right) in zip(values, _COLUMNS,
-                                                                                      strict=True))
+def _widths(rows: Sequence[tuple[str, ...]]) -> list[int]:
+    return [size if cut else max([size, *(width(row[i]) for row in rows)])
+            for i, (_, size, _, cut) in enumerate(_COLUMNS)]
+
+
+def _row(values: tuple[str, ...], source: str, widths: Sequence[int]) -> str:
+    cells = " ".join(fit(value, size, right=right)
+                     for value, size, (_, _, right, _) in zip(values, widths, _COLUMNS, strict=True))
     return f"{cells}  {fit(source, 60).rstrip()}".rstrip()
 
 
@@ -77,15 +84,21 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not shares:
         print(f"no Qt shares {mine}" if args.qt else f"no imgshare shares {mine}")
         return OK
-    print(_row(tuple(title for title, _, _ in _COLUMNS), "SOURCE"))
+    rows: list[tuple[tuple[str, ...], str]] = []
     for s in shares:
         i = s.info
         if i is None:
-            print(_row(("?", "", "", "", "", s.state, ""),
-                       f"(segment {s.shmid}, System V key {s.sysv_key:#010x}: {s.problem})"))
+            rows.append((("?", "", "", "", "", s.state, ""),
+                         f"(segment {s.shmid}, System V key {s.sysv_key:#010x}: {s.problem})"))
             continue
-        print(_row((i.key, f"{i.width}x{i.height}", i.mode, str(i.sequence), str(i.sender_pid), s.state,
-                    f"{i.age:.0f}s"), i.source_name))
+        sequence = i.as_dict()["sequence"]  # None: the format carries none (Qt)
+        rows.append(((i.key, f"{i.width}x{i.height}", i.mode, "-" if sequence is None else str(sequence),
+                      str(i.sender_pid), s.state, f"{i.age:.0f}s"), i.source_name))
+    titles = tuple(title for title, _, _, _ in _COLUMNS)
+    widths = _widths([titles, *(values for values, _ in rows)])
+    print(_row(titles, "SOURCE", widths))
+    for values, source in rows:
+        print(_row(values, source, widths))
     print(f"({len(shares)} {'Qt ' if args.qt else ''}share{'s' if len(shares) != 1 else ''} {mine})")
     return OK
 
@@ -107,12 +120,13 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from ..views.window.app import run_gui
     if args.follow and not args.receive:
         raise UsageError("--follow goes with --receive")
-    return run_gui(key=args.key, send_file=args.send, receive=args.receive, follow=args.follow)
+    files = ([args.send] if args.send else []) + list(args.files)
+    return run_gui(key=args.key, send_file=files, receive=args.receive, follow=args.follow)
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:
     from ..selftest import run_self_test
-    return run_self_test()
+    return run_self_test(require_display=args.require_display)
 
 
 COMMANDS = {"send": cmd_send, "receive": cmd_receive, "info": cmd_info, "key": cmd_key,

@@ -123,7 +123,7 @@ def test_a_size_mismatch_a_bad_file_and_nothing_received(tk_root, tmp_path):
     assert panel.result_var.get() == "Differs: the size is 64x48, expected 48x64"
     (tmp_path / "notes.txt").write_text("not an image")
     compare_with(panel, tmp_path / "notes.txt")
-    assert panel.result_var.get() == "Cannot compare: notes.txt: not an image file Pillow can read"
+    assert panel.result_var.get() == f"Cannot compare: {tmp_path / 'notes.txt'}: not an image file Pillow can read"
 
 
 def test_the_receiver_tab_compares_each_followed_frame_and_says_the_count(make_app, key, dpi_screen, tmp_path):

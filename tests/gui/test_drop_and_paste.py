@@ -44,7 +44,7 @@ def test_dropping_files_opens_the_first_image(make_app, key, tmp_path):
     said = status_after(app, lambda: drop(app.sender.view.canvas, [str(notes), str(image)]))
     assert said.startswith("Opened dropped image.png (150x100 RGB)")
     said = status_after(app, lambda: drop(app.sender.view.canvas, [str(notes)]))
-    assert app.status.is_error and said == "read me.txt: not an image file Pillow can read."
+    assert app.status.is_error and said == f"{notes}: not an image file Pillow can read."
     assert app.sender.loaded.source_name == "dropped image.png"  # the earlier image is still there
 
 

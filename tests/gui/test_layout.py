@@ -8,6 +8,7 @@ import tkinter as tk
 from tkinter import ttk
 
 import pytest
+from PIL import Image
 
 from imgshare.views.widgets.eliding_label import ELLIPSIS
 from imgshare.views.widgets.flow_row import FlowRow
@@ -168,7 +169,10 @@ def test_enter_in_the_receivers_key_field_receives(make_app, key, tmp_path):
     assert said.startswith("Received 90x60 RGB under key") and app.receiver.got is not None
 
 
-@pytest.mark.parametrize("ext, lossy", [(".png", None), (".tif", None), (".jpg", "JPEG"), (".webp", "WebP")])
+@pytest.mark.parametrize("ext, lossy", [(".png", None), (".tif", None),
+                                        (".jpg", "JPEG is lossy: it changes pixel values"),
+                                        (".webp", "WebP is lossy: it changes pixel values"),
+                                        (".gif", "GIF keeps at most 256 colours")])
 def test_save_as_says_it_saves_then_what_and_whether_it_is_lossy(make_app, key, tmp_path, ext, lossy):
     path = tmp_path / "s.png"
     stripes((80, 50)).save(path)
@@ -184,8 +188,21 @@ def test_save_as_says_it_saves_then_what_and_whether_it_is_lossy(make_app, key, 
     assert sentences[0] == f"Saving saved{ext}..."
     assert said.startswith(f"Saved {out} (80x50 RGB)") and out.exists()
     if lossy:
-        assert f"{lossy} is lossy" in said and "PNG or TIFF" in said
+        assert said == f"Saved {out} (80x50 RGB), not exactly: {lossy}; write .png to keep every value."
     else:
-        assert "lossy" not in said
+        assert said == f"Saved {out} (80x50 RGB)."
     assert app.settings.last_folder == str(out.parent)  # the next dialog starts there
     assert app.receiver.start_folder() == str(out.parent)
+
+
+def test_save_as_refuses_a_format_that_would_lose_the_values(make_app, key, tmp_path):
+    path = tmp_path / "floats.tif"
+    Image.new("F", (40, 30), 1.5e9).save(path)
+    app = make_app(key=key, send_file=str(path), receive=True)
+    pump_until(app, lambda: app.receiver.got, what="the image")
+    out = tmp_path / "floats.gif"
+    app.receiver.ask_save_path = lambda parent, suggested: str(out)
+    said = status_after(app, app.receiver.save_button.invoke)
+    assert said == (f"cannot write {out}: GIF holds at most 8 bits per channel, so the 32-bit floating-point "
+                    "values of this F image would be lost; write .tif to keep every value.")
+    assert not out.exists()

@@ -90,11 +90,11 @@ def test_file_errors_keep_the_previous_share(make_app, key, tmp_path):
     share(app)
     shown = app.sender.view.displayed_size
     cases = {
-        tmp_path / "missing.png": "missing.png: no such file",
-        text: "notes.txt: not an image file Pillow can read",
-        truncated: "cut.png: the image is damaged or truncated",
-        bomb: "bomb.png: the image has too many pixels to open safely",
-        tmp_path: f"{tmp_path.name}: is a folder",
+        tmp_path / "missing.png": f"{tmp_path / 'missing.png'}: no such file",  # the whole path, as given
+        text: f"{text}: not an image file Pillow can read",
+        truncated: f"{truncated}: the image is damaged or truncated",
+        bomb: f"{bomb}: the image has too many pixels to open safely",
+        tmp_path: f"{tmp_path}: is a folder",
     }
     for path, start in cases.items():
         said = open_file(app, path)

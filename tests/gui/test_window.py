@@ -74,7 +74,7 @@ def test_send_and_receive_in_one_window(make_app, key, tmp_path):
 def test_bad_send_file_says_so_and_shares_nothing(make_app, key, tmp_path):
     app = make_app(key=key, send_file=str(tmp_path / "nope.png"))
     pump_until(app, lambda: app.status.is_error, what="the error")
-    assert app.status.text == "nope.png: no such file."
+    assert app.status.text == f"{tmp_path / 'nope.png'}: no such file."  # the path as given
     assert ipc_objects(key) == []
 
 

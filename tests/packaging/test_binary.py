@@ -4,6 +4,7 @@ SIGTERM (and on the launcher being killed) with no `_MEI*` folder left, crash lo
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 
@@ -27,7 +28,7 @@ def picture(tmp_path):
 
 
 def test_self_test_passes_with_a_display(binary, xvfb):
-    done = run([str(binary)], "self-test", env={"DISPLAY": xvfb}, timeout=120)
+    done = run([str(binary)], "self-test", "--require-display", env={"DISPLAY": xvfb}, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert sum(line.startswith("ok   mode ") for line in lines) == 9, done.stdout
@@ -38,12 +39,18 @@ def test_self_test_passes_with_a_display(binary, xvfb):
     assert not any(line.startswith("FAIL") for line in lines)
 
 
-def test_self_test_without_a_display_skips_only_the_window(binary):
+def test_self_test_without_a_display_skips_only_the_window_and_says_so(binary):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     done = subprocess.run([str(binary), "self-test"], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "skip Tk window and PIL.ImageTk: no display" in done.stdout
     assert "ok   tkinter and Tcl load" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("self-test passed, window not checked")
+    strict = subprocess.run([str(binary), "self-test", "--require-display"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert "FAIL Tk window and PIL.ImageTk: no display" in strict.stdout
+    assert strict.stdout.splitlines()[-1] == "self-test FAILED: 1 check(s)"
 
 
 def _exit_and_error(form: str, *args: str) -> tuple[int, str]:
@@ -175,3 +182,40 @@ def test_icon_is_256_pixels_and_what_make_icon_draws():
     with Image.open(ROOT / "packaging" / "linux" / "imgshare.png") as icon:
         assert (icon.format, icon.size, icon.mode) == ("PNG", (256, 256), "RGBA")
         assert icon.tobytes() == make_icon.make_icon().tobytes()
+
+
+def test_a_sigkill_of_the_whole_binary_leaves_a_mei_folder_that_the_next_start_removes(binary, new_key,
+                                                                                     picture, tmp_path):
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(private_tmp))
+    killed = subprocess.Popen([str(binary), "send", str(picture), "--key", new_key()], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    assert "serving until interrupted" in killed.stdout.readline()
+    python = int(open(f"/proc/{killed.pid}/task/{killed.pid}/children").read().split()[0])
+    stale = _mei_dirs(private_tmp)
+    assert len(stale) == 1
+    os.killpg(killed.pid, signal.SIGKILL)  # launcher and Python process at once: nobody can clean up
+    killed.wait(20)
+    wait_until(lambda: not os.path.exists(f"/proc/{python}"), timeout=20, what="the killed Python process to go")
+    assert _mei_dirs(private_tmp) == stale  # left behind, 40 MB of it
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # its pid names no process now
+    foreign = private_tmp / f"_MEI{finished.pid:08x}AbCdEf"  # another program's folder, its launcher dead too
+    foreign.mkdir()
+    (foreign / "base_library.zip").write_bytes(b"")
+    live = subprocess.Popen([str(binary), "send", str(picture), "--key", new_key()], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert "serving until interrupted" in live.stdout.readline()
+        running = [name for name in _mei_dirs(private_tmp) if name not in stale and name != foreign.name]
+        done = run([str(binary)], "--version", env={"TMPDIR": str(private_tmp)})
+        assert done.returncode == 0, done.stderr
+        left = _mei_dirs(private_tmp)
+        assert stale[0] not in left  # the killed run's copy is gone
+        assert foreign.name in left and set(running) <= set(left)  # another program's and a live run's stay
+    finally:
+        live.send_signal(signal.SIGTERM)
+        live.wait(20)
+    assert _mei_dirs(private_tmp) == [foreign.name]
+    shutil.rmtree(foreign)

@@ -54,7 +54,7 @@ def test_installed_entry_is_valid_and_starts_the_binary(tmp_path, binary, where)
     fields = _entries(entry)
     source = _entries(ROOT / "packaging" / "linux" / "imgshare.desktop")
     assert fields["Name"] == "imgshare" and fields["Icon"] == "imgshare"
-    assert fields["Exec"] == f'"{binary}"' and fields["TryExec"] == str(binary)
+    assert fields["Exec"] == f'"{binary}" %F' and fields["TryExec"] == str(binary)  # Open With: %F
     assert {k: v for k, v in fields.items() if k not in ("Exec", "TryExec")} == \
         {k: v for k, v in source.items() if k not in ("Exec", "TryExec")}
     assert icon.read_bytes() == (ROOT / "packaging" / "linux" / "imgshare.png").read_bytes()

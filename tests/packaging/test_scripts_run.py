@@ -62,3 +62,12 @@ def test_second_run_starts_without_pip_on_a_display_of_its_own(tmp_path):
         assert display, done.stderr
         assert not os.path.exists(f"/tmp/.X{display.group(1)}-lock")  # its own Xvfb, stopped at the end
     assert display.group(1) not in in_use  # a display nobody else had when it started
+
+
+def test_a_verb_without_a_window_starts_no_virtual_display():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "VIRTUAL_ENV")}
+    for args in (["--version"], ["key", "abc"], ["list"], ["receive", "--help"]):
+        done = subprocess.run([str(ROOT / "scripts" / "run"), *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, (args, done.stderr)
+        assert "run: no display found" not in done.stderr, args  # no Xvfb for a command with no window

@@ -79,7 +79,7 @@ class QtSender:
         if not (1 <= image.width <= hdr.MAX_DIMENSION and 1 <= image.height <= hdr.MAX_DIMENSION):
             raise TooLargeError(f"the image is {image.width}x{image.height}; imgshare carries 1 to "
                                 f"{hdr.MAX_DIMENSION} pixels a side")
-        stream, _converted = encode(image, os.path.basename(source_name), self.compress_level)
+        stream, _converted = encode(image, os.path.basename(source_name), self.compress_level, self.key)
         with self._mutex:
             self._claim()
             try:
@@ -239,7 +239,7 @@ class QtReceiver:
     def __init__(self, key: str, *, temp_dir: str | None = None):
         validate_key(key)
         self.key = key
-        self.paths = QtKey.of(key, temp_dir)
+        self.paths = QtKey.find(key, temp_dir)  # the key's own files, or those a listing's name points to
 
     def receive(self, timeout: float = DEFAULT_LOCK_TIMEOUT, *, wait: float = 0.0, verify: bool | None = None,
                 borrow: bool = False) -> Received:

@@ -2,13 +2,15 @@
 
 A Qt stream carries no header: no sequence number, no row stride, no checksum of the pixels. The
 ShareInfo fields that describe imgshare's header therefore hold their empty values for a Qt share
-(sequence 0, stride 0, checksum ""), and what a Qt share does have is in fields of its own.
+(sequence 0, stride 0, checksum ""), which as_dict() (the JSON and the command line's text) gives as
+None rather than as values that look real; what a Qt share does have is in fields of its own.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import xxhash
 from PIL import Image
@@ -33,6 +35,11 @@ class QtShareInfo(ShareInfo):
         program makes a new segment per image; imgshare's QtSender rewrites its segment in place,
         so the stream's digest is what changes."""
         return self.sender_pid, self.segment_id, self.stream_digest
+
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        data.update(sequence=None, stride=None, checksum=None)  # a Qt stream has none of them
+        return data
 
 
 def build_info(key: str, sysv: int, image: Image.Image, encoding: str, source_name: str,

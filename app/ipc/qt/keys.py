@@ -28,6 +28,7 @@ import errno
 import functools
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ QT_PROJECT_ID = 0x51  # QNativeIpcKey::Type::SystemV, 'Q': ftok's proj_id
 SHM_PREFIX = "qipc_sharedmemory_"
 SEM_PREFIX = "qipc_systemsem_"
 KEY_FILE_MODE = 0o640
+_DIGEST_HEX = 40  # a SHA-1 in hex ends every key file's name
+LISTED_FORM = re.compile(r"([A-Za-z]*)#([0-9a-f]{8,40})")  # letters#hex: how a listing names an unknown key
 
 
 def temp_dir() -> str:
@@ -68,8 +71,38 @@ class QtKey:
         """The key files in directory (default: Qt's temp folder), joined as Qt joins them:
         folder + "/" + name, so an empty folder (a missing TMPDIR) puts them at the root."""
         folder = directory if directory is not None else temp_dir()
-        suffix = key_suffix(key)
+        return cls.of_suffix(key, key_suffix(key), folder)
+
+    @classmethod
+    def of_suffix(cls, key: str, suffix: str, folder: str) -> QtKey:
         return cls(key, f"{folder}/{SHM_PREFIX}{suffix}", f"{folder}/{SEM_PREFIX}{suffix}")
+
+    @classmethod
+    def find(cls, key: str, directory: str | None = None) -> QtKey:
+        """The key files a reader of key uses: the key's own; or, for a key written as a listing shows
+        a Qt key whose string is unknown (letters#first hex digits of its SHA-1, docs/qt.md) and whose
+        own files do not exist, the one key file in the folder that it names."""
+        own = cls.of(key, directory)
+        listed = LISTED_FORM.fullmatch(key)
+        if listed is None or os.path.exists(own.shm_file):
+            return own
+        folder = directory if directory is not None else temp_dir()
+        letters, digits = listed.groups()
+        start = SHM_PREFIX + letters + digits
+        try:
+            names = [name for name in os.listdir(folder or "/") if name.startswith(start)
+                     and len(name) == len(SHM_PREFIX) + len(letters) + _DIGEST_HEX]
+        except OSError:
+            return own
+        if len(names) != 1:
+            return own  # none, or two a longer prefix would tell apart: the key names nothing
+        return cls.of_suffix(key, names[0][len(SHM_PREFIX):], folder)
+
+
+def listed_name(suffix: str) -> str:
+    """How a listing names the Qt key whose key files end in suffix when its string is unknown:
+    letters#first 8 hex digits of the SHA-1 (QtKey.find reads it back)."""
+    return f"{suffix[:-_DIGEST_HEX]}#{suffix[-_DIGEST_HEX:][:8]}"
 
 
 @functools.cache

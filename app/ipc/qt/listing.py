@@ -20,8 +20,8 @@ from ..lock import KeyLock
 from ..procfs import shm_rows
 from ..segment import Segment
 from .info import build_info
-from .keys import SEM_PREFIX, SHM_PREFIX, ftok, key_suffix, temp_dir
-from .stream import peek, source_name_of
+from .keys import SEM_PREFIX, SHM_PREFIX, ftok, key_suffix, listed_name, temp_dir
+from .stream import key_of, peek, source_name_of
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,12 @@ class QtListedShare(ListedShare):
 
 
 def key_label(suffix: str, candidates: tuple[str, ...]) -> str:
-    """The key string whose Qt suffix this is, among candidates; else letters#first 8 hex of its SHA-1."""
+    """The key string whose Qt suffix this is, among candidates; else letters#first 8 hex of its SHA-1,
+    which `--key` also accepts (QtKey.find)."""
     for key in candidates:
-        if suffix == key_suffix(key):
+        if key and suffix == key_suffix(key):
             return key
-    letters, digest = suffix[:-40], suffix[-40:]
-    return f"{letters}#{digest[:8]}"
+    return listed_name(suffix)
 
 
 def list_qt_shares(known_keys: tuple[str, ...] = (DEFAULT_KEY,), directory: str | None = None
@@ -59,12 +59,13 @@ def list_qt_shares(known_keys: tuple[str, ...] = (DEFAULT_KEY,), directory: str 
             continue
         row = by_key.get(sysv) if sysv is not None else None
         if sysv is not None and row is not None:
-            label = key_label(name[len(SHM_PREFIX):], known_keys)
-            found.append(_inspect(label, sysv, row, path, os.path.join(folder, SEM_PREFIX + name[len(SHM_PREFIX):])))
+            suffix = name[len(SHM_PREFIX):]
+            found.append(_inspect(suffix, known_keys, sysv, row, path, os.path.join(folder, SEM_PREFIX + suffix)))
     return sorted(found, key=lambda s: -(s.info.timestamp if s.info else 0))
 
 
-def _inspect(label: str, sysv: int, row: dict[str, int], path: str, sem_path: str) -> QtListedShare:
+def _inspect(suffix: str, known_keys: tuple[str, ...], sysv: int, row: dict[str, int], path: str,
+             sem_path: str) -> QtListedShare:
     attached = row.get("nattch", 0)
     lock, busy = _try_lock(sem_path)
     if busy:  # attaching now could outlive a Qt peer's last detach and keep its segment alive
@@ -85,6 +86,7 @@ def _inspect(label: str, sysv: int, row: dict[str, int], path: str, sem_path: st
     if image is None:
         return QtListedShare(row["shmid"], sysv, row.get("size", 0), attached, None, "a null image",
                              key_file=path)
+    label = key_label(suffix, (*known_keys, key_of(image)))  # imgshare's Qt sender names its key
     info = build_info(label, sysv, image, encoding, source_name_of(image), data, row, path)
     return QtListedShare(row["shmid"], sysv, row.get("size", 0), attached, info, key_file=path)
 

@@ -25,6 +25,7 @@ MARKER_IMAGE = b"\x00\x00\x00\x01"
 NULL_STREAM = b"\x00\x00\x00\x00"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SOURCE_TEXT_KEY = "imgshare.source"  # an iTXt chunk Qt keeps as QImage::text(); harmless to Qt
+KEY_TEXT_KEY = "imgshare.key"  # the key string, so a listing can name the key (Qt's files hold only a hash)
 
 # Modes a PNG file holds without loss (Pillow writes and reads them back unchanged).
 PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
@@ -115,6 +116,11 @@ def source_name_of(image: Image.Image) -> str:
     return str(value)
 
 
+def key_of(image: Image.Image) -> str:
+    """The key string an imgshare sender stored in the PNG, or "" (a listing checks it against the file)."""
+    return str(image.info.get(KEY_TEXT_KEY, ""))
+
+
 def png_mode_image(image: Image.Image) -> tuple[Image.Image, bool]:
     """The image in a mode PNG holds without loss, and whether it had to be converted."""
     if image.mode in PNG_MODES:
@@ -127,7 +133,7 @@ def png_mode_image(image: Image.Image) -> tuple[Image.Image, bool]:
     return image.convert(target), True
 
 
-def encode(image: Image.Image, source_name: str = "", compress_level: int = 1) -> tuple[bytes, bool]:
+def encode(image: Image.Image, source_name: str = "", compress_level: int = 1, key: str = "") -> tuple[bytes, bool]:
     """`out << image` for a current QDataStream: marker 1 + PNG; returns (stream, converted).
 
     compress_level is zlib's (0-9): 1 is several times faster than Qt's default at 4K and any level
@@ -137,6 +143,8 @@ def encode(image: Image.Image, source_name: str = "", compress_level: int = 1) -
     info = PngImagePlugin.PngInfo()
     if source_name:
         info.add_itxt(SOURCE_TEXT_KEY, source_name)
+    if key:
+        info.add_itxt(KEY_TEXT_KEY, key)
     out = io.BytesIO()
     out.write(MARKER_IMAGE)
     carried.save(out, "PNG", compress_level=compress_level, pnginfo=info)

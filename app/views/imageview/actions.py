@@ -11,7 +11,7 @@ from tkinter import filedialog
 
 from PIL import Image
 
-from ...imaging import Fidelity
+from ...imaging import Verdict
 from ...ipc import ImgShareError
 from ..background.worker import Worker
 from ..desktop.clipboard import ClipboardError
@@ -34,9 +34,9 @@ def save(worker: Worker, status: StatusBar, image: Image.Image, path: str,
     """Write image to path in worker; the status bar says "Saving…" now and what was saved after."""
     status.say(f"Saving {os.path.basename(path)}...")
 
-    def saved(result: tuple[str, Fidelity]) -> None:
-        written, fidelity = result
-        status.say(actions_model.saved_text(written, image, fidelity))
+    def saved(result: tuple[str, Verdict]) -> None:
+        written, verdict = result
+        status.say(actions_model.saved_text(written, image, verdict))
         if on_saved is not None:
             on_saved(written)
 

@@ -1,8 +1,10 @@
 """The Receiver tab's follow mode, with no widgets: a thread that follows a key, and a frame-rate meter.
 
 The thread runs imgshare.following.follow() with a Receiver of its own, makes each frame's display copy
-(display_base) before handing it on, and closes the Receiver when it ends. Stopping only sets an
-event: the thread notices within about half a second and ends by itself, so the Tk thread never waits.
+(display_base) before handing it on, and closes the Receiver when it ends. Stopping only sets an event:
+the thread notices within about half a second and ends by itself, so the Tk thread never waits. From
+start() to stop() it holds the key's follow mark (window_follows.py): imgshare.show() asks whether a
+window follows the key.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 from ...following import FollowEvent, FollowKind, follow
 from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, Receiver, ShareInfo
+from ...window_follows import FollowMark
 from ..imageview.display import display_base
 from .model import Got
 
@@ -61,6 +64,18 @@ class FollowThread(FollowingThread):
         self._on_frame, self._on_gone, self._on_error = on_frame, on_gone, on_error
         self._lock_timeout = lock_timeout
         self._verify = verify
+        self._mark: FollowMark | None = None
+
+    def start(self) -> FollowThread:
+        self._mark = FollowMark.take(self.key)  # imgshare.show() sees that a window follows the key
+        super().start()
+        return self
+
+    def stop(self) -> None:
+        super().stop()
+        if self._mark is not None:
+            self._mark.release()
+            self._mark = None
 
     def _run(self) -> None:
         try:

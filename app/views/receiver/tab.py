@@ -8,7 +8,7 @@ from collections.abc import Callable
 from tkinter import filedialog, ttk
 
 from ...imaging import open_formats
-from ...ipc import DEFAULT_LOCK_TIMEOUT
+from ...ipc import DEFAULT_LOCK_TIMEOUT, ChannelKind
 from ..background.worker import Worker
 from ..imageview import actions
 from ..imageview.actions import USER_ERRORS
@@ -64,7 +64,7 @@ class ReceiverTab(ttk.Frame):
         self.worker = Worker(self, "receiver", on_busy=self._busy)
         self._watcher = Worker(self, "watch")
         self.key_field = KeyField(self, key, postcommand=lambda: self.key_list.refresh(), recent=recent_keys,
-                                  describe=lambda text: model.describe_address(text) or describe_key(text),
+                                  describe=lambda text, kind: model.describe_address(text) or describe_key(text, kind),
                                   tip=model.KEY_TIP)
         self.key_field.grid(row=0, column=0, columnspan=2, sticky="ew")
         bar = FlowRow(self, gap=u.pad * 2, line_gap=u.pad)
@@ -197,6 +197,7 @@ class ReceiverTab(ttk.Frame):
     def _qt_toggled(self) -> None:
         """Qt mode reads what QSharedMemory programs share; they send no new-image signal to follow."""
         qt = self.qt_var.get()
+        self.key_field.show_kind(ChannelKind.of(qt))
         if qt and self.follow_var.get():
             self.set_follow(False)
         self.follow_check.configure(state="disabled" if qt else "normal")
@@ -206,6 +207,7 @@ class ReceiverTab(ttk.Frame):
     # -- results, on the Tk thread -----------------------------------------------------------------
     def _show(self, got: model.Got) -> None:
         self.got, self._state = got, None
+        self.key_field.refresh()  # in Qt mode the key file exists now
         self.view.show(got.base, source=got.image)
         self.panel.show(model.info_rows(got.info))
         self.save_button.configure(state="normal")

@@ -176,6 +176,7 @@ class SenderTab(ttk.Frame):
 
     def _qt_toggled(self) -> None:
         """While sharing, share the same image again in the chosen format (the new share first)."""
+        self.key_field.show_kind(ChannelKind.of(self.qt_var.get()))
         if self.shared is None:
             self.status.say(f"The next Share uses {'Qt' if self.qt_var.get() else 'imgshare'}'s format")
             return
@@ -201,6 +202,7 @@ class SenderTab(ttk.Frame):
     def _show_shared(self, shared: model.Shared) -> None:
         self.shared = shared
         self._frame_shown = None
+        self.key_field.refresh()  # in Qt mode the key file exists now
         self.share_panel.show(model.shared_rows(shared))
         self.stop_button.configure(state="normal")
         self.play_button.configure(state="normal" if shared.frames > 1 else "disabled", text="Pause")
@@ -216,6 +218,7 @@ class SenderTab(ttk.Frame):
     def _show_stopped(self, key: str | None) -> None:
         self.shared = None
         self._frame_shown = None
+        self.key_field.refresh()
         self.share_panel.show(model.shared_rows(None))
         self.stop_button.configure(state="disabled")
         self.play_button.configure(state="disabled", text="Pause")

@@ -1,13 +1,15 @@
 """The key field both tabs use: an entry with the recent keys in its list, and the System V integer
-the key maps to beside it (ending in "…" when the window is narrow; the whole in its tooltip)."""
+the key maps to beside it (ending in "…" when the window is narrow; the whole in its tooltip): in Qt
+mode, the one Qt's key file gives (there is none until a Qt program has made that file)."""
 
 from __future__ import annotations
 
+import os
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
-from ...ipc import ImgShareError, sysv_key
+from ...ipc import ChannelKind, ImgShareError, sysv_key
 from .eliding_label import ElidingLabel
 from .theme import units
 from .tooltip import add_tooltip
@@ -17,13 +19,29 @@ KEY_TIP = ("The name both programs agree on; it maps to the System V key shown b
            "The list offers the keys used recently.")
 
 
-def describe_key(text: str) -> str:
-    """'System V key 123 (0x0000007b)' for a usable key, else the reason it is not usable."""
+def describe_key(text: str, kind: ChannelKind = ChannelKind.IMGSHARE) -> str:
+    """'System V key 123 (0x0000007b)' for a usable key, else the reason it is not usable. In Qt mode,
+    the System V key of Qt's key file for it (ftok), or that there is no such file yet."""
     try:
+        if kind is ChannelKind.QT:
+            return _describe_qt_key(text)
         value = sysv_key(text)
     except ImgShareError as exc:
         return f"invalid key: {exc}"
     return f"System V key {value} ({value:#010x})"
+
+
+def _describe_qt_key(text: str) -> str:
+    from ...ipc.qt import QtKey, ftok
+    paths = QtKey.find(text)
+    name = os.path.basename(paths.shm_file)
+    try:
+        value = ftok(paths.shm_file)
+    except OSError:
+        value = None
+    if value is None:
+        return f"Qt: no System V key until a program shares under this key (Qt's key file {name})"
+    return f"Qt's System V key {value} ({value:#010x}), from the file {name}"
 
 
 class KeyField(ttk.Frame):
@@ -35,19 +53,21 @@ class KeyField(ttk.Frame):
     """
 
     def __init__(self, master: tk.Misc, key: str, postcommand: Callable[[], None] | None = None,
-                 recent: Callable[[], list[str]] = list, describe: Callable[[str], str] = describe_key,
-                 tip: str = KEY_TIP):
+                 recent: Callable[[], list[str]] = list,
+                 describe: Callable[[str, ChannelKind], str] = describe_key, tip: str = KEY_TIP):
         super().__init__(master)
         self.var = tk.StringVar(self, key)
         self._recent = recent
+        self._describe = describe
+        self.kind = ChannelKind.IMGSHARE
         ttk.Label(self, text="Key:").pack(side="left")
         self.entry = ttk.Combobox(self, textvariable=self.var, width=ENTRY_CHARS, style="Keys.TCombobox",
                                   postcommand=postcommand or self._offer_recent)
         self.entry.pack(side="left", padx=(units(self).pad, units(self).pad * 2))
         add_tooltip(self.entry, tip)
-        self.sysv_label = ElidingLabel(self, describe(key), style="Muted.TLabel")
+        self.sysv_label = ElidingLabel(self, describe(key, self.kind), style="Muted.TLabel")
         self.sysv_label.pack(side="left", fill="x", expand=True)
-        self.var.trace_add("write", lambda *_: self.sysv_label.set(describe(self.var.get())))
+        self.var.trace_add("write", lambda *_: self.refresh())
 
     @property
     def key(self) -> str:
@@ -56,6 +76,15 @@ class KeyField(ttk.Frame):
     @property
     def sysv_text(self) -> str:
         return self.sysv_label.full_text
+
+    def show_kind(self, kind: ChannelKind) -> None:
+        """Show the System V key of this kind of share (Qt mode: from Qt's key file)."""
+        self.kind = kind
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Say again which System V key the key gives (a Qt key file may have appeared or gone)."""
+        self.sysv_label.set(self._describe(self.var.get(), self.kind))
 
     def _offer_recent(self) -> None:
         self.entry.configure(values=self._recent())

@@ -8,7 +8,7 @@ import functools
 import signal
 import sys
 import tkinter as tk
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from tkinter import ttk
 from types import FrameType, TracebackType
@@ -39,7 +39,8 @@ Zoom = Literal["in", "out", "fit", "actual"]
 class App:
     """The built window; `app.close()` stops everything. Built by build_app(), run by run_gui()."""
 
-    def __init__(self, root: tk.Tk, key: str, send_file: str | None, receive: bool, follow: bool = False):
+    def __init__(self, root: tk.Tk, key: str, send_file: str | Sequence[str] | None, receive: bool,
+                 follow: bool = False):
         self.root = root
         self.closed = False
         self.callback_errors: list[BaseException] = []
@@ -83,8 +84,9 @@ class App:
         self._update_title()
         if follow:  # follow waits for a share to appear, so it may start before --send's share
             self.receiver.set_follow(True)
-        if send_file:
-            self.sender.open_paths([send_file], then_share=True)
+        files = [send_file] if isinstance(send_file, str) else list(send_file or ())
+        if files:  # the first that opens is shared (several: a desktop's Open With of a selection)
+            self.sender.open_paths(files, then_share=True)
         elif receive and not follow:
             self.receiver.receive()
 
@@ -347,8 +349,8 @@ class App:
             self.root.destroy()
 
 
-def build_app(root: tk.Tk, key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool = False,
-              follow: bool = False) -> App:
+def build_app(root: tk.Tk, key: str = DEFAULT_KEY, send_file: str | Sequence[str] | None = None,
+              receive: bool = False, follow: bool = False) -> App:
     """Build the window on root (nothing runs until root's event loop does); follow turns the Receiver
     tab's Follow on (with receive it opens on that tab)."""
     return App(root, key, send_file, receive, follow)
@@ -364,7 +366,7 @@ def install_signal_handlers(app: App) -> None:
         signal.signal(sig, handler)
 
 
-def run_gui(key: str = DEFAULT_KEY, send_file: str | None = None, receive: bool = False,
+def run_gui(key: str = DEFAULT_KEY, send_file: str | Sequence[str] | None = None, receive: bool = False,
             follow: bool = False) -> int:
     """Open the window and run it until closed; returns the exit code."""
     try:
