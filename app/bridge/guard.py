@@ -111,12 +111,12 @@ class Gatekeeper:
 
 
 class HandshakeWatch:
-    """Reads a socket's monitor in a thread and logs one line per refused connection: one that ended
-    without a successful handshake. A refusal by the Gatekeeper is logged there, with the client's
-    address. The monitor's events name no peer, so a handshake's outcome is matched to the oldest
-    connection still waiting for one. A client refused once retries every 100 ms: OnceLog keeps that to
-    one line a minute, and connections that merely hang up mid-handshake (what such retries look like)
-    are logged only when nothing else was."""
+    """Reads a socket's monitor in a thread and logs one line per refused connection. A handshake that
+    failed for a reason is logged at once (the monitor's events name no peer, but the reason is sure);
+    a refusal by the Gatekeeper is logged there, with the client's address. A connection that ended
+    with no reason given (junk, or a refused client hanging up on one of its retries, every 100 ms) is
+    matched to its ACCEPTED event by descriptor and logged as junk only when no refusal with a reason
+    came within a minute before or a second after it. OnceLog keeps each reason to a line a minute."""
 
     EVENTS = (zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
               | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH
@@ -169,28 +169,24 @@ class HandshakeWatch:
             self._waiting[value] = None
             return
         if kind == zmq.EVENT_DISCONNECTED:
-            if value in self._waiting:
-                self._ended(self._waiting.pop(value))
+            if value in self._waiting and self._waiting.pop(value) in (None, _HUNG_UP):
+                self.failures += 1  # ended with no reason given: junk, unless a refused client's retry
+                self._junk_at = self._junk_at or time.monotonic()
             return
         if kind == zmq.EVENT_HANDSHAKE_SUCCEEDED:
             outcome = _SUCCEEDED
         elif kind == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
-            outcome = _AUTH
+            outcome = _AUTH  # the Gatekeeper logged it, with the client's address
+        elif value in _REASONS:
+            outcome = _REASONS[value]
+            self.failures += 1
+            self._log(outcome, f"refused {outcome}")  # whichever connection it was: the reason is sure
         else:
-            outcome = _REASONS.get(value, _HUNG_UP if kind == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL else _JUNK)
-        for fd, known in self._waiting.items():
-            if known is None or (known == _HUNG_UP and outcome not in (_SUCCEEDED, _HUNG_UP)):
+            outcome = _HUNG_UP
+        for fd, known in self._waiting.items():  # the oldest connection still waiting for its outcome
+            if known is None or (known == _HUNG_UP and outcome != _HUNG_UP):
                 self._waiting[fd] = outcome
                 return
-
-    def _ended(self, outcome: str | None) -> None:
-        if outcome in (_SUCCEEDED, _AUTH):
-            return  # served; or refused by the Gatekeeper, which said so
-        self.failures += 1
-        if outcome in (None, _HUNG_UP):
-            self._junk_at = self._junk_at or time.monotonic()  # logged later, unless it was a refused client
-            return
-        self._log(outcome, f"refused {outcome}")
 
     def _log_junk_if_alone(self) -> None:
         """A connection that ended with no reason given is junk, unless a refusal with a reason came just
