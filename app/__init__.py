@@ -22,11 +22,11 @@ if TYPE_CHECKING:
     from .ipc import *  # noqa: F403
     from .showing import show as show
 
-_FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "ImageError",
-             "ImageReceiver", "ImageSender", "ImgShareError", "InvalidKeyError", "KeyInUseError",
-             "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver", "Sender",
-             "ShareInfo", "TooLargeError", "UnsupportedFormatError", "WaitTimeoutError", "list_shares",
-             "open_receiver", "open_sender")
+_FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "Image16",
+             "ImageError", "ImageReceiver", "ImageSender", "ImgShareError", "InvalidKeyError", "InvalidTagsError",
+             "KeyInUseError", "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver",
+             "Sender", "ShareInfo", "SystemLimitError", "TooLargeError", "UnsupportedFormatError",
+             "WaitTimeoutError", "list_shares", "open_receiver", "open_sender")
 
 
 _ELSEWHERE = {"show": ".showing"}  # imgshare.show(image, "name"): OpenCV's imshow for imgshare

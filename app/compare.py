@@ -3,7 +3,7 @@ how many pixels differ, the largest difference per channel, and a mask of where.
 
 Pixel-exact means the same size, the same mode and the same values (and for a palette image, the same
 palette). The expected file goes through the same mode conversion a sender applies before sharing
-(imgshare.ipc.modes.to_carried), so a file compared with its own share is exact.
+(imgshare.ipc.pillowmodes.to_carried), so a file compared with its own share is exact.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageMath
 
+from .image16 import Image16
 from .imaging import load_image
-from .ipc.modes import to_carried
+from .ipc.pillowmodes import to_carried
 from .strips import strips
 
 _FLOAT_EXACT_DIGITS = 9  # float32 values written with enough digits to tell any two apart
@@ -93,14 +94,18 @@ def percent(part: int, whole: int) -> str:
     return f"{share:.2f}%" if share >= 0.01 or part == 0 else "<0.01%"
 
 
-def load_expected(path: str | os.PathLike[str]) -> Image.Image:
-    """The expected image from a file, in the mode a sender would share it in (ImageError if unreadable)."""
-    image, _converted = to_carried(load_image(path))
-    return image
+def load_expected(path: str | os.PathLike[str]) -> Image.Image | Image16:
+    """The expected image from a file, in the mode a sender would share it in (ImageError if unreadable);
+    16-bit colour exactly (Image16)."""
+    image = load_image(path)
+    return image if isinstance(image, Image16) else to_carried(image)[0]
 
 
-def compare(received: Image.Image, expected: Image.Image) -> tuple[Comparison, Image.Image | None]:
+def compare(received: Image.Image | Image16, expected: Image.Image | Image16) -> tuple[Comparison, Image.Image | None]:
     """Compare received with expected; the mask (mode L, 255 where a pixel differs) when pixels differ."""
+    if isinstance(received, Image16) or isinstance(expected, Image16):
+        return _compare_wide(received, expected)
+
     def facts(verdict: Verdict, differing: int = 0, largest: Largest = ()) -> Comparison:
         return Comparison(verdict, received.size, received.mode, expected.size, expected.mode, differing, largest)
 
@@ -128,6 +133,28 @@ def compare(received: Image.Image, expected: Image.Image) -> tuple[Comparison, I
     names = [name for name, _ in _bands(received.crop((0, 0, 1, 1)))] if differences is _differences else ["value"]
     differing = mask.histogram()[255]
     return facts(Verdict.PIXELS_DIFFER, differing, tuple((name, largest.get(name, 0.0)) for name in names)), mask
+
+
+def _compare_wide(received: Image.Image | Image16, expected: Image.Image | Image16
+                  ) -> tuple[Comparison, Image.Image | None]:
+    """16-bit colour images: compared band by band, each an exact Pillow I;16 image."""
+    def facts(verdict: Verdict, differing: int = 0, largest: Largest = ()) -> Comparison:
+        return Comparison(verdict, received.size, received.mode, expected.size, expected.mode, differing, largest)
+
+    if received.size != expected.size:
+        return facts(Verdict.SIZE_DIFFERS), None
+    if received.mode != expected.mode or not isinstance(received, Image16) or not isinstance(expected, Image16):
+        return facts(Verdict.MODE_DIFFERS), None
+    if received == expected:
+        return facts(Verdict.EXACT), None
+    mask: Image.Image | None = None
+    largest = []
+    for name, a, b in zip("RGBA", received.split(), expected.split(), strict=False):
+        band, band_largest = _deep_differences(a, b)
+        largest.append((name, band_largest[0][1]))
+        mask = band if mask is None else ImageChops.lighter(mask, band)
+    assert mask is not None
+    return facts(Verdict.PIXELS_DIFFER, mask.histogram()[255], tuple(largest)), mask
 
 
 def _palette(image: Image.Image) -> tuple[list[int] | None, Any]:

@@ -7,6 +7,7 @@ from .ipc.errors import (
     CorruptSegmentError,
     ImgShareError,
     InvalidKeyError,
+    InvalidTagsError,
     KeyInUseError,
     LockTimeoutError,
     NotSharedError,
@@ -32,6 +33,7 @@ class UsageError(ImgShareError):
 # Most specific first: ForeignSegmentError is a CorruptSegmentError, and so on.
 _TABLE: list[tuple[type[BaseException], int]] = [
     (InvalidKeyError, USAGE),
+    (InvalidTagsError, USAGE),
     (UsageError, USAGE),
     (NotSharedError, NOT_SHARED),
     (CorruptSegmentError, CORRUPT),
@@ -45,10 +47,10 @@ _TABLE: list[tuple[type[BaseException], int]] = [
 DESCRIPTIONS = {
     OK: "success",
     ERROR: "other error (bad input file, image too large, cannot write output...)",
-    USAGE: "usage error (bad arguments or key)",
+    USAGE: "usage error (bad arguments, key or tags)",
     NOT_SHARED: "nothing is shared under that key",
     CORRUPT: "the segment under that key is corrupt or belongs to another program",
-    TIMED_OUT: "timed out (the lock stayed busy, or --wait expired)",
+    TIMED_OUT: "timed out (the key stayed busy, or --wait expired)",
     PERMISSION: "permission denied (the share belongs to another user)",
     IN_USE: "the key is in use by another live sender",
     DIFFERS: "compare: the shared image differs from the expected one (pixels, size, mode or palette)",

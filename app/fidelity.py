@@ -37,7 +37,9 @@ SPOKEN = {"WEBP": "WebP", "JPEG2000": "JPEG 2000", "PPM": "PNM (PPM/PGM/PBM/PFM)
 # Each carried mode in words, for sentences about it.
 MODE_WORDS = {"1": "1-bit", "L": "8-bit grey", "LA": "8-bit grey with alpha", "P": "palette",
               "RGB": "RGB", "RGBA": "RGBA", "I;16": "16-bit grey", "I": "32-bit integer",
-              "F": "32-bit floating-point"}
+              "F": "32-bit floating-point", "RGB;16": "16-bit RGB", "RGBA;16": "16-bit RGBA"}
+# 16-bit colour (imgshare's Image16, not a Pillow mode): written by imgshare itself, as PNG or TIFF only.
+WIDE_MODES = ("RGB;16", "RGBA;16")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,11 @@ _LOSSY_CODEC = "is lossy: it changes pixel values"
 
 
 def _eight_bit_refusals() -> dict[str, Entry]:
-    return {mode: _refused(_EIGHT_BITS) for mode in ("I;16", "I", "F")}
+    return {mode: _refused(_EIGHT_BITS) for mode in ("I;16", "I", "F", *WIDE_MODES)}
+
+
+def _wide_refusals() -> dict[str, Entry]:
+    return {mode: _refused("is not written by imgshare with 16 bits per channel") for mode in WIDE_MODES}
 
 
 @dataclass(frozen=True)
@@ -80,11 +86,12 @@ class FormatRule:
     options: Mapping[str, object] = field(default_factory=dict)
 
 
-# The table. Carried modes: 1 L LA P RGB RGBA I;16 I F. A format that is not here is not written.
+# The table. Carried modes: 1 L LA P RGB RGBA I;16 I F RGB;16 RGBA;16. A format that is not here is not
+# written.
 TABLE: dict[str, FormatRule] = {rule.name: rule for rule in (
     FormatRule("PNG", {"1": _EXACT, "L": _EXACT, "LA": _EXACT, "P": _EXACT, "RGB": _EXACT, "RGBA": _EXACT,
                        "I;16": _EXACT, "I": _refused("holds integers of at most 16 bits"),
-                       "F": _refused("holds no floating-point values")},
+                       "F": _refused("holds no floating-point values"), "RGB;16": _EXACT, "RGBA;16": _EXACT},
                keeps_transparency=True),
     FormatRule("TIFF", {mode: _EXACT for mode in MODE_WORDS}, options={"compression": "tiff_deflate"}),
     FormatRule("BMP", {"1": _EXACT, "L": _EXACT, "LA": _lossy(_NO_ALPHA, "L"), "P": _EXACT, "RGB": _EXACT,
@@ -106,12 +113,12 @@ TABLE: dict[str, FormatRule] = {rule.name: rule for rule in (
     FormatRule("JPEG2000", {"1": _lossy("stores 1-bit images as 8-bit grey (mode L)", "L"), "L": _EXACT,
                             "LA": _EXACT, "P": _lossy("stores palette images as RGB", "RGB"), "RGB": _EXACT,
                             "RGBA": _EXACT, "I;16": _EXACT, "I": _refused("holds integers of at most 16 bits"),
-                            "F": _refused("holds no floating-point values")}),
+                            "F": _refused("holds no floating-point values"), **_wide_refusals()}),
     FormatRule("PPM", {"1": _EXACT, "L": _EXACT, "LA": _lossy(_NO_ALPHA, "L"),
                        "P": _lossy("stores palette images as RGB", "RGB"), "RGB": _EXACT,
                        "RGBA": _lossy(_NO_ALPHA, "RGB"),
                        "I;16": _lossy("stores 16-bit grey as 32-bit integers (mode I)"),
-                       "I": _lossy("keeps integers of 0 to 65535 only"), "F": _EXACT}),
+                       "I": _lossy("keeps integers of 0 to 65535 only"), "F": _EXACT, **_wide_refusals()}),
     FormatRule("TGA", {"1": _EXACT, "L": _EXACT, "LA": _EXACT, "P": _EXACT, "RGB": _EXACT, "RGBA": _EXACT,
                        **_eight_bit_refusals()}),
 )}

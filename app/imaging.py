@@ -23,7 +23,10 @@ from .fidelity import (
     unsupported,
     written_formats,
 )
+from .image16 import Image16
+from .image16.files import open_exact, png_bytes, reduced_mode_of, tiff_bytes, wide_mode_of
 from .ipc.errors import ImageError, TooLargeError
+from .ipc.pixels import SOURCE_MODE_INFO
 from .oserrors import plain_reason
 
 # imgshare's own cap on an image's area, checked on the header before any pixel is decoded, whatever
@@ -43,17 +46,32 @@ class NotRegularFileError(ImageError):
 
 
 ImageSource = str | os.PathLike | BinaryIO
+SOURCE_MODE = SOURCE_MODE_INFO  # in image.info: the file's real mode, when it was decoded with less
 
 
-def load_image(source: ImageSource, *, name: str | None = None) -> Image.Image:
+def load_image(source: ImageSource, *, name: str | None = None) -> Image.Image | Image16:
     """Open and fully decode an image file (a path, or an open binary file such as standard input's
-    bytes), upright per its EXIF orientation.
+    bytes), upright per its EXIF orientation. A 48- or 64-bit PNG or TIFF comes exactly, as an Image16.
 
     Raises ImageError with one plain sentence for a missing, unreadable, truncated, non-regular or
     non-image file, and TooLargeError for a decompression bomb.
     """
     with opened_image(source, name=name) as opened:
-        return finish_frame(opened)
+        return decoded(opened, source)
+
+
+def decoded(opened: Image.Image, source: ImageSource) -> Image.Image | Image16:
+    """The image in an opened file: 16-bit colour exactly (Pillow alone would keep 8 bits), anything
+    else through Pillow; an image Pillow had to decode with fewer bits says so in its info."""
+    if wide_mode_of(opened) is not None:
+        exact = open_exact(source)
+        if exact is not None:
+            return exact
+    reduced = reduced_mode_of(opened)
+    image = finish_frame(opened)
+    if reduced:
+        image.info[SOURCE_MODE] = reduced
+    return image
 
 
 def finish_frame(opened: Image.Image) -> Image.Image:
@@ -147,7 +165,7 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def save_image(image: Image.Image, target: str | os.PathLike | BinaryIO, *, format: str | None = None,
+def save_image(image: Image.Image | Image16, target: str | os.PathLike | BinaryIO, *, format: str | None = None,
                shown: str | None = None) -> Verdict:
     """Write image to target (a path, or a binary stream such as standard output) as the format names
     (for a path, by default the one its extension names), following the one table of what each format
@@ -166,7 +184,7 @@ def save_image(image: Image.Image, target: str | os.PathLike | BinaryIO, *, form
             raise ImageError(f"cannot write {shown}: the name has no extension to choose a format; "
                              "add .png or .tif")
         raise ImageError(unsupported(format_name, shown, typed))
-    transparency = image.mode == "P" and "transparency" in image.info
+    transparency = isinstance(image, Image.Image) and image.mode == "P" and "transparency" in image.info
     verdict = judge(image.mode, format_name, transparency=transparency)
     if verdict.fidelity is Fidelity.REFUSED:
         raise ImageError(verdict.refusal(shown, to_file=bool(name)))
@@ -184,8 +202,10 @@ def save_image(image: Image.Image, target: str | os.PathLike | BinaryIO, *, form
     return verdict
 
 
-def _encoded(image: Image.Image, verdict: Verdict, shown: str) -> bytes:
+def _encoded(image: Image.Image | Image16, verdict: Verdict, shown: str) -> bytes:
     """The file's bytes, encoded in memory: a failure leaves nothing half-written anywhere."""
+    if isinstance(image, Image16):  # imgshare's own writers: the table lets 16-bit colour go to PNG or TIFF only
+        return png_bytes(image) if verdict.format == "PNG" else tiff_bytes(image)
     kwargs: dict[str, object] = dict(verdict.options)
     carried = image.convert(verdict.convert) if verdict.convert else image
     if "transparency" in image.info and carried.mode == "P" and TABLE[verdict.format].keeps_transparency:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageSequence
 
-from .imaging import ImageSource, finish_frame, opened_image
+from .image16 import Image16
+from .imaging import ImageSource, decoded, opened_image
 from .ipc import ImageSender, ImgShareError
 
 DEFAULT_FRAME_SECONDS = 0.1
@@ -22,7 +23,7 @@ MIN_FRAME_SECONDS = 0.01  # browsers treat 0 ms GIF frames as ~10 ms; do the sam
 
 @dataclass(frozen=True)
 class Frame:
-    image: Image.Image
+    image: Image.Image | Image16
     seconds: float
 
 
@@ -34,7 +35,7 @@ def load_frames(source: ImageSource, *, name: str | None = None) -> list[Frame]:
     """
     with opened_image(source, name=name) as opened:
         if getattr(opened, "n_frames", 1) <= 1:
-            return [Frame(finish_frame(opened), 0.0)]
+            return [Frame(decoded(opened, source), 0.0)]
         frames = []
         try:
             for frame in ImageSequence.Iterator(opened):

@@ -24,8 +24,9 @@ from typing import Any, NamedTuple
 
 import sysv_ipc
 
-from imgshare.ipc.keys import borrow_sysv_key, sysv_key, wake_sysv_key
-from imgshare.ipc.procfs import shm_rows
+from imgshare.ipc.layout import control as ctl
+from imgshare.ipc.layout.keys import sysv_key
+from imgshare.ipc.sysv.procfs import shm_rows
 
 _GETPID = 11  # semctl command: the pid of the last operation on a semaphore (linux/sem.h)
 _SCAN_PERIOD = 0.005
@@ -48,16 +49,17 @@ def _semaphore_last_pid(semid: int) -> int:
 
 _FIRST_SEEN: dict[tuple[int, int], int] = {}  # (semid, key) -> sempid when first seen: its creator
 _FIRST_SEEN_LOCK = threading.Lock()
-# A key's pin set (docs/protocol.md §4) is created with every semaphore at 0 and no operation, so its
-# sempid stays 0 until a reader pins: no process is named. Such a set counts as the session's when it
-# sits at the pin key of a key this session made up (fresh_key: 64 random bits) and nobody has used it.
-_SESSION_PIN_KEYS: set[int] = set()
+# A key's semaphore set (docs/protocol.md §6) is created with every value 0 and no operation; its
+# sempid stays 0 until its creator takes the owner semaphore (a sender killed in between never does):
+# no process is named. Such a set counts as the session's when it sits at the System V key of a key
+# this session made up (fresh_key: 64 random bits).
+_SESSION_KEYS: set[int] = set()
 
 
 def _first_user(semid: int, key: int) -> int:
     pid = _semaphore_last_pid(semid)
-    if pid == 0 and key in _SESSION_PIN_KEYS:
-        return SESSION.root  # the session's own, never-used pin set
+    if pid == 0 and key in _SESSION_KEYS:
+        return SESSION.root  # the session's own, never-operated set
     return pid
 
 
@@ -192,14 +194,50 @@ def own_objects() -> list[IpcObject]:
 
 
 def fresh_key(prefix: str = "test") -> str:
-    key = f"{prefix}-{secrets.token_hex(8)}"
-    _SESSION_PIN_KEYS.add(borrow_sysv_key(key))
+    return register_key(f"{prefix}-{secrets.token_hex(8)}")
+
+
+def register_key(key: str) -> str:
+    """Record a key this session made up (with random digits of its own) as the session's."""
+    _SESSION_KEYS.add(sysv_key(key))
     return key
 
 
+def named_data_segments(sysv: int) -> set[int]:
+    """Ids of the data segments the control segment at sysv names (slot table and pending), if any."""
+    row = next((r for r in shm_rows() if r.get("key") == sysv), None)
+    if row is None:
+        return set()
+    try:
+        shm = sysv_ipc.attach(row["shmid"], address=None, flags=sysv_ipc.SHM_RDONLY)
+    except (sysv_ipc.Error, ValueError):
+        return set()
+    try:
+        raw = shm.read(min(shm.size, ctl.CONTROL_SIZE))
+    finally:
+        shm.detach()
+    if len(raw) < ctl.CONTROL_SIZE or raw[:8] != ctl.MAGIC:
+        return set()
+    ids = set()
+    for index in range(8):
+        entry = ctl.slot_entry(index)
+        if int.from_bytes(raw[entry:entry + 8], "little"):
+            ids.add(int.from_bytes(raw[entry + 8:entry + 12], "little"))
+    pending = int.from_bytes(raw[ctl.PENDING:ctl.PENDING + 8], "little")
+    if pending >> 32 == 2:
+        ids.add(pending & 0xFFFFFFFF)
+    return ids
+
+
+def _at(sysv: int) -> list[IpcObject]:
+    data = named_data_segments(sysv)
+    return [o for o in own_objects() if o.key == sysv or (o.kind == "shm" and o.key == 0 and o.id in data)]
+
+
 def objects_at(sysv: int) -> list[tuple[str, int]]:
-    """('shm' | 'sem', id) of the session's own objects at a System V key."""
-    return [(o.kind, o.id) for o in own_objects() if o.key == sysv]
+    """('shm' | 'sem', id) of the session's own objects of the share at sysv: its control segment and
+    semaphore set, and the data segments its control block names."""
+    return [(o.kind, o.id) for o in _at(sysv)]
 
 
 def remove(objects: list[IpcObject]) -> list[tuple[str, int]]:
@@ -220,8 +258,8 @@ def remove(objects: list[IpcObject]) -> list[tuple[str, int]]:
 
 
 def remove_objects_at(sysv: int) -> list[tuple[str, int]]:
-    """Remove, by id, the session's own segment and semaphore at sysv; returns what was removed."""
-    return remove([o for o in own_objects() if o.key == sysv])
+    """Remove, by id, the session's own objects of the share at sysv (objects_at); returns what went."""
+    return remove(_at(sysv))
 
 
 class KeyFactory:
@@ -240,13 +278,18 @@ class KeyFactory:
                 for kind, ident in remove_objects_at(sysv)]
 
 
-def all_sysv_keys(key: str) -> tuple[int, int, int]:
-    """The System V keys of every object imgshare makes for a key: segment + lock, borrow count,
-    new-image signal."""
-    return sysv_key(key), borrow_sysv_key(key), wake_sysv_key(key)
+def all_sysv_keys(key: str) -> tuple[int, ...]:
+    """The System V keys of the objects imgshare makes for a key: protocol 3 has one (its data
+    segments are private, found through the control segment)."""
+    return (sysv_key(key),)
 
 
 def objects_of(key: str) -> list[tuple[str, int]]:
     """Every IPC object the session's processes made for key, as ('shm' | 'sem', id)."""
-    keys = set(all_sysv_keys(key))
-    return [(o.kind, o.id) for o in own_objects() if o.key in keys]
+    return objects_at(sysv_key(key))
+
+
+def count_kinds(key: str) -> dict[str, int]:
+    """How many segments and semaphore sets the session made for key: {"shm": n, "sem": m}."""
+    found = objects_of(key)
+    return {kind: sum(1 for k, _ in found if k == kind) for kind in ("shm", "sem")}

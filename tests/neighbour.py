@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from imgshare.ipc.keys import sysv_key
+from imgshare.ipc.layout.keys import sysv_key
 from imgshare.ipc.qt.keys import QtKey, ftok
 from tests.ipc_cleanup import SESSION, all_objects
 

@@ -42,23 +42,24 @@ def test_list_aligns_long_wide_and_escaped_entries(new_key, tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     header = lines[0]
-    rows = {name: next(line for line in lines if f"{name}.png" in line or f"{name}\\n" in line) for name in keys}
+    rows = {name: next(line for line in lines if f"{name}.png" in line or f"{name}\ufffd" in line) for name in keys}
     # The SOURCE column starts at the same cell on every row, whatever the key holds.
     start = width(header[:header.index("SOURCE")])
     for name, row in rows.items():
-        source_at = row.index(name + (".png" if name != "long" else "\\n"))
+        source_at = row.index(name + (".png" if name != "long" else "\ufffd"))
         assert width(row[:source_at]) == start, (name, row)
     assert rows["long"].startswith("a-very-long-key-name-th… ")  # cut, and says so
-    assert "long\\nline two\\x1b.png" in rows["long"]  # one line, control characters visible
+    # One line: a sender replaces a source name's control characters with U+FFFD (docs/protocol.md §8.5)
+    assert "long\ufffdline two\ufffd.png" in rows["long"]
     assert rows["wide"].startswith("日本語のキー-")
     user = pwd.getpwuid(os.getuid()).pw_name
     assert lines[-1].endswith(f"of user {user}; other users' shares are not listed)")
 
 
-
 def test_numbers_are_never_cut(key):
     with Sender(key) as sender:
-        sender._sequence = 1_234_566  # as after 1,234,566 shares (a day of video), without the wait
+        sender.share(make_image("L", (12, 7)), source_name="day.png")
+        sender._served.sequence = 1_234_566  # as after 1,234,566 shares (a day of video), without the wait
         sender.share(make_image("L", (12, 7)), source_name="day.png")
         result = run_cli("list")
     assert result.returncode == 0, result.stderr

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from imgshare.fidelity import TABLE, Fidelity, judge, written_formats
+from imgshare.fidelity import TABLE, WIDE_MODES, Fidelity, judge, written_formats
+from imgshare.image16 import Image16
 from imgshare.imaging import load_image, save_image
 from imgshare.ipc import ImageError
 from tests.images import CARRIED, assert_identical, make_image
@@ -26,7 +28,7 @@ def _extension(fmt: str) -> str:
 
 def test_the_usual_formats_are_written():
     assert {"PNG", "TIFF", "BMP", "GIF", "JPEG", "WEBP", "PPM", "TGA"} <= set(FORMATS)
-    assert all(set(TABLE[fmt].cells) == set(CARRIED) for fmt in FORMATS), "every carried mode has a cell"
+    assert all(set(TABLE[fmt].cells) == {*CARRIED, *WIDE_MODES} for fmt in FORMATS), "every carried mode has a cell"
 
 
 @pytest.mark.parametrize("fmt, mode", CELLS, ids=[f"{f}-{m}" for f, m in CELLS])
@@ -91,3 +93,23 @@ def test_a_failed_write_keeps_the_file_that_was_there(tmp_path):
         save_image(make_image("F", (5, 5)), path)  # refused: PNG cannot hold it
     assert Image.open(path).getpixel((0, 0)) == 9
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.png"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("mode", WIDE_MODES)
+def test_16_bit_colour_is_written_exactly_as_png_or_tiff_and_refused_elsewhere(tmp_path, fmt, mode):
+    """RGB;16 and RGBA;16 (Image16, no Pillow mode): imgshare's own PNG and TIFF writers keep every value;
+    every other format would cut them to 8 bits, so nothing is written."""
+    bands = 3 if mode == "RGB;16" else 4
+    values = np.random.default_rng(7).integers(0, 65536, (23, 37, bands), dtype=np.uint16)
+    image = Image16(mode, (37, 23), values.astype("<u2").tobytes())
+    path = tmp_path / f"out{_extension(fmt)}"
+    if fmt in ("PNG", "TIFF"):
+        assert save_image(image, path).fidelity is Fidelity.EXACT
+        back = load_image(path)
+        assert isinstance(back, Image16) and back == image
+        return
+    with pytest.raises(ImageError) as refused:
+        save_image(image, path)
+    assert str(refused.value).endswith(f"values of this {mode} image would be lost; write .png to keep every value")
+    assert list(tmp_path.iterdir()) == []

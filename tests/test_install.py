@@ -33,7 +33,7 @@ def installed(tmp_path_factory):
     return target
 
 
-def test_plain_install_runs_and_times_out_on_a_held_lock(installed, key, tmp_path):
+def test_plain_install_runs_and_gives_up_in_time_on_a_held_key(installed, key, tmp_path):
     py = str(installed / "bin" / "python")
     probe = subprocess.run([py, "-c", "import sysv_ipc; print(sysv_ipc.SEMAPHORE_TIMEOUT_SUPPORTED)"],
                            capture_output=True, text=True, cwd=tmp_path)
@@ -43,15 +43,18 @@ def test_plain_install_runs_and_times_out_on_a_held_lock(installed, key, tmp_pat
                           cwd=tmp_path).stdout.split() == ["1699187442", "0x65478af2"]
     with Sender(key) as sender:
         sender.share(make_image("RGB"))
-        with lock_held_elsewhere(key):
-            started = time.monotonic()
-            result = subprocess.run([imgshare, "receive", "--key", key, "--timeout", "1"],
-                                    capture_output=True, text=True, cwd=tmp_path, timeout=30)
-            assert result.returncode == 5 and time.monotonic() - started < 10
-        out = tmp_path / "got.png"
+        sender.close(persist=True)
+    make_image("L").save(tmp_path / "next.png")
+    with lock_held_elsewhere(key):  # a process that is not a sender holds the key's owner semaphore
+        started = time.monotonic()
+        result = subprocess.run([imgshare, "send", str(tmp_path / "next.png"), "--key", key, "--timeout", "1"],
+                                capture_output=True, text=True, cwd=tmp_path, timeout=30)
+        assert result.returncode == 5 and time.monotonic() - started < 10, result.stderr
+        out = tmp_path / "got.png"  # readers take no lock
         result = subprocess.run([imgshare, "receive", "--key", key, "-o", str(out)], capture_output=True,
                                 text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""})
         assert result.returncode == 0, result.stderr
+    assert subprocess.run([imgshare, "remove", "--key", key], capture_output=True).returncode == 0
 
 
 def test_installs_as_imgshare_with_no_top_level_app(installed, tmp_path):

@@ -1,4 +1,4 @@
-"""Keys: which strings are keys, and the System V key recipe (docs/protocol.md, section 1)."""
+"""Keys: which strings are keys, and the System V key recipe (docs/protocol.md §3)."""
 
 import hashlib
 import struct
@@ -7,18 +7,28 @@ from pathlib import Path
 import pytest
 
 from imgshare.ipc import InvalidKeyError, sysv_key
-from imgshare.ipc.keys import MAX_KEY_BYTES, borrow_sysv_key, wake_sysv_key
+from imgshare.ipc.layout.keys import MAX_KEY_BYTES
 from tests.conftest import run_cli
 
 VECTORS = Path(__file__).parent / "vectors" / "keys.txt"
+KEY_TEXT = Path(__file__).parent / "vectors" / "key-text.txt"
 
 
-def vectors() -> list[tuple[str, int, int, int]]:
+def vectors() -> list[tuple[str, int]]:
     rows = []
     for line in VECTORS.read_text().splitlines():
         if line and not line.startswith("#"):
-            key_hex, *values = line.split(" ")
-            rows.append((bytes.fromhex(key_hex).decode("utf-8"), *(int(v, 16) for v in values)))
+            key_hex, value = line.split(" ")
+            rows.append((bytes.fromhex(key_hex).decode("utf-8"), int(value, 16)))
+    return rows
+
+
+def key_texts() -> list[tuple[bool, bytes]]:
+    rows = []
+    for line in KEY_TEXT.read_text().splitlines():
+        if line and not line.startswith("#"):
+            verdict, text = line.split(" ")
+            rows.append((verdict == "ok", b"" if text == "-" else bytes.fromhex(text)))
     return rows
 
 
@@ -51,13 +61,27 @@ def sha1_as_documented(message: bytes) -> bytes:
 
 def test_the_vectors_file_holds_the_documented_keys():
     rows = vectors()
-    assert len(rows) >= 5 and any(len(key.encode()) == MAX_KEY_BYTES for key, *_ in rows)
-    assert ("169254", 0x65478AF2, 0x3BC1FE74, 0x0FA6E39A) in rows
+    assert len(rows) >= 5 and any(len(key.encode()) == MAX_KEY_BYTES for key, _ in rows)
+    assert ("169254", 0x65478AF2) in rows and ("a", 0x06F7E437) in rows
 
 
-@pytest.mark.parametrize("key,sysv,pins,wake", vectors())
-def test_every_vector_matches_the_code(key, sysv, pins, wake):
-    assert (sysv_key(key), borrow_sysv_key(key), wake_sysv_key(key)) == (sysv, pins, wake)
+@pytest.mark.parametrize("key,sysv", vectors())
+def test_every_vector_matches_the_code(key, sysv):
+    assert sysv_key(key) == sysv
+
+
+@pytest.mark.parametrize("ok,raw", key_texts())
+def test_every_key_text_vector_is_judged_as_listed(ok, raw):
+    try:
+        key = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        assert not ok  # not well-formed UTF-8: never a key
+        return
+    if ok:
+        assert 0 < sysv_key(key)
+    else:
+        with pytest.raises(InvalidKeyError):
+            sysv_key(key)
 
 
 @pytest.mark.parametrize("message", [b"", b"abc", b"169254", b"\xff" + "ключ".encode(), b"x" * 300])
@@ -65,7 +89,7 @@ def test_the_documented_sha1_is_sha1(message):
     assert sha1_as_documented(message) == hashlib.sha1(message).digest()
 
 
-@pytest.mark.parametrize("key", ["a", "169254", "ключ", "🖼️ image", "x" * MAX_KEY_BYTES, "two words"])
+@pytest.mark.parametrize("key", ["a", "169254", "ключ", "🖼 image", "x" * MAX_KEY_BYTES, "two words"])
 def test_recipe_matches_definition(key):
     expected = int.from_bytes(sha1_as_documented(key.encode())[:4], "big") & 0x7FFFFFFF
     assert sysv_key(key) == (expected or 1)
@@ -80,7 +104,8 @@ def test_invalid_keys_are_refused(bad):
 
 @pytest.mark.parametrize("bad", ["tab\there", "new\nline", "nul\0", "del\x7f", "c1\x85", "soft\u00adhyphen",
                                  "zero\u200bwidth", "rtl\u202eoverride", "bom\ufeff", "iso\u2066late",
-                                 "tag\U000e0041"])
+                                 "tag\U000e0041", "cgj\u034f", "hangul\u3164filler", "half\uffa0width",
+                                 "choseong\u115f", "variation\ufe0fselector", "mongolian\u180bfvs"])
 def test_control_and_invisible_characters_are_refused_with_their_position(bad):
     with pytest.raises(InvalidKeyError, match=r"control or invisible characters \(U\+[0-9A-F]{4,5} at position"):
         sysv_key(bad)

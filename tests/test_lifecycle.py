@@ -1,4 +1,5 @@
-"""Who owns a key, what happens when senders stop, crash, race or replace images, and the lock."""
+"""Who owns a key, what happens when senders stop, crash, race or replace images, and the owner
+semaphore (docs/protocol.md §6.2, §12, §13)."""
 
 import json
 import os
@@ -10,23 +11,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import sysv_ipc
 
-from imgshare.ipc import KeyInUseError, LockTimeoutError, NotSharedError, Receiver, Sender, sysv_key
-from imgshare.ipc.keys import borrow_sysv_key
-from imgshare.ipc.lock import KeyLock
+from imgshare.ipc import KeyInUseError, NotSharedError, Receiver, Sender, sysv_key
+from imgshare.ipc.sysv import libc
 from tests.conftest import ROOT, run_cli, start_cli, wait_until
+from tests.helpers.layout import set_id
 from tests.images import digest, make_image
-from tests.ipc_cleanup import objects_of
+from tests.ipc_cleanup import count_kinds, objects_of
 from tests.test_roundtrip import stop, wait_for_line
 
 HELPERS = ROOT / "tests" / "helpers"
 
 
 @contextmanager
-def lock_held_elsewhere(key: str, *, create: bool = False):
-    """Another process holds the key's lock (with SEM_UNDO) until the block ends, then is killed."""
-    holder = python("hold_lock.py", str(sysv_key(key)), *(["--create"] if create else []))
+def lock_held_elsewhere(key: str, *, create: int = 0):
+    """Another process, not a sender, holds the key's owner semaphore (with SEM_UNDO) until the block
+    ends, then is killed."""
+    holder = python("hold_lock.py", str(sysv_key(key)), *(["--create", str(create)] if create else []))
     try:
         assert holder.stdout.readline().strip() == "held", holder.stderr.read()
         yield holder
@@ -47,33 +48,34 @@ def image_file(tmp_path, mode="RGB", size=(333, 77), seed=1):
     return path
 
 
-def shm_mode(sysv: int) -> int:
-    with open("/proc/sysvipc/shm") as f:
-        names = f.readline().split()
-        for line in f:
-            row = dict(zip(names, line.split(), strict=False))
-            if int(row["key"]) == sysv:
-                return int(row["perms"], 8) & 0o777
-    raise AssertionError("no segment")
-
-
 def test_objects_are_private_and_removed_on_close(key):
     sender = Sender(key)
     sender.share(make_image("RGB"))
-    kinds = sorted(kind for kind, _ in objects_of(key))
-    assert kinds == ["sem", "sem", "sem", "shm"]  # lock, pin set, wake signal, segment
-    assert shm_mode(sysv_key(key)) == 0o600
-    assert sysv_ipc.Semaphore(sysv_key(key), 0).mode & 0o777 == 0o600
-    assert sysv_ipc.Semaphore(borrow_sysv_key(key), 0).mode & 0o777 == 0o600
+    assert count_kinds(key) == {"shm": 2, "sem": 1}  # control segment and one data segment; the set
+    sender.share(make_image("RGB", seed=2))
+    assert count_kinds(key) == {"shm": 3, "sem": 1}  # a second slot's data segment
+    rows = {int(r["shmid"]): r for r in _rows("/proc/sysvipc/shm")}
+    for kind, ident in objects_of(key):
+        if kind == "shm":
+            assert int(rows[ident]["perms"], 8) & 0o777 == 0o600
+            assert int(rows[ident]["key"]) in (0, sysv_key(key))  # data segments are private
+        else:
+            assert libc.sem_stat(ident).perm.mode & 0o777 == 0o600
     sender.close()
     assert objects_of(key) == []
+
+
+def _rows(path: str) -> list[dict[str, str]]:
+    with open(path) as f:
+        names = f.readline().split()
+        return [dict(zip(names, line.split(), strict=False)) for line in f]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_cli_sender_removes_its_objects_on_signal(sig, key, tmp_path):
     sender = start_cli("send", str(image_file(tmp_path)), "--key", key)
     wait_for_line(sender)
-    assert len(objects_of(key)) == 4
+    assert count_kinds(key) == {"shm": 2, "sem": 1}
     sender.send_signal(sig)
     assert sender.wait(10) == 0
     assert objects_of(key) == []
@@ -84,7 +86,6 @@ def test_persist_leaves_a_marked_share_that_is_not_stale_and_can_be_replaced(key
     assert result.returncode == 0 and "persisted" in result.stdout
     info = Receiver(key).info()
     assert info.persisted and not info.sender_alive and info.state == "persisted"
-    assert "would remove" not in run_cli("clean", "--dry-run").stdout.replace(key, "")  # not stale
     assert all(key not in line for line in run_cli("clean", "--dry-run").stdout.splitlines())
     with Sender(key) as sender:
         assert sender.share(make_image("L")) == info.sequence + 1
@@ -104,19 +105,30 @@ def test_second_live_sender_is_refused_with_exit_7(key, tmp_path):
         stop(first)
 
 
-def test_a_refused_sender_removes_the_lock_it_created(key, tmp_path):
-    """A live sender whose lock was removed by someone: a second sender creates a lock, is refused
-    (exit 7), and takes its new lock away again, leaving the key as it found it."""
+def test_a_refused_sender_leaves_the_key_as_it_found_it(key, tmp_path):
+    """A live sender's key: a second sender is refused at once (exit 7) and makes or removes nothing;
+    the owner semaphore stays with the first sender."""
     first = start_cli("send", str(image_file(tmp_path)), "--key", key)
     try:
         wait_for_line(first)
-        sysv_ipc.remove_semaphore(sysv_ipc.Semaphore(sysv_key(key), 0).id)
         before = sorted(objects_of(key))
-        second = run_cli("send", str(image_file(tmp_path, seed=2)), "--key", key)
+        second = run_cli("send", str(image_file(tmp_path, seed=2)), "--key", key, "--timeout", "30")
         assert second.returncode == 7, second.stderr
         assert sorted(objects_of(key)) == before
+        assert libc.sem_value(set_id(key), 0) == 1 and libc.sem_pid(set_id(key), 0) == first.pid
     finally:
         stop(first)
+
+
+def test_a_refused_first_sender_removes_the_set_it_created(key):
+    """Nothing at the key but a segment the claim cannot use: the set the refused sender made goes too."""
+    foreign = libc.shmget(sysv_key(key), 4096, libc.IPC_CREAT | libc.IPC_EXCL | 0o644)
+    try:
+        with pytest.raises(Exception, match="another program"):
+            Sender(key).share(make_image("L"))
+        assert count_kinds(key) == {"shm": 1, "sem": 0}
+    finally:
+        libc.shm_remove(foreign)
 
 
 def test_second_sender_in_the_same_process_is_refused(key):
@@ -147,46 +159,60 @@ def test_killed_sender_leaves_a_stale_share_that_a_new_sender_reclaims(key, tmp_
     assert objects_of(key) == []
 
 
-def test_held_lock_gives_exit_5_in_time_not_a_hang(key, tmp_path):
+def test_an_owner_semaphore_held_by_a_non_sender_stops_senders_in_time_never_readers(key, tmp_path):
     with Sender(key) as sender:
         sender.share(make_image("L"))
-        with lock_held_elsewhere(key):
-            started = time.monotonic()
-            result = run_cli("receive", "--key", key, "--timeout", "1")
-            elapsed = time.monotonic() - started
-            assert result.returncode == 5, result.stderr
-            assert "busy" in result.stderr and "Traceback" not in result.stderr
-            assert 0.9 < elapsed < 10
-            with pytest.raises(LockTimeoutError):
-                Receiver(key).receive(timeout=0.3)
-        # SEM_UNDO: the killed holder's lock is free again
-        image, _ = Receiver(key).receive(timeout=2)
-        assert image.mode == "L"
+    run_cli("send", str(image_file(tmp_path)), "--key", key, "--persist")
+    with lock_held_elsewhere(key):
+        image, _ = Receiver(key).receive(timeout=0.5)  # readers take no lock: read at once
+        assert image.mode == "RGB"
+        started = time.monotonic()
+        result = run_cli("send", str(image_file(tmp_path, seed=2)), "--key", key, "--timeout", "1")
+        elapsed = time.monotonic() - started
+        assert result.returncode == 5, result.stderr
+        assert "busy" in result.stderr and "Traceback" not in result.stderr
+        assert elapsed >= 0.9  # it waited for the holder, which might have been a remover
+    # SEM_UNDO: the killed holder's semaphore is free again, and a sender takes the key over
+    result = run_cli("send", str(image_file(tmp_path, seed=3)), "--key", key, "--persist")
+    assert result.returncode == 0, result.stderr
+    assert digest(Receiver(key).receive()[0]) == digest(make_image("RGB", seed=3))
+    assert run_cli("remove", "--key", key).returncode == 0
 
 
-def test_opening_an_existing_lock_never_resets_it(key):
+def test_opening_an_existing_set_never_resets_it(key):
     with Sender(key) as sender:
-        sender.share(make_image("L"))
-        with lock_held_elsewhere(key):
-            lock, created = KeyLock.open_or_create(sysv_key(key), key, 1.0)
-            assert not created
-            assert sysv_ipc.Semaphore(sysv_key(key), 0).value == 0  # still held, not reset to 1
-            with pytest.raises(LockTimeoutError):
-                lock.acquire(0.2)
+        for seed in range(5):
+            sender.share(make_image("L", seed=seed))
+        sender.close(persist=True)
+    semid = set_id(key)
+    wake = libc.sem_value(semid, 1)
+    gates = [libc.sem_value(semid, 2 + i) for i in range(3)]
+    assert wake == 5 and sum(gates) == 1
+    with Sender(key) as successor:
+        assert set_id(key) == semid and libc.sem_value(semid, 1) == wake  # opened, not made again
+        assert successor.share(make_image("L", seed=9)) == 6  # the sequence continues
+        assert libc.sem_value(semid, 1) == wake + 1
 
 
-def test_concurrent_creation_yields_one_working_lock(new_key):
-    """Many processes racing to create the same lock: all end up sharing one semaphore, value 1."""
+def test_racing_first_senders_share_one_set_and_exactly_one_wins(new_key):
+    """Many processes racing to claim the same new key: one set, one winner, the rest refused (7)."""
     key = new_key()
-    code = ("import sys; from imgshare.ipc.lock import KeyLock; from imgshare.ipc import sysv_key;"
-            "k=sys.argv[1]; l,_=KeyLock.open_or_create(sysv_key(k), k, 5); l.acquire(5); l.release();"
-            "print(l.id)")
+    code = ("import sys, time; from PIL import Image; from imgshare.ipc import Sender, KeyInUseError\n"
+            "s = Sender(sys.argv[1], lock_timeout=10)\n"
+            "try:\n    s.share(Image.new('L', (4, 4)))\nexcept KeyInUseError:\n    print('refused', flush=True)\n"
+            "else:\n    print('won', flush=True); sys.stdin.read(); s.close()\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    procs = [subprocess.Popen([sys.executable, "-c", code, key], stdout=subprocess.PIPE, text=True,
-                              env=env) for _ in range(6)]
-    ids = {p.communicate(timeout=30)[0].strip() for p in procs}
-    assert len(ids) == 1
-    assert sysv_ipc.Semaphore(sysv_key(key), 0).value == 1
+    procs = [subprocess.Popen([sys.executable, "-c", code, key], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env=env) for _ in range(6)]
+    try:
+        outcomes = sorted(p.stdout.readline().strip() for p in procs)
+        assert outcomes == ["refused"] * 5 + ["won"]
+        assert count_kinds(key) == {"shm": 2, "sem": 1}
+    finally:
+        for p in procs:
+            p.stdin.close()
+            p.wait(30)
+    assert objects_of(key) == []
 
 
 def test_replacement_with_larger_and_smaller_images_while_another_process_reads(key):
@@ -226,17 +252,3 @@ def test_wait_expiry_is_exit_5_and_nothing_shared_is_exit_3(key):
     assert result.stderr.count("\n") == 1
     with pytest.raises(NotSharedError):
         Receiver(key).receive()
-
-
-@pytest.mark.parametrize("kernel_wait", [True, False], ids=["semtimedop", "polling"])
-def test_both_lock_strategies_time_out_and_then_succeed(kernel_wait, key, monkeypatch):
-    from imgshare.ipc import semtimedop
-    monkeypatch.setattr(semtimedop, "AVAILABLE", kernel_wait and semtimedop.AVAILABLE)
-    with Sender(key) as sender:
-        sender.share(make_image("L"))
-        with lock_held_elsewhere(key):
-            started = time.monotonic()
-            with pytest.raises(LockTimeoutError):
-                Receiver(key).receive(timeout=0.4)
-            assert 0.35 < time.monotonic() - started < 3
-        assert Receiver(key).receive(timeout=2)[0].mode == "L"

@@ -122,28 +122,33 @@ def test_receiver_keeps_its_image_after_the_sender_closes(key):
     assert image.tobytes() == make_image("L").tobytes()
 
 
-def test_borrowed_slots_are_never_written_and_the_sender_moves_only_when_every_slot_is_pinned(key):
+def test_borrowed_slots_are_never_written_and_a_pinned_slot_gets_a_new_data_segment(key):
     def pixels(seed):
         return make_image("RGBA", seed=seed).tobytes()
 
     with Sender(key) as sender, Receiver(key) as receiver:
         sender.share(make_image("RGBA", seed=1))
-        segment_id = receiver.info().segment_id
-        first, _ = receiver.receive(borrow=True)  # pins the published slot
+        first, info = receiver.receive(borrow=True)  # pins the published slot
+        used = {info.segment_id}
         sender.share(make_image("RGBA", seed=2))  # into another slot
-        second, _ = receiver.receive(borrow=True)
+        second, info = receiver.receive(borrow=True)
+        used.add(info.segment_id)
         sender.share(make_image("RGBA", seed=3))  # the third slot
-        assert receiver.info().segment_id == segment_id  # three slots: no move yet
-        third, _ = receiver.receive(borrow=True)  # now every slot is pinned
+        third, info = receiver.receive(borrow=True)  # now every slot is pinned
+        used.add(info.segment_id)
+        assert len(used) == 3
         sender.share(make_image("RGBA", seed=4))
-        moved_to = receiver.info().segment_id
-        assert moved_to != segment_id  # never overwrites a pinned slot, never waits: it moves
+        fresh = receiver.info().segment_id
+        assert fresh not in used  # never overwrites a pinned slot, never waits: a new data segment
         assert [first.tobytes(), second.tobytes(), third.tobytes()] == [pixels(1), pixels(2), pixels(3)]
         del first, second, third
-        for seed in (5, 6, 7):
+        seen = set()
+        for seed in (5, 6, 7, 8, 9, 10):
             sender.share(make_image("RGBA", seed=seed))
-            assert receiver.receive()[0].tobytes() == pixels(seed)
-        assert receiver.info().segment_id == moved_to  # nobody borrows now: the slots are reused
+            got, info = receiver.receive()
+            assert got.tobytes() == pixels(seed)
+            seen.add(info.segment_id)
+        assert len(seen) == 3  # nobody borrows now: three data segments take turns, none is made anew
 
 
 def _attached(shmid: int) -> int:

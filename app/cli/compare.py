@@ -10,8 +10,7 @@ from collections.abc import Callable
 
 from ..compare import compare, load_expected
 from ..exit_codes import DIFFERS, OK
-from ..ipc import NotSharedError, WaitTimeoutError
-from ..ipc.channel import ChannelKind, open_receiver
+from ..ipc import ChannelKind, NotSharedError, WaitTimeoutError, open_receiver
 from ..ipc.defaults import DEFAULT_LOCK_TIMEOUT
 
 HELP = "compare the shared image with an image file: exit 0 when pixel-exact, 8 when it differs"

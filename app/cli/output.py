@@ -9,9 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..ipc import printable
 from ..ipc.info import ShareInfo
 
 NOT_CARRIED = "none (this format carries none)"
+
+
+def tags_text(info: ShareInfo) -> str:
+    """The share's tags as one line of JSON, control and invisible characters escaped ('-' for none)."""
+    if not info.tags:
+        return "-"
+    return printable(json.dumps(info.tags, ensure_ascii=False, separators=(",", ":")))
 
 
 def describe(info: ShareInfo) -> str:
@@ -45,6 +53,7 @@ def print_info(info: ShareInfo, as_json: bool, bridge: dict[str, Any] | None = N
             ("source", info.source_name or "-"),
             ("sequence", NOT_CARRIED if data["sequence"] is None else data["sequence"]),
             ("sender pid", f"{info.sender_pid} ({info.state})"), ("age", f"{info.age:.1f} s"),
+            ("tags", tags_text(info)),
             ("payload", _payload(data)),
             ("segment", f"id {info.segment_id}, {info.segment_size} bytes")]
     if bridge is not None:

@@ -7,7 +7,7 @@ import os
 import pwd
 
 from ..ipc import ChannelKind, InvalidKeyError, sysv_key
-from ..ipc.procfs import shm_rows
+from ..ipc.sysv.procfs import shm_rows
 
 
 def user_name(uid: int) -> str:

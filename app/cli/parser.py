@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def timeout_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--timeout", type=_seconds, default=DEFAULT_LOCK_TIMEOUT,
-                       help=f"seconds to wait for a busy lock (default {DEFAULT_LOCK_TIMEOUT:g})")
+                       help=f"seconds to wait for a busy key (default {DEFAULT_LOCK_TIMEOUT:g})")
 
     p = verb("send", "share an image file and keep serving it until interrupted")
     p.add_argument("file", help="the image file (a regular file), or - to read it from standard input")
@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to wait for an image to appear (with --follow: for the first one)")
     timeout_option(p)
     p.add_argument("--no-verify", action="store_true", help="skip the payload checksum")
-    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print the metadata as JSON (with --follow: one JSON object a line)")
 
     p = verb("info", "print what is shared under a key, without reading the pixels")
     qt_option(p)

@@ -5,12 +5,14 @@ would lose the values entirely is refused before anything is written."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 
 from PIL import Image
 
 from ..exit_codes import OK, UsageError
+from ..image16 import Image16
 from ..imaging import Fidelity, Verdict, save_image
 from ..ipc import (
     AccessDeniedError,
@@ -83,17 +85,17 @@ class _Writer:
                        if output and not self.to_stdout else None)
         self._warned: set[str] = set()
 
-    def write(self, image: Image.Image, info: ShareInfo) -> str:
-        """Write one image; returns what to put before its description line ("" when not a file)."""
+    def write(self, image: Image.Image | Image16, info: ShareInfo) -> str | None:
+        """Write one image; returns the file written (None when not a file)."""
         if self.to_stdout:
             self._warn(save_image(image, sys.stdout.buffer, format=self.format_name or "PNG"), STDOUT_NAME)
-            return ""
+            return None
         if self.folder is None:
-            return ""
+            return None
         self.folder.ensure()
         path = self.folder.path_for(info.sequence, image.mode)
         self._warn(save_image(image, path, format=self.format_name), path)
-        return f"{path}: "
+        return path
 
     def _warn(self, verdict: Verdict, shown: str) -> None:
         if verdict.fidelity is Fidelity.LOSSY and verdict.mode not in self._warned:
@@ -137,7 +139,12 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
                     continue
                 image, info = event.received
                 line = describe(info) + (f", missed {event.missed}" if event.missed else "")
-                print(writer.write(image, info) + line, file=lines, flush=True)
+                path = writer.write(image, info)
+                if args.json:  # one JSON object a line (JSON Lines), tags included
+                    line = json.dumps({**info.as_dict(), "missed": event.missed, "file": path}, sort_keys=True)
+                elif path is not None:
+                    line = f"{path}: {line}"
+                print(line, file=lines, flush=True)
                 received += 1
                 if args.count is not None and received >= args.count:
                     break

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..exit_codes import OK, UsageError
-from ..imaging import NotRegularFileError, load_image, read_input
+from ..imaging import SOURCE_MODE, NotRegularFileError, load_image, read_input
 from ..ipc import ChannelKind, ImgShareError
 from ..playback import Frame, load_frames
 from ..serving import ServingEvents, ServingSession, Shared
@@ -46,6 +46,11 @@ def cmd_send(args: argparse.Namespace) -> int:
         raise UsageError("--watch needs a file; standard input cannot be watched")
     with stop.aborting():  # a signal while loading: give up, nothing shared
         frames = _load(args, args.verbose)
+    reduced = frames[0].image.info.get(SOURCE_MODE) if frames else None
+    if reduced:  # Pillow decoded the file with fewer bits than it holds; the share says converted
+        print(f"imgshare: warning: {args.file} holds {reduced} ({reduced.split(';')[0]} with 16 bits a channel), "
+              f"which imgshare cannot carry exactly; it is shared as {frames[0].image.mode}, 8 bits a channel, "
+              "and marked converted", file=sys.stderr, flush=True)
     what = STDIN_NAME if args.file == STDIN else os.path.basename(args.file)
     source_name = "" if args.file == STDIN else args.file
     failures: list[ImgShareError] = []

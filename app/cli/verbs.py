@@ -77,6 +77,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{"shmid": s.shmid, "sysv_key": s.sysv_key, "size_bytes": s.size,
                            "attached": s.attached, "state": s.state, "problem": s.problem,
+                           "data_segments": list(getattr(s, "data_segments", ())),
                            "info": s.info.as_dict() if s.info else None} for s in shares],
                          indent=2, sort_keys=True))
         return OK

@@ -1,29 +1,32 @@
-"""numpy arrays in and out of slots: which dtype and shape travel as which mode, and copies that hash each
-cache-sized band right after copying it (a separate pass over memory no longer in cache costs about
-half a copy more).
+"""numpy arrays in and out of slots: which dtype and shape travel as which mode, and copies that hash
+each cache-sized band of what they hand over right after writing it (docs/protocol.md §10.3).
 
 numpy is optional (`pip install 'imgshare[numpy]'`); it is imported only when an array is used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import ImageError, ImgShareError
-from .header import BGR_MODES, MAX_DIMENSION
-from .modes import row_bytes
-from .pixels import HASH_CHUNK, Hasher
+from .hashing import HASH_CHUNK, ChecksumMismatch, Hasher, copy_rows, hash_rows, new_hasher
+from .layout import descriptor as dsc
+from .layout.modes import BGR_MODES, row_bytes
+from .layout.size import check_image_size
+from .payload import Payload
 
-# (dtype name, channels or 0 for a 2-D array) -> mode; and each mode's little-endian dtype.
+# (dtype name, channels or 0 for a 2-D array) -> mode; and each mode's little-endian dtype and channels.
 _MODE_OF = {("bool", 0): "1", ("uint8", 0): "L", ("uint16", 0): "I;16", ("int32", 0): "I",
-            ("float32", 0): "F", ("uint8", 2): "LA", ("uint8", 3): "RGB", ("uint8", 4): "RGBA"}
+            ("float32", 0): "F", ("uint8", 2): "LA", ("uint8", 3): "RGB", ("uint8", 4): "RGBA",
+            ("uint16", 3): "RGB;16", ("uint16", 4): "RGBA;16"}
 _DTYPE_OF = {"L": "u1", "P": "u1", "LA": "u1", "RGB": "u1", "RGBA": "u1", "I;16": "<u2", "I": "<i4",
-             "F": "<f4"}
-_CHANNELS_OF = {"LA": 2, "RGB": 3, "RGBA": 4}
-FRAME_MODES = ("L", "LA", "RGB", "RGBA", "I;16", "I", "F")
-ACCEPTED = ("(H, W) bool, uint8, uint16, int32 or float32; (H, W, 2), (H, W, 3) or (H, W, 4) uint8")
+             "F": "<f4", "RGB;16": "<u2", "RGBA;16": "<u2"}
+_CHANNELS_OF = {"LA": 2, "RGB": 3, "RGBA": 4, "RGB;16": 3, "RGBA;16": 4}
+FRAME_MODES = ("L", "LA", "RGB", "RGBA", "I;16", "I", "F", "RGB;16", "RGBA;16")
+ACCEPTED = ("(H, W) bool, uint8, uint16, int32 or float32; (H, W, 2), (H, W, 3) or (H, W, 4) uint8; "
+            "(H, W, 3) or (H, W, 4) uint16")
 _ORDERS = {"RGB": False, "RGBA": False, "BGR": True, "BGRA": True}
 
 
@@ -38,7 +41,6 @@ def numpy() -> Any:
 
 def is_array(value: object) -> bool:
     """Whether value is a numpy array (without importing numpy when it is not loaded)."""
-    import sys
     np = sys.modules.get("numpy")
     return np is not None and isinstance(value, np.ndarray)
 
@@ -54,8 +56,6 @@ def wants_bgr(channels: str | None) -> bool:
 
 @dataclass(frozen=True)
 class ArrayPlan:
-    """How an array's pixels go into a slot."""
-
     mode: str
     width: int
     height: int
@@ -64,10 +64,6 @@ class ArrayPlan:
     @property
     def stride(self) -> int:
         return row_bytes(self.mode, self.width)
-
-    @property
-    def length(self) -> int:
-        return self.stride * self.height
 
 
 def plan_for(array: Any, channels: str | None) -> ArrayPlan:
@@ -79,8 +75,7 @@ def plan_for(array: Any, channels: str | None) -> ArrayPlan:
         raise ImageError(f"an array of shape {array.shape} and dtype {array.dtype} cannot be shared; "
                          f"imgshare takes {ACCEPTED}")
     height, width = array.shape[:2]
-    if not (1 <= width <= MAX_DIMENSION and 1 <= height <= MAX_DIMENSION):
-        raise ImageError(f"the array is {width}x{height}; imgshare carries 1 to {MAX_DIMENSION} pixels a side")
+    check_image_size(width, height, "the array")
     bgr = wants_bgr(channels)
     if bgr and mode not in BGR_MODES:
         raise ImageError(f"channels={channels!r} goes with (H, W, 3) and (H, W, 4) arrays, not {array.shape}")
@@ -90,12 +85,22 @@ def plan_for(array: Any, channels: str | None) -> ArrayPlan:
 def frame_plan(width: int, height: int, mode: str, channels: str | None) -> ArrayPlan:
     if mode not in FRAME_MODES:
         raise ImageError(f"frame() writes modes {', '.join(FRAME_MODES)}; share a Pillow image for mode {mode}")
-    if not (1 <= width <= MAX_DIMENSION and 1 <= height <= MAX_DIMENSION):
-        raise ImageError(f"a frame of {width}x{height}; imgshare carries 1 to {MAX_DIMENSION} pixels a side")
+    check_image_size(width, height, "a frame")
     bgr = wants_bgr(channels)
     if bgr and mode not in BGR_MODES:
-        raise ImageError(f"channels={channels!r} goes with modes RGB and RGBA, not {mode}")
+        raise ImageError(f"channels={channels!r} goes with modes {', '.join(sorted(BGR_MODES))}, not {mode}")
     return ArrayPlan(mode, width, height, bgr)
+
+
+def array_payload(array: Any, channels: str | None) -> Payload:
+    plan = plan_for(array, channels)
+
+    def fill(dest: memoryview, hasher: Hasher | None) -> None:
+        np = numpy()
+        target = slot_array(dest, plan.mode, plan.width, plan.height, plan.stride)
+        source = np.packbits(array, axis=1) if plan.mode == "1" else array
+        _copy_bands(target, source, hasher)
+    return Payload(plan.mode, plan.width, plan.height, fill, dsc.FLAG_BGR if plan.bgr else 0)
 
 
 def slot_array(buffer: memoryview, mode: str, width: int, height: int, stride: int) -> Any:
@@ -120,64 +125,58 @@ def memory_owner(array: Any) -> object:
     return owner
 
 
-def copy_rows(target: Any, source: Any, stride: int, hashed: memoryview | None, hasher: Hasher | None,
-              convert: Callable[[Any, Any], None] | None = None) -> None:
-    """Copy source into target a band of rows at a time; after each band, hash the band's stride-wide
-    bytes of hashed (the slot) while they are in cache."""
+def _copy_bands(target: Any, source: Any, hasher: Hasher | None) -> None:
+    """Copy source into a C-contiguous target a band of rows at a time, hashing each band of target
+    right after writing it."""
     np = numpy()
-    if (convert is None and target.flags.c_contiguous and source.flags.c_contiguous
-            and target.dtype == source.dtype and target.shape == source.shape):
-        copy_bytes(memoryview(target).cast("B"), memoryview(source).cast("B"), hasher)
-        return
     height = target.shape[0]
-    step = max(1, HASH_CHUNK // max(1, stride)) if hasher is not None else height
+    row = target[0].nbytes if height else 0
+    step = max(1, HASH_CHUNK // max(1, row)) if hasher is not None else height
+    flat = memoryview(target.reshape(-1).view(np.uint8)) if hasher is not None else None
     for top in range(0, height, step):
         bottom = min(height, top + step)
-        if convert is None:
-            np.copyto(target[top:bottom], source[top:bottom], casting="equiv")
-        else:
-            convert(target[top:bottom], source[top:bottom])
-        if hasher is not None and hashed is not None:
-            hasher.update(hashed[top * stride:bottom * stride])
+        np.copyto(target[top:bottom], source[top:bottom], casting="equiv")
+        if hasher is not None and flat is not None:
+            hasher.update(flat[top * row:bottom * row])
 
 
-def copy_bytes(target: memoryview, source: memoryview, hasher: Hasher | None) -> None:
-    """Copy between two unpadded buffers of the same layout a chunk at a time (memcpy), hashing each
-    chunk of the target right after copying it: the same bytes as the slot's, and the copy just wrote
-    them into the cache (the source's lines may have been read past it)."""
-    if hasher is None:
-        # One copy: glibc's memcpy streams a large one past the cache (non-temporal stores, no
-        # read-for-ownership of the target), which small chunks would forgo for nothing.
-        target[:] = source
-        return
-    for start in range(0, len(target), HASH_CHUNK):
-        end = start + HASH_CHUNK
-        target[start:end] = source[start:end]
-        hasher.update(target[start:end])
-
-
-def swap_channels(target: Any, source: Any) -> None:
-    """Copy source into target with colour channels 0 and 2 exchanged (RGB <-> BGR), alpha as is."""
+def read_array(d: dsc.Descriptor, payload: memoryview, *, borrow: bool, out: Any, want_bgr: bool,
+               verify: bool) -> tuple[Any, bool]:
+    """(array, whether it maps the payload) for a pinned slot. A copy is made into private memory
+    (out, or a new array) and verified there: the pixels returned are the pixels checked; a colour swap
+    or unpacking of bits is then done on that private copy."""
     np = numpy()
-    np.copyto(target[..., 0], source[..., 2])
-    np.copyto(target[..., 1], source[..., 1])
-    np.copyto(target[..., 2], source[..., 0])
-    if target.shape[-1] == 4:
-        np.copyto(target[..., 3], source[..., 3])
+    swap = d.mode in BGR_MODES and d.bgr != want_bgr
+    hasher = new_hasher() if verify else None
+    if borrow and out is None and not swap and d.mode != "1":
+        if hasher is not None:
+            hash_rows(payload, d.stride, d.row_bytes, d.height, hasher)
+            if hasher.intdigest() != d.checksum:
+                raise ChecksumMismatch()
+        return slot_array(payload, d.mode, d.width, d.height, d.stride), True
+    if out is not None:
+        check_out(out, d.mode, d.width, d.height)
+    direct = out is not None and out.flags.c_contiguous and d.mode != "1"
+    flat = out.reshape(-1).view(np.uint8) if direct else np.empty(d.row_bytes * d.height, dtype=np.uint8)
+    copy_rows(payload, d.stride, d.row_bytes, d.height, memoryview(flat), hasher)
+    if hasher is not None and hasher.intdigest() != d.checksum:
+        raise ChecksumMismatch()
+    if direct:
+        result = out
+    elif d.mode == "1":
+        result = np.unpackbits(flat.reshape(d.height, d.row_bytes), axis=1, count=d.width).astype(bool)
+    else:
+        result = _native(slot_array(memoryview(flat), d.mode, d.width, d.height, d.row_bytes))
+    if swap:
+        result[..., [0, 2]] = result[..., [2, 0]]
+    if out is not None and result is not out:
+        out[...] = result
+        result = out
+    return result, False
 
 
-def fill_slot(array: Any, plan: ArrayPlan, dest: memoryview, hasher: Hasher | None) -> None:
-    """Write an array's pixels into a slot's payload (dest), as plan says."""
-    np = numpy()
-    target = slot_array(dest, plan.mode, plan.width, plan.height, plan.stride)
-    source = np.packbits(array, axis=1) if plan.mode == "1" else array
-    copy_rows(target, source, plan.stride, dest, hasher)
-
-
-def unpack_bits(packed: Any, width: int) -> Any:
-    """Mode 1's packed rows as an (H, W) bool array."""
-    np = numpy()
-    return np.unpackbits(packed, axis=1, count=width).astype(bool)
+def _native(array: Any) -> Any:
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
 
 
 def new_array(mode: str, width: int, height: int) -> Any:

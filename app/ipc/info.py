@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 from PIL import Image
 
-from .control import Control
-from .header import ChecksumKind, Header
-from .liveness import is_alive
+from ..image16 import Image16
 
 
 @dataclass(frozen=True)
 class ShareInfo:
-    """The metadata of one share, as its header states it plus what the OS says now."""
+    """The metadata of one share: what its descriptor says, plus what the OS says now.
+
+    Fields a bridge or a script may rely on: key, sysv_key, epoch and sequence (together they name the
+    image), width, height, mode (one of docs/protocol.md §8.1), source_mode and converted, source_name,
+    tags (the JSON object the sender attached), sender_pid (in the sender's PID namespace),
+    sender_alive, persisted, timestamp (Unix time), stride, payload_length, checksum ("xxh3:..." or
+    "none"), bgr, segment_id and segment_size (the data segment holding the pixels).
+    """
 
     key: str
     sysv_key: int
@@ -36,6 +41,8 @@ class ShareInfo:
     segment_id: int
     segment_size: int
     bgr: bool = False  # RGB(A) pixels carried in OpenCV's order (B, G, R)
+    epoch: int = 0  # names one life of the key: the sequence rises within it (0: a kind without epochs)
+    tags: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -43,10 +50,19 @@ class ShareInfo:
 
     @property
     def identity(self) -> tuple[object, ...]:
-        """What tells one image from the next, even across senders whose sequences restart: two
-        infos with equal identities describe the same shared image. Kinds of channel without a
-        sequence (Qt mode) override it."""
-        return self.sender_pid, self.sequence, self.timestamp
+        """What tells one image from the next: equal identities describe the same shared image. Kinds
+        of channel without epochs (Qt mode) override it."""
+        return self.epoch, self.sequence
+
+    def missed_since(self, previous: ShareInfo | None) -> int:
+        """How many images were shared between previous and this one (docs/protocol.md §10.4): within one
+        epoch the difference of sequences; after the key was removed and made again (another epoch),
+        every image of the new epoch before this one. 0 without a previous image."""
+        if previous is None or previous.key != self.key:
+            return 0
+        if previous.epoch == self.epoch:
+            return max(0, self.sequence - previous.sequence - 1)
+        return max(0, self.sequence - 1)
 
     @property
     def age(self) -> float:
@@ -62,37 +78,20 @@ class ShareInfo:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(age=round(self.age, 3), state=self.state)
+        data.update(age=round(self.age, 3), state=self.state, epoch=f"{self.epoch:016x}")
         return data
-
-    @classmethod
-    def from_parts(cls, control: Control, h: Header, sysv_key: int, segment_id: int,
-                   segment_size: int) -> ShareInfo:
-        """The info of the image h, published in a segment whose control block is control. The sender
-        is judged alive by the owner the control block names (the process serving the key now)."""
-        checksum = f"xxh3:{h.checksum:016x}" if h.checksum_kind is ChecksumKind.XXH3_64 else "none"
-        return cls(
-            key=control.key, sysv_key=sysv_key, sequence=h.sequence, width=h.width, height=h.height,
-            mode=h.mode, source_mode=h.source_mode, converted=h.converted, source_name=h.source_name,
-            sender_pid=h.sender_pid, sender_alive=is_alive(control.owner_pid, control.owner_start),
-            persisted=control.persisted, timestamp=h.timestamp_ns / 1e9, stride=h.stride,
-            payload_length=h.payload_length, checksum=checksum, segment_id=segment_id,
-            segment_size=segment_size, bgr=h.bgr,
-        )
 
 
 def missed_between(last: ShareInfo | None, new: ShareInfo) -> int:
-    """How many shares came between last and new, from their sequences (0 when they cannot be compared:
-    nothing before, or the sequence went back because another sender started the key afresh)."""
-    if last is None or new.sequence <= last.sequence:
-        return 0
-    return new.sequence - last.sequence - 1
+    """ShareInfo.missed_since, for callers that hold two infos."""
+    return new.missed_since(last)
 
 
 class Received(NamedTuple):
-    """What Receiver.receive() returns: `image, info = receiver.receive()`."""
+    """What Receiver.receive() returns: `image, info = receiver.receive()`. The image is a Pillow image,
+    or an imgshare.Image16 for modes RGB;16 and RGBA;16 (which Pillow has no mode for)."""
 
-    image: Image.Image
+    image: Image.Image | Image16
     info: ShareInfo
 
 

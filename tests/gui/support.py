@@ -72,16 +72,15 @@ def foreign_segment(key: str, size: int = 3333):
 
 
 HOLD_LOCK = """
-import sys, time, sysv_ipc
+import sys, time
 from imgshare.ipc import sysv_key
+from imgshare.ipc.sysv import libc
 k = sysv_key(sys.argv[1])
 try:
-    sem = sysv_ipc.Semaphore(k, sysv_ipc.IPC_CREX, mode=0o600, initial_value=0)
-    sem.release()  # initialised, as imgshare's lock protocol does
-except sysv_ipc.ExistentialError:
-    sem = sysv_ipc.Semaphore(k)
-sem.undo = True
-sem.acquire()
+    semid = libc.semget(k, 8, libc.IPC_CREAT | libc.IPC_EXCL | 0o600)  # a set of imgshare's size
+except OSError:
+    semid = libc.semget(k, 0, 0)
+assert libc.semop(semid, [(0, 0, 0), (0, 1, libc.SEM_UNDO)], 30.0) == 0  # the owner semaphore, as a remover
 print("held", flush=True)
 time.sleep(120)
 """
@@ -89,7 +88,9 @@ time.sleep(120)
 
 @contextmanager
 def lock_held_elsewhere(key: str):
-    """Another process holds the key's lock semaphore (creating it if needed) until the block ends."""
+    """Another process, not a sender, holds the key's owner semaphore (making the key's semaphore set if
+    needed) until the block ends: senders wait for it and give up after their timeout; readers take no
+    lock and are not held up."""
     holder = start_python(HOLD_LOCK, key)
     try:
         assert holder.stdout.readline().strip() == "held", holder.stderr.read()

@@ -155,3 +155,38 @@ def test_rgb_histogram_and_8bit_modes_show_no_range(tk_root):
     view.show(Image.new("L", (4, 4), 9).convert("L"), keep_place=True, source=Image.new("I;16", (4, 4), 9))
     pump_until(tk_root, lambda: panel.stats.image.mode == "I;16", what="the new image's histogram")
     assert panel.values.winfo_ismapped() and panel.range.range_var.get() == "9 to 9"
+
+
+@pytest.mark.parametrize("mode,value,lines", [
+    ("RGB;16", (1, 40000, 65535), ["R      1", "G      40000", "B      65535"]),
+    ("RGBA;16", (258, 0, 7, 65535), ["R      258", "G      0", "B      7", "A      65535"]),
+])
+def test_16_bit_colour_shows_scaled_and_inspects_its_true_values(tk_root, mode, value, lines):
+    """Issue 18: RGB;16 and RGBA;16 show on screen scaled to 8 bits (each sample's high byte) while the
+    inspector reads the true 16-bit values, and the histogram counts them per channel over 0..65535."""
+    import struct
+
+    from imgshare.image16 import Image16
+    samples = len(value)
+    data = bytearray(8 * 6 * samples * 2)
+    at = (AT[1] * 8 + AT[0]) * samples * 2
+    data[at:at + samples * 2] = struct.pack(f"<{samples}H", *value)
+    image = Image16(mode, (8, 6), bytes(data))
+    view, panel = inspector(tk_root, image)
+    view.zoom_to(32.0)
+    settle(view)
+    click(view, *AT)
+    assert panel.position_var.get() == f"x 3, y 2 ({mode})"
+    assert panel.value_var.get().split("\n") == lines
+    assert not panel.values.winfo_ismapped()  # no value window: 16-bit colour always shows its high bytes
+    shown = view.tk.call(str(view._photo), "get", *(int(c) for c in _photo_point(view, *AT)))
+    assert tuple(int(v) for v in shown)[:3] == tuple(v >> 8 for v in value[:3])
+    histogram = panel.stats.histogram
+    assert [channel.name for channel in histogram.channels] == list("RGBA"[:samples])
+    assert (histogram.low, histogram.high) == (0.0, 65535.0)
+
+
+def _photo_point(view, x: int, y: int) -> tuple[float, float]:
+    wx, wy = view.window_point(x + 0.5, y + 0.5)
+    item = view.canvas.coords(view._item)
+    return view.canvas.canvasx(wx) - item[0], view.canvas.canvasy(wy) - item[1]

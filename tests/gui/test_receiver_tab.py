@@ -6,12 +6,11 @@ import os
 import signal
 
 import pytest
-import sysv_ipc
 from PIL import Image, ImageGrab
 
-from imgshare.ipc import Sender, sysv_key
+from imgshare.ipc import Sender
 from imgshare.views.imageview.display import fit_size
-from tests.conftest import start_cli
+from tests.conftest import run_cli, start_cli
 from tests.gui.support import foreign_segment, lock_held_elsewhere, pump_until, status_after, stop, stripes
 from tests.helpers.layout import published
 
@@ -142,18 +141,22 @@ def test_errors_name_the_key_and_keep_the_previous_image(make_app, new_key):
     fails(empty, f"nothing is shared under the key {empty!r}")
     with foreign_segment(foreign):
         fails(foreign, f"the key {foreign!r} holds another program's shared memory")
-    with Sender(busy) as other:
-        other.share(stripes((50, 50)))
-        with lock_held_elsewhere(busy):
-            fails(busy, f"the lock of key {busy!r} stayed busy for 0.5 s; another process holds it")
     with Sender(corrupt) as other:
         other.share(stripes((64, 64)))
-        shm = sysv_ipc.SharedMemory(sysv_key(corrupt))
-        shm.write(b"\x01\x02\x03" * 100, published(shm)[1])  # scribble over the published pixels
-        shm.detach()
+        slot = published(corrupt)
+        slot.shm.write(b"\x01\x02\x03" * 100, slot.payload)  # scribble over the published pixels
+        slot.detach()
         fails(corrupt, f"the image under key {corrupt!r} failed its checksum")
     fails("", "the key must not be empty")
     assert app.receiver.panel.value("Key").startswith(good)
+    with Sender(busy) as other:  # readers take no lock: a process holding the key's owner semaphore
+        other.share(stripes((50, 50)))  # (here after its sender stopped) does not stop them
+        other.close(persist=True)
+    with lock_held_elsewhere(busy):
+        field.set(busy)
+        said = receive(app)
+        assert not app.status.is_error and app.receiver.got.info.key == busy, said
+    assert run_cli("remove", "--key", busy).returncode == 0
 
 
 def test_save_and_copy_errors_and_clipboard(make_app, key, tmp_path, monkeypatch):
@@ -194,3 +197,26 @@ def test_sender_gone_is_visible(make_app, key, tmp_path):
                    timeout=8, what="'sender gone'")
     finally:
         stop(other)
+
+
+def test_16_bit_colour_and_tags_in_the_window(make_app, key, tmp_path):
+    """Issue 18: a 48-bit image received in the window shows scaled for display, keeps its true values
+    for the inspector and for Save (exact PNG), and the header panel shows the image's tags."""
+    import numpy as np
+
+    from imgshare.image16 import Image16
+    array = np.random.default_rng(9).integers(0, 65536, (90, 120, 3), dtype=np.uint16)
+    with Sender(key) as sender:
+        sender.share(array, source_name="deep.png", tags={"exposure_us": 8000, "note": "\x1b[31m red"})
+        app = make_app(key=key)
+        said = receive(app)
+        assert not app.status.is_error, said
+        settled(app)
+        got = app.receiver.got
+        assert isinstance(got.image, Image16) and got.base.mode == "RGB"
+        assert app.receiver.view.image is got.image  # the inspector reads the 16-bit values
+        assert app.receiver.panel.value("Mode") == "RGB;16"
+        assert app.receiver.panel.value("Tags") == '{"exposure_us": 8000, "note": "\\u001b[31m red"}'
+        said = save_as(app, tmp_path / "back.png")
+        assert said.startswith(f"Saved {tmp_path / 'back.png'} (120x90 RGB;16)"), said
+    assert np.array_equal(np.asarray(Image16.open(tmp_path / "back.png")), array)

@@ -46,7 +46,7 @@ def test_share_replace_and_stop(make_app, key, tmp_path):
     open_file(app, first)
     assert share(app) == f"Shared a.png (300x200 RGB) under key {key!r}, sequence 1."
     assert app.sender.share_panel.value("Sequence") == "1"
-    assert sorted(kind for kind, _ in ipc_objects(key)) == ["sem", "shm"]
+    assert sorted(kind for kind, _ in ipc_objects(key)) == ["sem", "shm", "shm"]  # set, control, one data
     open_file(app, second)
     assert share(app).endswith("sequence 2.")
     image, info = Receiver(key).receive()
@@ -124,7 +124,7 @@ def test_share_errors_name_the_key(make_app, new_key, tmp_path):
     with lock_held_elsewhere(busy):
         app.sender.key_field.var.set(busy)
         said = share(app)
-        assert app.status.is_error and f"the lock of key {busy!r} stayed busy for 0.5 s" in said.lower()
+        assert app.status.is_error and f"the key {busy!r} stayed busy for 0.5 s" in said.lower()
     other = start_cli("send", str(path), "--key", taken)
     try:
         assert other.stdout.readline().startswith("shared ")

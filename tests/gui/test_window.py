@@ -54,7 +54,7 @@ def test_closing_the_window_removes_the_objects(make_app, key, tmp_path):
     stripes((120, 80)).save(path)
     app = make_app(key=key, send_file=str(path))
     pump_until(app, lambda: app.sender.shared, what="the share from send_file")
-    assert sorted(kind for kind, _ in ipc_objects(key)) == ["sem", "shm"]
+    assert sorted(kind for kind, _ in ipc_objects(key)) == ["sem", "shm", "shm"]  # set, control, one data
     app.root.tk.eval(app.root.protocol("WM_DELETE_WINDOW"))  # what the window manager's close button runs
     assert app.closed and ipc_objects(key) == []
 

@@ -13,6 +13,7 @@ import sysv_ipc
 from PIL import Image
 
 from imgshare.ipc import sysv_key
+from imgshare.ipc.layout.modes import CARRIED_MODES
 from tests.conftest import ROOT, wait_until
 from tests.ipc_cleanup import objects_at
 from tests.packaging.conftest import program, run
@@ -31,7 +32,7 @@ def test_self_test_passes_with_a_display(binary, xvfb):
     done = run([str(binary)], "self-test", "--require-display", env={"DISPLAY": xvfb}, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert sum(line.startswith("ok   mode ") for line in lines) == 9, done.stdout
+    assert sum(line.startswith("ok   mode ") for line in lines) == len(CARRIED_MODES), done.stdout
     assert any(line.startswith("ok   Tk window and PIL.ImageTk") for line in lines), done.stdout
     # The whole window, built by the binary: its theme (not Tk's grey default) and its icon loaded.
     assert any(line.startswith("ok   the themed window: themed window with icon") for line in lines), done.stdout
@@ -108,7 +109,7 @@ def _start_sender(binary, picture, key, tmp_path):
                               env=dict(os.environ, TMPDIR=str(private_tmp)))
     line = sender.stdout.readline()
     assert "serving until interrupted" in line, line + sender.stderr.read()
-    assert len(objects_at(sysv_key(key))) == 2  # segment and semaphore
+    assert len(objects_at(sysv_key(key))) == 3  # control segment, semaphore set, the image's data segment
     assert len(_mei_dirs(private_tmp)) == 1
     return sender, private_tmp
 
@@ -154,7 +155,7 @@ def test_sigterm_to_the_frozen_gui_stops_sharing_and_leaves_no_mei_folder(binary
                            env=dict(os.environ, DISPLAY=xvfb, TMPDIR=str(private_tmp),
                                     XDG_STATE_HOME=str(tmp_path)))
     try:
-        wait_until(lambda: gui.poll() is not None or len(objects_at(sysv_key(key))) == 2, timeout=30,
+        wait_until(lambda: gui.poll() is not None or len(objects_at(sysv_key(key))) == 3, timeout=30,
                    what="the window to share")
         assert gui.poll() is None, gui.stderr.read() if gui.stderr else ""
         gui.send_signal(signal.SIGTERM)

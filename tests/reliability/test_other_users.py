@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import PIL
@@ -13,8 +14,8 @@ import pytest
 import sysv_ipc
 import xxhash
 
-from imgshare.ipc import Receiver, Sender
-from tests.conftest import ROOT
+from imgshare.ipc import AccessDeniedError, Receiver, Sender, sysv_key
+from tests.conftest import ROOT, run_cli
 from tests.images import digest, make_image
 from tests.ipc_cleanup import objects_of
 
@@ -49,6 +50,9 @@ def as_nobody():
                                                  "PYTHONPATH": str(home)}, timeout=60)
         probe = run("key", "169254")
         assert probe.returncode == 0, probe.stderr
+        run.python = lambda code, *args, **kw: subprocess.Popen(  # type: ignore[attr-defined]
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SYSTEM_PYTHON, "-c", code, *args],
+            cwd=home, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(home)}, text=True, **kw)
         yield run, home
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -73,3 +77,58 @@ def test_other_user_cannot_touch_the_share(as_nobody, key):
         assert sorted(objects_of(key)) == before
         image, info = Receiver(key).receive()
         assert digest(image) == digest(original) and info.sequence == 1
+
+
+def test_root_never_adopts_nobodys_share_and_says_whose_it_is(as_nobody, key):
+    """Issue 18.1: nobody leaves a persisted share at a key; root sharing there refused it nowhere in
+    protocol 2 (it adopted nobody's segment and wrote root's pixels where nobody reads them). Now every
+    object found is checked for its owner and creator: root is refused with a sentence naming nobody
+    (exit 6), and nothing of nobody's changes."""
+    run, home = as_nobody
+    make_image("L", (12, 9)).save(home / "out" / "theirs.png")
+    assert run("send", "out/theirs.png", "--key", key, "--persist").returncode == 0
+    try:
+        before = sorted(objects_of(key))
+        contents = {ident: sysv_ipc.attach(ident, flags=sysv_ipc.SHM_RDONLY) for kind, ident in before if kind == "shm"}
+        snapshot = {ident: shm.read(shm.size) for ident, shm in contents.items()}
+        with pytest.raises(AccessDeniedError, match="nobody"):
+            Sender(key).share(make_image("RGB", (20, 20)))
+        with pytest.raises(AccessDeniedError, match="nobody"):
+            Receiver(key).receive()
+        root_png = home / "root.png"
+        make_image("RGB", (20, 20)).save(root_png)
+        result = run_cli("send", str(root_png), "--key", key)
+        assert result.returncode == 6 and "nobody" in result.stderr, result.stderr
+        assert sorted(objects_of(key)) == before
+        assert {ident: shm.read(shm.size) for ident, shm in contents.items()} == snapshot
+        for shm in contents.values():
+            shm.detach()
+        theirs = run("receive", "--key", key, "-o", "out/back.png")
+        assert theirs.returncode == 0, theirs.stderr  # nobody's own share is intact
+    finally:
+        assert run("remove", "--key", key).returncode == 0
+
+
+def test_nobodys_semaphore_set_held_forever_blocks_nothing_of_roots(as_nobody, key):
+    """Issue 18.2: nobody pre-creates only the key's semaphore set and holds it: in protocol 2 root
+    adopted the lock and timed out on receive, send and remove --force. Now: send is refused at once
+    with nobody's name (exit 6); receive and remove find nothing shared (exit 3) at once."""
+    run, home = as_nobody
+    holder = run.python("import sys, time\nfrom imgshare.ipc.sysv import libc\n"
+                        "semid = libc.semget(int(sys.argv[1]), 8, libc.IPC_CREAT | libc.IPC_EXCL | 0o600)\n"
+                        "assert libc.semop(semid, [(0, 0, 0), (0, 1, libc.SEM_UNDO)], 5.0) == 0\n"
+                        "print('held', flush=True)\nsys.stdin.read()\nlibc.sem_remove(semid)\n",
+                        str(sysv_key(key)), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        path = home / "root.png"
+        make_image("RGB", (20, 20)).save(path)
+        started = time.monotonic()
+        result = run_cli("send", str(path), "--key", key, "--timeout", "30")
+        assert result.returncode == 6 and "nobody" in result.stderr, result.stderr
+        assert run_cli("receive", "--key", key, "--timeout", "30").returncode == 3
+        assert run_cli("remove", "--key", key, "--force", "--timeout", "30").returncode == 3
+        assert time.monotonic() - started < 25  # refused, never waited out a 30 s timeout
+    finally:
+        holder.stdin.close()
+        holder.wait(20)

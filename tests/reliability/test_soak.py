@@ -45,7 +45,9 @@ def test_soak_share_receive_cycles(key):
     elapsed = time.monotonic() - started
     print(f"\n{CYCLES} cycles in {elapsed:.1f} s; RSS {baseline_rss} -> {final_rss} KiB; "
           f"objects {baseline_objects} -> {final_objects}")
-    assert final_objects == baseline_objects == 4
-    assert alive_segments <= 2
+    # A share is a control segment, a semaphore set and one data segment per slot in use (3 slots):
+    # never more, however many times the images change size.
+    assert baseline_objects <= 5 and final_objects <= 5
+    assert alive_segments <= 4
     assert final_rss - baseline_rss < 20 * 1024
     assert objects_of(key) == []

@@ -12,20 +12,30 @@ from __future__ import annotations
 import os
 import threading
 from types import TracebackType
+from typing import Any
 
 from PIL import Image
 
-from .. import header as hdr
-from ..channel import ChannelKind
+from ...image16 import Image16
 from ..claims import Claim
 from ..defaults import DEFAULT_LOCK_TIMEOUT
-from ..errors import ForeignSegmentError, ImageError, KeyInUseError, LockTimeoutError, NotSharedError, TooLargeError
+from ..errors import (
+    ForeignSegmentError,
+    ImageError,
+    InvalidTagsError,
+    KeyInUseError,
+    LockTimeoutError,
+    NotSharedError,
+)
 from ..info import Received
-from ..kernel import check_fits
-from ..keys import validate_key
-from ..procfs import shm_row, shmid_at
-from ..receiver import when_shared
-from ..segment import Segment, remove_by_id
+from ..kinds import ChannelKind
+from ..layout.keys import validate_key
+from ..layout.size import check_image_size
+from ..sysv.limits import check_fits
+from ..sysv.procfs import shm_row, shmid_at
+from ..sysv.segment import Segment, remove_by_id
+from ..waiting import when_shared
+from . import segments
 from .info import QtShareInfo, build_info
 from .keys import QtKey, create_key_file, ftok, remove_key_file
 from .semaphore import QtSemaphore
@@ -68,17 +78,21 @@ class QtSender:
         """Bytes of the last stream shared (marker + PNG)."""
         return self._written
 
-    def share(self, image: Image.Image, source_name: str = "") -> int:
+    def share(self, image: Image.Image | Image16, source_name: str = "", *,
+              tags: dict[str, Any] | None = None) -> int:
         """Publish image as `QDataStream << QImage` (marker + PNG); returns this sender's share count.
 
         KeyInUseError if another live program holds the Qt key, ForeignSegmentError if something
-        that is not a QImage stream sits there, LockTimeoutError if Qt's lock stays busy.
+        that is not a QImage stream sits there, LockTimeoutError if Qt's lock stays busy. An Image16
+        travels as its 8-bit copy; tags have no place in Qt's format and are refused.
         """
+        if tags:
+            raise InvalidTagsError("tags travel only in imgshare's own format, not in Qt mode")
+        if isinstance(image, Image16):
+            image = image.to_8bit()
         if not isinstance(image, Image.Image):
             raise ImageError("only Pillow images can be shared")
-        if not (1 <= image.width <= hdr.MAX_DIMENSION and 1 <= image.height <= hdr.MAX_DIMENSION):
-            raise TooLargeError(f"the image is {image.width}x{image.height}; imgshare carries 1 to "
-                                f"{hdr.MAX_DIMENSION} pixels a side")
+        check_image_size(image.width, image.height)
         stream, _converted = encode(image, os.path.basename(source_name), self.compress_level, self.key)
         with self._mutex:
             self._claim()
@@ -117,7 +131,7 @@ class QtSender:
                     except (LockTimeoutError, NotSharedError):
                         pass  # detaching without the lock is safe; a Qt peer keeps its own mapping
                 try:
-                    if not persist and self._segment.number_attached() <= 1:
+                    if not persist and segments.number_attached(self._segment) <= 1:
                         self._segment.remove()
                         remove_key_file(self.paths.shm_file)
                     self._segment.detach()
@@ -168,7 +182,7 @@ class QtSender:
                 self._reclaim_stale(existing)
             check_fits(size)
             try:
-                return Segment.create(sysv, size, self.key)
+                return segments.create(sysv, size, self.key)
             except FileExistsError:
                 raise KeyInUseError(f"the Qt key {self.key!r} was just taken by another process") from None
         except BaseException:
@@ -183,7 +197,7 @@ class QtSender:
                 f"the Qt key {self.key!r} is in use: its segment (made by pid {row.get('cpid', 0)}) "
                 f"has {row['nattch']} process(es) attached", pid=row.get("cpid"))
         try:
-            segment = Segment.attach_id(shmid)
+            segment = segments.attach_id(shmid)
         except NotSharedError:
             return
         try:
@@ -216,7 +230,7 @@ class QtSender:
         if sysv is None:
             raise NotSharedError(f"Qt's key file {self.paths.shm_file} keeps vanishing")
         try:
-            self._segment = Segment.create(sysv, size, self.key)
+            self._segment = segments.create(sysv, size, self.key)
         except BaseException:
             remove_key_file(self.paths.shm_file)  # the old share is gone: leave no orphan key file
             raise
@@ -306,12 +320,12 @@ class QtReceiver:
             sem.cleanup()
 
     def _copy_and_detach(self, sysv: int, inspect_only: bool) -> tuple[bytes, int, dict[str, int]]:
-        segment = Segment.open(sysv, self.key, read_only=True)
+        segment = segments.open_at(sysv, self.key, read_only=True)
         try:
             data = segment.read(0, segment.size)
             row = dict(shm_row(segment.id) or {"shmid": segment.id, "size": segment.size, "nattch": 1})
             row["nattch"] = max(0, row.get("nattch", 1) - 1)  # others attached, as a listing sees it
-            if not inspect_only and segment.number_attached() <= 1 and _is_qt_stream(data):
+            if not inspect_only and segments.number_attached(segment) <= 1 and _is_qt_stream(data):
                 # We detach last: Qt's detach() removes the segment and its file. (Qt would remove
                 # anything; imgshare never removes a segment it cannot tell is a Qt share.)
                 segment.remove()

@@ -16,7 +16,7 @@ import xxhash
 from PIL import Image
 
 from ..info import ShareInfo
-from ..liveness import is_alive
+from .liveness import is_alive
 
 
 @dataclass(frozen=True)

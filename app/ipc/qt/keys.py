@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import AccessDeniedError, ImgShareError
-from ..keys import validate_key
+from ..layout.keys import validate_key
 
 QT_PROJECT_ID = 0x51  # QNativeIpcKey::Type::SystemV, 'Q': ftok's proj_id
 SHM_PREFIX = "qipc_sharedmemory_"

@@ -15,12 +15,12 @@ import sysv_ipc
 from ..defaults import LISTING_LOCK_TIMEOUT
 from ..directory import ListedShare
 from ..errors import ImgShareError, LockTimeoutError
-from ..keys import DEFAULT_KEY
-from ..lock import KeyLock
-from ..procfs import shm_rows
-from ..segment import Segment
+from ..layout.keys import DEFAULT_KEY
+from ..sysv.procfs import shm_rows
+from . import segments
 from .info import build_info
 from .keys import SEM_PREFIX, SHM_PREFIX, ftok, key_suffix, listed_name, temp_dir
+from .lock import KeyLock
 from .stream import key_of, peek, source_name_of
 
 
@@ -29,6 +29,16 @@ class QtListedShare(ListedShare):
     """A ListedShare found through a Qt key file (stale: creator dead and nobody attached)."""
 
     key_file: str = ""
+
+    @property
+    def stale(self) -> bool:
+        """Qt's rule, not imgshare's control block: nobody attached, and its creator dead (and not left
+        on purpose); without a readable image, only when abandoned."""
+        if self.attached:
+            return False
+        if self.info is None:
+            return self.abandoned
+        return not self.info.sender_alive and not self.info.persisted
 
 
 def key_label(suffix: str, candidates: tuple[str, ...]) -> str:
@@ -72,7 +82,7 @@ def _inspect(suffix: str, known_keys: tuple[str, ...], sysv: int, row: dict[str,
         return QtListedShare(row["shmid"], sysv, row.get("size", 0), attached, None,
                              "Qt's lock is busy", key_file=path)
     try:
-        segment = Segment.attach_id(row["shmid"])
+        segment = segments.attach_id(row["shmid"])
         try:
             data = segment.read(0, segment.size)
         finally:

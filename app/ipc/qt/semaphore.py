@@ -16,9 +16,9 @@ import time
 import sysv_ipc
 
 from ..errors import AccessDeniedError, LockTimeoutError, NotSharedError
-from ..liveness import is_alive
-from ..lock import KeyLock
 from .keys import create_key_file, ftok, remove_key_file
+from .liveness import is_alive
+from .lock import KeyLock
 
 
 class QtSemaphore:

@@ -19,7 +19,7 @@ import warnings
 from PIL import Image, PngImagePlugin
 
 from ..errors import CorruptSegmentError, ForeignSegmentError
-from ..modes import LOSSLESS_TARGET, has_alpha
+from ..pillowmodes import LOSSLESS_TARGET, has_alpha
 
 MARKER_IMAGE = b"\x00\x00\x00\x01"
 NULL_STREAM = b"\x00\x00\x00\x00"

@@ -11,6 +11,7 @@ from tkinter import filedialog
 
 from PIL import Image
 
+from ...image16 import Image16
 from ...imaging import Verdict
 from ...ipc import ImgShareError
 from ..background.worker import Worker
@@ -29,7 +30,7 @@ def ask_save_path(parent: tk.Misc, suggested: str, folder: str = "") -> str:
         defaultextension=os.path.splitext(suggested)[1], filetypes=SAVE_TYPES)
 
 
-def save(worker: Worker, status: StatusBar, image: Image.Image, path: str,
+def save(worker: Worker, status: StatusBar, image: Image.Image | Image16, path: str,
          on_saved: Callable[[str], None] | None = None) -> None:
     """Write image to path in worker; the status bar says "Saving…" now and what was saved after."""
     status.say(f"Saving {os.path.basename(path)}...")
@@ -43,7 +44,7 @@ def save(worker: Worker, status: StatusBar, image: Image.Image, path: str,
     worker.submit(actions_model.save, image, path, done=saved, failed=lambda exc: _failed(status, exc))
 
 
-def copy(worker: Worker, status: StatusBar, image: Image.Image) -> None:
+def copy(worker: Worker, status: StatusBar, image: Image.Image | Image16) -> None:
     status.say("Copying the image to the clipboard...")
     worker.submit(actions_model.copy, image, failed=lambda exc: _failed(status, exc),
                   done=lambda note: status.say(f"Copied the image to the clipboard{note}"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageMath
 
+from ...image16 import Image16
 from ...strips import strips
 
 CHECKER = 8  # pixels per checkerboard square, as image viewers draw transparency
@@ -80,7 +81,7 @@ def display_window(image: Image.Image, mapping: ValueMapping = AUTO) -> tuple[fl
     return found
 
 
-def display_base(image: Image.Image, mapping: ValueMapping = AUTO) -> Image.Image:
+def display_base(image: Image.Image | Image16, mapping: ValueMapping = AUTO) -> Image.Image:
     """An L, RGB or RGBA image that shows image faithfully on an 8-bit screen (image itself when it
     already is one: nothing in this module ever changes an image in place, so no copy is needed).
 
@@ -88,6 +89,8 @@ def display_base(image: Image.Image, mapping: ValueMapping = AUTO) -> Image.Imag
     minimum..maximum) onto 0..255, clipping outside it (a flat image shows mid grey); palette and LA
     images keep their transparency.
     """
+    if isinstance(image, Image16):
+        return image.to_8bit()  # each sample's high byte; the inspector reads the true values
     mode = image.mode
     if mode in ("L", "RGB", "RGBA"):
         return image

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-_BANDS = {"L": ("L",), "LA": ("L", "A"), "RGB": ("R", "G", "B"), "RGBA": ("R", "G", "B", "A")}
+from ...image16 import Image16
+
+_BANDS = {"L": ("L",), "LA": ("L", "A"), "RGB": ("R", "G", "B"), "RGBA": ("R", "G", "B", "A"),
+          "RGB;16": ("R", "G", "B"), "RGBA;16": ("R", "G", "B", "A")}
 
 
 @dataclass(frozen=True)
@@ -34,20 +37,20 @@ class PixelValue:
         return f"x {self.x}, y {self.y}, {self.mode}: {self.text}"
 
 
-def read_pixel(image: Image.Image, x: int, y: int) -> PixelValue | None:
+def read_pixel(image: Image.Image | Image16, x: int, y: int) -> PixelValue | None:
     """The value at (x, y), or None when that point is outside the image."""
     if not (0 <= x < image.width and 0 <= y < image.height):
         return None
     value = image.getpixel((x, y))
     mode = image.mode
-    if mode == "P":
+    if mode == "P" and isinstance(image, Image.Image):
         return PixelValue(x, y, mode, _palette_entry(image, int(value)))  # type: ignore[arg-type]
     if mode == "1":
         components: tuple[tuple[str, str], ...] = (("value", "1" if value else "0"),)
     elif mode == "F":
         components = (("value", write_float(float(value))),)  # type: ignore[arg-type]
     elif isinstance(value, tuple):
-        names = _BANDS.get(mode, Image.getmodebandnames(mode))
+        names = _BANDS[mode] if mode in _BANDS else Image.getmodebandnames(mode)
         components = tuple((name, str(v)) for name, v in zip(names, value, strict=True))
     else:  # L, I;16, I: one integer
         components = (("value" if mode != "L" else "L", str(value)),)

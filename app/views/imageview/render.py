@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from ...image16 import Image16
 from .display import DEEP_MODES, ValueMapping, display_base, reduction_for, render_fit, render_zoomed
 
 FIT_SOURCE_MAX = (2560, 1600)  # fit renders start from a copy reduced to about this size
@@ -25,7 +26,7 @@ class Inputs:
     """What a render starts from: the display copy, the image itself, the value mapping, the overlay."""
 
     base: Image.Image
-    source: Image.Image | None
+    source: Image.Image | Image16 | None  # 16-bit colour (an Image16) always shows its display copy
     mapping: ValueMapping
     overlay: Overlay | None
 
@@ -48,7 +49,7 @@ class Renderer:
             return self._prepared[1]
         shown = inputs.base
         source = inputs.source
-        if source is not None and not inputs.mapping.auto and source.mode in DEEP_MODES:
+        if isinstance(source, Image.Image) and not inputs.mapping.auto and source.mode in DEEP_MODES:
             shown = display_base(source, inputs.mapping)
         if inputs.overlay is not None:
             shown = inputs.overlay(shown)

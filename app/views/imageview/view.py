@@ -18,6 +18,7 @@ from typing import Any
 
 from PIL import Image, ImageTk
 
+from ...image16 import Image16
 from ..background.worker import Worker
 from .display import AUTO, ValueMapping, fit_size
 from .geometry import Placement
@@ -56,7 +57,7 @@ class ImageView(ttk.Frame):
                                                     state="hidden"))
         self._scale: float | None = None  # None: fit the window
         self._base: Image.Image | None = None
-        self._source: Image.Image | None = None
+        self._source: Image.Image | Image16 | None = None
         self.mapping: ValueMapping = AUTO
         self._overlay: Overlay | None = None
         self._photo: ImageTk.PhotoImage | None = None
@@ -96,11 +97,11 @@ class ImageView(ttk.Frame):
         return self._worker.busy or self._pending is not None or self._stale
 
     @property
-    def image(self) -> Image.Image | None:
+    def image(self) -> Image.Image | Image16 | None:
         """The image being inspected: the source given to show(), else the display copy."""
         return self._source if self._source is not None else self._base
 
-    def show(self, base: Image.Image, keep_place: bool = False, source: Image.Image | None = None) -> None:
+    def show(self, base: Image.Image, keep_place: bool = False, source: Image.Image | Image16 | None = None) -> None:
         """Show base (a display_base() copy of source, the image as received, whose values the
         inspector reads). keep_place (follow mode) keeps the zoom and scroll position and, while a
         render is under way, only notes that base is next, so a burst of frames renders just the newest."""

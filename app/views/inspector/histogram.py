@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from ...image16 import Image16
 from ..imageview.display import DEEP_MODES, value_range
 
 BINS = 256
@@ -29,8 +30,11 @@ class Histogram:
     high: float
 
 
-def histogram(image: Image.Image) -> Histogram:
-    """The histogram of image as received (a palette image by the colours its palette gives)."""
+def histogram(image: Image.Image | Image16) -> Histogram:
+    """The histogram of image as received (a palette image by the colours its palette gives; 16-bit
+    colour by the true values of each channel, 0..65535)."""
+    if isinstance(image, Image16):
+        return _wide(image)
     if image.mode in DEEP_MODES:
         return _deep(image)
     if image.mode == "1":
@@ -43,6 +47,15 @@ def histogram(image: Image.Image) -> Histogram:
     names = image.getbands()
     return Histogram(tuple(Channel(name, tuple(counts[BINS * i:BINS * (i + 1)])) for i, name in enumerate(names)),
                      0.0, 255.0)
+
+
+def _wide(image: Image16) -> Histogram:
+    """256 bins over 0..65535 for each channel of a 16-bit colour image."""
+    channels = []
+    for name, band in zip("RGBA", image.split(), strict=False):
+        counts = band.convert("I").histogram(extrema=(0, 65536))
+        channels.append(Channel(name, tuple(counts)))
+    return Histogram(tuple(channels), 0.0, 65535.0)
 
 
 def _deep(image: Image.Image) -> Histogram:

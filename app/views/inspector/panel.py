@@ -13,6 +13,7 @@ from tkinter import ttk
 
 from PIL import Image
 
+from ...image16 import Image16
 from ..background.worker import Worker
 from ..imageview.display import DEEP_MODES, value_range
 from ..imageview.pixel import PixelValue
@@ -29,9 +30,9 @@ _PEAK_OUTLIER = 4  # a single bin this many times the next tallest (a flat backg
 class Stats:
     """What the worker works out for an image: its value range (deep modes) and its histogram."""
 
-    def __init__(self, image: Image.Image):
+    def __init__(self, image: Image.Image | Image16):
         self.image = image
-        self.range = value_range(image) if image.mode in DEEP_MODES else None
+        self.range = value_range(image) if isinstance(image, Image.Image) and image.mode in DEEP_MODES else None
         self.histogram = histogram(image)
 
 

@@ -16,6 +16,7 @@ from tkinter import font as tkfont
 from PIL import Image
 
 from ...compare import Comparison, compare, difference_overlay, load_expected
+from ...image16 import Image16
 from ...imaging import open_formats
 from ...ipc import ImgShareError
 from ..background.worker import Worker
@@ -31,14 +32,14 @@ def ask_expected_path(parent: tk.Misc) -> str:
 class Outcome:
     """A comparison done in the worker: the expected image, what was compared, the result, the mask."""
 
-    def __init__(self, expected: Image.Image, received: Image.Image, name: str):
+    def __init__(self, expected: Image.Image | Image16, received: Image.Image | Image16, name: str):
         self.expected, self.received, self.name = expected, received, name
         self.result: Comparison
         self.mask: Image.Image | None
         self.result, self.mask = compare(received, expected)
 
 
-def _load_and_compare(path: str, received: Image.Image) -> Outcome:
+def _load_and_compare(path: str, received: Image.Image | Image16) -> Outcome:
     return Outcome(load_expected(path), received, os.path.basename(path))
 
 
@@ -46,7 +47,7 @@ class ComparePanel(ttk.Frame):
     """`ComparePanel(master, view, get_received)`; the tab calls refresh() on each new followed frame.
     `ask_open_path` may be replaced (tests return a path); on_result hears each result sentence."""
 
-    def __init__(self, master: tk.Misc, view: ImageView, get_received: Callable[[], Image.Image | None]):
+    def __init__(self, master: tk.Misc, view: ImageView, get_received: Callable[[], Image.Image | Image16 | None]):
         super().__init__(master)
         self.view = view
         self.get_received = get_received

@@ -3,13 +3,15 @@ header says, a file name to save it under."""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
 from PIL import Image
 
+from ...image16 import Image16
 from ...imaging import lossless_extension
-from ...ipc import ChannelKind, ImageReceiver, ImgShareError, NotSharedError, ShareInfo, open_receiver
+from ...ipc import ChannelKind, ImageReceiver, ImgShareError, NotSharedError, ShareInfo, open_receiver, printable
 from ..imageview.display import display_base
 
 REMOTE_SCHEME = "tcp://"  # a bridge server's address where a key goes (remote_model.py pulls from it)
@@ -27,7 +29,7 @@ def is_remote(text: str) -> bool:
 class Got:
     """A received image, its header facts, and its display copy (the image itself is never changed)."""
 
-    image: Image.Image
+    image: Image.Image | Image16  # 16-bit colour (RGB;16, RGBA;16) is an Image16
     info: ShareInfo
     base: Image.Image
 
@@ -80,8 +82,15 @@ def info_rows(info: ShareInfo, state: str | None = None) -> list[tuple[str, str]
             ("Sequence", str(info.sequence)),
             ("Sender", f"pid {info.sender_pid} on the far host" if is_remote(info.key) and state is None
              else f"pid {info.sender_pid}, {state or info.state}"),
-            ("Age", age_text(info.age)),
+            ("Age", age_text(info.age)), ("Tags", tags_text(info.tags)),
             ("Key", info.key if is_remote(info.key) else f"{info.key} ({info.sysv_key:#010x})")]
+
+
+def tags_text(tags: dict[str, object]) -> str:
+    """A share's tags for the header panel: compact JSON, invisible and control characters escaped."""
+    if not tags:
+        return "-"
+    return printable(json.dumps(tags, ensure_ascii=False, separators=(", ", ": ")))
 
 
 def age_text(seconds: float) -> str:

@@ -99,7 +99,8 @@ class ReceiverTab(ttk.Frame):
         self.side = ScrollColumn(self)  # the header panel and the inspecting tools below it
         self.side.grid(row=2, column=1, sticky="ns", padx=(u.pad * 2, 0))
         self.panel = InfoPanel(self.side.inner, "What the header says", ["Size", "Mode", "Source", "Sequence",
-                                                                         "Sender", "Age", "Frame rate", "Key"])
+                                                                         "Sender", "Age", "Frame rate", "Tags",
+                                                                         "Key"])
         self.panel.pack(fill="x")
         compare_box = ttk.LabelFrame(self.side.inner, text="Compare with expected", padding=(u.pad * 2, u.pad))
         compare_box.pack(fill="x", pady=(u.pad * 2, 0))

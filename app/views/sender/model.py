@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from ...image16 import Image16
 from ...ipc import ChannelKind, ImageError, ImgShareError
 from ...playback import Frame, load_frames
 from ...serving import ServingEvents, ServingSession, Shared, Watch
@@ -27,7 +28,7 @@ __all__ = ["Loaded", "Shared", "SenderSession", "Watch", "load_clipboard", "load
 class Loaded:
     """An image ready to share: the decoded image, where it came from, and its display copy."""
 
-    image: Image.Image
+    image: Image.Image | Image16  # 16-bit colour (RGB;16, RGBA;16) is an Image16
     source_name: str
     path: str | None
     file_size: int | None
