@@ -1,11 +1,13 @@
 """Where a pulled key's images come from, for `imgshare info` and the window: a small JSON file per
 pulled key that its puller keeps current and removes when it stops.
 
-Protocol 2 has no field for it. Protocol 3's per-frame tags could carry the address, but not that the
-far sender died after the last frame, nor the rates; so this file stays the carrier of the live state,
-and only what() and write() know where it is. It sits in $XDG_RUNTIME_DIR/imgshare-bridges, or the
-temporary folder's imgshare-bridges-UID, named by the IPC namespace (separate namespaces share a file
-system) and the System V key; it counts only while the pid it names serves the key.
+Not tags: tags are the sender's own (up to 4 KiB of them cross unchanged, and a bridge adding its own
+could push them past the limit; names under `imgshare.` are kept for the protocol), and they change
+only with an image, while the far sender can die, or the link fall silent, after the last image. So
+this file is the carrier of the live state, and only what() and write() know where it is.
+It sits in $XDG_RUNTIME_DIR/imgshare-bridges, or the temporary folder's imgshare-bridges-UID, named by
+the IPC namespace (separate namespaces share a file system) and the System V key; it counts only while
+the pid it names serves the key.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ipc.info import ShareInfo
-from ..ipc.liveness import is_alive, own_identity
+from ..ipc.qt.liveness import is_alive, own_identity
 
 
 def folder() -> Path:

@@ -18,14 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import xxhash
 import zmq
 
 from ..exit_codes import UsageError
 from ..ipc import ImgShareError, NotSharedError, Sender
-from ..ipc.raw import ChecksumMismatchError, RawImage
 from . import wire
 from .address import Address
 from .compression import Decompressor
+from .frames import ImageMeta, shareable
 from .guard import HANDSHAKE_FAILURES, HandshakeWatch, OnceLog, failure_reason
 from .status import PullState, PullStatus, Rates
 
@@ -41,25 +42,45 @@ MAX_FRAME_BYTES = 1 << 31  # larger messages end the connection (libzmq's ZMQ_MA
 
 
 class FrameSink(Protocol):
-    """Where pulled images go: a local key (`bridge pull`), or a window."""
+    """Where pulled images go: a local key (`bridge pull`), or a window. rows: the image's rows without
+    padding, their checksum already checked."""
 
-    def publish(self, raw: RawImage, remote_key: str) -> None: ...
+    def publish(self, meta: ImageMeta, rows: Any, remote_key: str) -> None: ...
 
     def close(self) -> None: ...
 
 
 class ShareSink:
-    """Publishes each image under a local key, exactly as it came (Sender.share_raw)."""
+    """Shares each image under a local key with Sender.share, keeping the source's numbering (so a
+    follower here counts the images the bridge skipped as missed) and its epochs: when the source's key
+    was made again (a new epoch there), the local key is made again too."""
 
     def __init__(self, key: str | None):
         self.key = key
         self.sender: Sender | None = None
+        self._epoch: int | None = None  # the source's epoch the local key's numbering follows
 
-    def publish(self, raw: RawImage, remote_key: str) -> None:
+    def publish(self, meta: ImageMeta, rows: Any, remote_key: str) -> None:
+        if self.sender is not None and self._epoch not in (None, meta.epoch):
+            self._renew()
         if self.sender is None:
             self.key = self.key or remote_key
             self.sender = Sender(self.key)
-        self.sender.share_raw(raw)
+        self._epoch = meta.epoch
+        image, channels = shareable(meta, rows)
+        self.sender.number_next(meta.sequence)
+        got = self.sender.share(image, meta.source_name, channels=channels, tags=meta.tags,
+                                source_mode=meta.source_mode)
+        if got != meta.sequence:  # the local key was already numbered past it (a pull before this one)
+            self._renew()
+            self.publish(meta, rows, remote_key)
+
+    def _renew(self) -> None:
+        """The local key made again: a new epoch, numbered from scratch."""
+        assert self.sender is not None
+        self.sender.close()
+        self.sender = Sender(self.key or "")
+        self._epoch = None
 
     def close(self) -> None:
         if self.sender is not None:
@@ -101,7 +122,7 @@ class Puller:
         self.status = PullStatus(PullState.WAITING, address.text, self.remote_key)
         self.rates = Rates()
         self._decompressor = Decompressor()
-        self._published: tuple[int, int, int] | None = None  # the source identity published last
+        self._published: tuple[int, int] | None = None  # the source identity published last
         self._asked: dict[int, _Asked] = {}  # request number -> when sent, oldest first
         self._number = 0
         self._heard = 0.0
@@ -225,7 +246,8 @@ class Puller:
         if asked is None:
             return  # the answer to a request given up on (across a server restart)
         transit = max(0.0, now - asked.first_sent - meta.waited)
-        identity = (meta.header.sender_pid, meta.header.sequence, meta.header.timestamp_ns)
+        image = meta.image
+        identity = image.identity
         self._ask(socket)  # the next transfer overlaps this image's copy
         if self._stale(transit):
             self._count_drop()
@@ -236,21 +258,26 @@ class Puller:
         if identity == self._published:
             return  # already published (asked again across a server restart)
         self._published = identity
-        pixels = self._decompressor.decompress(parts[2].buffer, meta.compression, meta.header.payload_length)
+        rows = self._decompressor.decompress(parts[2].buffer, meta.compression, image.length)
         started = time.monotonic()
-        try:
-            self.sink.publish(RawImage(meta.header, memoryview(pixels), meta.checksum), meta.key)
-        except ChecksumMismatchError as exc:
+        if xxhash.xxh3_64_intdigest(rows) != meta.checksum:
             self._count_drop()
-            self.log(f"dropped image {meta.header.sequence}: {exc}")
+            self.log(f"dropped image {image.sequence}: it arrived damaged (its XXH3 checksum does not match "
+                     "its bytes)")
+            return
+        try:
+            self.sink.publish(image, rows, meta.key)
+        except ImgShareError as exc:  # tags or a size this host refuses...: this image, not the pull
+            self._count_drop()
+            self._log_once(f"dropped an image: {exc}")
             return
         published = time.monotonic()
         # Latency: from the share there to the share here. An image that was already old when asked for
         # (a still image, the first one) says nothing about the link: no sample.
         fresh = meta.age <= meta.waited + OLD_IMAGE
         self.rates.add(len(parts[2].buffer), meta.age + transit + (published - started) if fresh else None)
-        self.status = dataclasses.replace(self.status, frames=self.status.frames + 1,
-                                          sequence=meta.header.sequence)
+        self.status = dataclasses.replace(self.status, frames=self.status.frames + 1, sequence=image.sequence,
+                                          missed=self.status.missed + meta.missed)
 
     def _stale(self, transit: float) -> bool:
         typical = self._typical_transit

@@ -1,13 +1,12 @@
-"""One served key on the server's host: its newest image, copied out of shared memory when a client
+"""One served key on the server's host: its newest image, read out of shared memory when a client
 asks for it, ready to send to every client that asks, and what is known about its sender.
 
-The pump copies on demand: when requests arrive (the server's thread hands it a ticket per request), it
-looks at the key and copies the published image if it has not got it yet, or sleeps on the key's
-new-image signal while every waiting client already has the newest. So a sender faster than the link
-costs the server nothing for the images nobody will get. A copy pins its slot only for the copy (the
-sender always finds a free slot and never waits for the network). Copies go into a bounded pool of
-buffers, each reused once ZeroMQ has let go of it: memory stays flat whatever the clients do, and a
-buffer is never touched for the first time per image.
+The pump reads on demand: when requests arrive (the server's thread hands it a ticket per request), it
+reads the key (Receiver.receive_new, the public API) if it has not got its newest image yet, or sleeps on
+the key's new-image signal while every waiting client already has the newest. So a sender faster than
+the link costs the server nothing for the images nobody will get. A read pins its slot only while the
+rows are copied out (the sender always finds a free slot and never waits for the network); each
+snapshot is one private copy that ZeroMQ sends from without copying, dropped once sent and replaced.
 """
 
 from __future__ import annotations
@@ -18,29 +17,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import xxhash
 import zmq
 
-from ..ipc import ImgShareError, NotSharedError, Receiver
-from ..ipc.raw import RawImage
+from ..ipc import ImgShareError, NotSharedError, Receiver, ShareInfo
 from .compression import NONE, Compressor
+from .frames import ImageMeta, from_received
 
 IDLE_CHECK = 0.25  # seconds between looks at the key while no client is connected
 NEW_IMAGE_WAIT = 0.05  # longest sleep on the new-image signal (the pump's heartbeat while clients wait)
-MAX_BUFFERS = 64  # one per client whose copy is still on its way, plus the newest: far above use
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """The newest image of a key, ready to send."""
 
-    raw: RawImage
-    parts: dict[str, Any]  # compression name -> the payload part (a zmq.Frame over the pool's buffer)
-    read_at: float  # time.monotonic() when it was copied
+    meta: ImageMeta
+    info: ShareInfo  # as the receiver read it (for receive_new's "newer than")
+    checksum: int  # XXH3-64 of the rows
+    parts: dict[str, Any]  # compression name -> the payload part (a zmq.Frame over the rows)
+    read_at: float  # time.monotonic() when it was read
 
     @property
-    def identity(self) -> tuple[int, int, int]:
-        h = self.raw.header
-        return h.sender_pid, h.sequence, h.timestamp_ns
+    def identity(self) -> tuple[int, int]:
+        return self.meta.identity
 
 
 @dataclass(frozen=True)
@@ -51,39 +51,6 @@ class KeyState:
     sender_alive: bool = False
     sequence: int = 0
     problem: str | None = None  # a sentence (the segment is damaged, the lock stays busy...)
-
-
-class _Buffer:
-    def __init__(self, length: int):
-        self.memory = memoryview(bytearray(length))
-        self.tracker: Any = None  # the MessageTracker of the zmq.Frame over it; None: never sent
-
-    def free(self) -> bool:
-        return self.tracker is None or self.tracker.done
-
-
-class BufferPool:
-    """Payload buffers reused once free (ZeroMQ done with them and not the newest image)."""
-
-    def __init__(self) -> None:
-        self._buffers: list[_Buffer] = []
-        self.taken: _Buffer | None = None
-
-    def take(self, length: int) -> memoryview:
-        for buffer in self._buffers:
-            if buffer.free() and length <= len(buffer.memory) <= 2 * length:
-                buffer.tracker = None
-                self.taken = buffer
-                return buffer.memory[:length]
-        self._buffers = [b for b in self._buffers if not (b.free() and b is not self.taken)][-MAX_BUFFERS:]
-        buffer = _Buffer(length)
-        self._buffers.append(buffer)
-        self.taken = buffer
-        return buffer.memory
-
-    @property
-    def size(self) -> int:
-        return sum(len(b.memory) for b in self._buffers)
 
 
 class Pump:
@@ -100,13 +67,12 @@ class Pump:
         self.beat = time.monotonic()  # when the pump last looked at the key: a stale beat means it stalled
         self.asked = 0  # tickets handed out (the server's thread)
         self.confirmed = 0  # tickets whose requests `latest` may answer (the pump's thread)
-        self.waiting: frozenset[tuple[int, int, int] | None] = frozenset()  # what the waiting clients have
+        self.waiting: frozenset[tuple[int, int] | None] = frozenset()  # what the waiting clients have
         self.compressions: frozenset[str] = frozenset({NONE})
         self._wake = threading.Event()
         self._notify = notify
         self._log = log
         self._stop = threading.Event()
-        self._pool = BufferPool()
         self._compressors: dict[str, Compressor] = {}
         self._thread = threading.Thread(target=self._run, name=f"bridge-pump-{key}", daemon=True)
 
@@ -114,7 +80,7 @@ class Pump:
         self._thread.start()
         return self
 
-    def ask(self, waiting: frozenset[tuple[int, int, int] | None]) -> int:
+    def ask(self, waiting: frozenset[tuple[int, int] | None]) -> int:
         """A request arrived (server's thread): waiting holds what every waiting client has. Returns the
         request's ticket."""
         self.waiting = waiting
@@ -143,37 +109,34 @@ class Pump:
                 up_to_date = latest is None or self.waiting <= {latest.identity}
                 wait = NEW_IMAGE_WAIT if ticket == self.confirmed and up_to_date else 0.0
                 try:
-                    raw = receiver.receive_raw_new(latest.raw.info if latest else None, wait, buffer=self._pool.take)
+                    got = receiver.receive_new(latest.info if latest else None, wait, borrow=True)
                 except ImgShareError as exc:
                     self._set_state(KeyState(problem=str(exc)))
                     self.confirmed = ticket
                     self._stop.wait(IDLE_CHECK)
                     continue
                 self.beat = time.monotonic()
-                if raw is not None:
-                    self.latest = self._snapshot(raw)
-                    info = raw.info
-                    self._set_state(KeyState(True, info is not None and (info.sender_alive or info.persisted),
-                                             raw.header.sequence), quiet=True)
+                if got is not None:
+                    meta, rows = from_received(got.image, got.info)
+                    info = got.info
+                    del got  # a borrowed image maps the slot: let the sender have it back
+                    self.latest = self._snapshot(meta, info, rows)
+                    self._set_state(KeyState(True, meta.sender_alive or meta.persisted, meta.sequence), quiet=True)
                 elif self.beat >= next_check:
                     next_check = self.beat + IDLE_CHECK
                     self._check(receiver)
                 self.confirmed = ticket
                 self._notify()
 
-    def _snapshot(self, raw: RawImage) -> Snapshot:
-        taken = self._pool.taken
+    def _snapshot(self, meta: ImageMeta, info: ShareInfo, rows: bytes) -> Snapshot:
         parts: dict[str, Any] = {}
         for name in self.compressions:
             if name == NONE:
-                frame = zmq.Frame(raw.pixels, copy=False, track=True)
-                if taken is not None:
-                    taken.tracker = frame.tracker
-                parts[name] = frame
+                parts[name] = zmq.Frame(rows, copy=False)
             else:
                 compressor = self._compressors.setdefault(name, Compressor(name))
-                parts[name] = compressor.compress(raw.pixels)
-        return Snapshot(raw, parts, time.monotonic())
+                parts[name] = compressor.compress(rows)
+        return Snapshot(meta, info, xxhash.xxh3_64_intdigest(rows), parts, time.monotonic())
 
     def _check(self, receiver: Receiver) -> None:
         """Look at the key without reading pixels: shared? its sender alive?"""

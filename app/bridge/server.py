@@ -56,7 +56,7 @@ class _Client:
     heard: float
     pending: dict[int, _Pending] = field(default_factory=dict)  # request number -> request, oldest first
     answered: collections.deque[int] = field(default_factory=lambda: collections.deque(maxlen=16))
-    have: tuple[int, int, int] | None = None  # the image sent to it last
+    have: tuple[int, int] | None = None  # the image sent to it last
     last_state: float = 0.0
     named: set[str] = field(default_factory=set)
 
@@ -235,7 +235,7 @@ class BridgeServer:
             return self.keys[0] if len(self.keys) == 1 else None
         return request.key if request.key in self._pumps else None
 
-    def _waiting_for(self, key: str) -> frozenset[tuple[int, int, int] | None]:
+    def _waiting_for(self, key: str) -> frozenset[tuple[int, int] | None]:
         """The images the clients waiting for key's next one have."""
         return frozenset(c.have or p.request.after for c in self._clients.values() for p in c.pending.values()
                          if p.key == key)
@@ -271,9 +271,10 @@ class BridgeServer:
             compression = next(iter(snapshot.parts))
         payload = snapshot.parts[compression]
         meta = wire.FrameMeta(
-            key=pending.key, header=snapshot.raw.header, checksum=snapshot.raw.checksum, compression=compression,
+            key=pending.key, image=snapshot.meta, checksum=snapshot.checksum, compression=compression,
             request=pending.request.number, waited=max(0.0, time.monotonic() - pending.arrived),
-            age=max(0.0, time.time() - snapshot.raw.header.timestamp_ns / 1e9),
+            age=max(0.0, time.time() - snapshot.meta.timestamp),
+            missed=_missed(client.have or pending.request.after, snapshot.identity),
             state=self._source_state(pending.key))
         try:
             self._router.send_multipart([peer, *wire.encode_frame(meta, payload)], zmq.NOBLOCK, copy=False)
@@ -321,3 +322,12 @@ class BridgeServer:
         if gone:
             self.log(f"a client went away ({len(self._clients)} connected)")
             self._update_wants()
+
+
+def _missed(had: tuple[int, int] | None, new: tuple[int, int]) -> int:
+    """Images shared between the one a client had and the new one (ShareInfo.missed_since's rule)."""
+    if had is None:
+        return 0
+    if had[0] == new[0]:
+        return max(0, new[1] - had[1] - 1)
+    return max(0, new[1] - 1)

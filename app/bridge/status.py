@@ -33,6 +33,7 @@ class PullStatus:
     bytes_per_second: float = 0.0
     latency: float | None = None  # seconds from the share on the far host to the share here (estimate)
     sequence: int = 0  # the source's sequence of the last image
+    missed: int = 0  # images shared at the source that this side never got (skipped for newer ones)
 
     @property
     def remote_sender(self) -> str:

@@ -6,30 +6,32 @@ its payload (raw, or compressed as the JSON says).
 
 - REQUEST (client -> server): "send me the newest image of `key` that is not `after`"; re-sent while the
   client waits, it is also the client's heartbeat.
-- FRAME (server -> client): the image's descriptor, every field of it by name (so fields a later
-  protocol adds, such as tags, cross without a change here), its XXH3 and the payload.
+- FRAME (server -> client): the image's fields as imgshare's public API reports them (frames.ImageMeta:
+  size, mode, stride, palette, transparency, flags, source name, epoch and sequence, share time, the
+  images the client missed, tags), the XXH3 of its rows and the rows without padding.
 - STATE (server -> client): what the server knows about the key: shared, the sender alive, its keys.
 
-Nothing from the network is trusted: decode_* raise WireError (a short reason, for the log line), and a
-descriptor is accepted only if imgshare's own validator accepts it (header.unpack_header).
+The format is the bridge's own, not the shared-memory descriptor: a new shared-memory protocol changes
+nothing here. Nothing from the network is trusted: decode_* raise WireError (a short reason, for the
+log line) for anything out of shape or range.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import json
-import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..ipc.errors import CorruptSegmentError
-from ..ipc.header import Header, pack_header, unpack_header
+from .frames import MODES, ImageMeta, Transparency
 
 MAGIC = b"IMGB"
-VERSION = 1
-MAX_JSON_BYTES = 64 * 1024  # a descriptor with 4 KiB of tags fits many times over
+VERSION = 2  # 1 carried protocol 2's descriptor; 2 carries the image's public fields (imgshare 3)
+MAX_JSON_BYTES = 64 * 1024  # an image's fields with 4 KiB of tags (escaped: up to 24 KiB) fit
+MAX_DIMENSION = 65536
+MAX_TAGS_BYTES = 4096  # as JSON, compact: what Sender.share accepts
+U64 = (1 << 64) - 1
 MAX_REQUEST_BYTES = 4096  # what a server reads from a client: requests are small
 
 
@@ -67,7 +69,7 @@ def _json(part: bytes | memoryview, limit: int = MAX_JSON_BYTES) -> dict[str, An
         raise WireError("an oversized message")
     try:
         value = json.loads(bytes(part))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise WireError("a message whose metadata is not JSON") from None
     if not isinstance(value, dict):
         raise WireError("a message whose metadata is not a JSON object")
@@ -76,6 +78,10 @@ def _json(part: bytes | memoryview, limit: int = MAX_JSON_BYTES) -> dict[str, An
 
 def _dump(value: dict[str, Any]) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _integer(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _typed(data: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
@@ -92,7 +98,7 @@ class Request:
     """A client's wish: the newest image of key (None: the server's only key) that is not `after`."""
 
     key: str | None
-    after: tuple[int, int, int] | None  # the identity of the image the client has (pid, sequence, ns)
+    after: tuple[int, int] | None  # the identity of the image the client has (epoch, sequence)
     number: int  # counts the client's requests; the frame answering one names it
     compress: bool = False  # ask the server to compress (it may compress anyway)
 
@@ -108,10 +114,9 @@ def decode_request(parts: list[bytes]) -> Request:
     data = _json(parts[1], MAX_REQUEST_BYTES)
     key = _typed(data, "key", (str, type(None)))
     after = _typed(data, "after", (list, type(None)))
-    if after is not None and (len(after) != 3 or not all(isinstance(v, int) and not isinstance(v, bool)
-                                                         for v in after)):
+    if after is not None and (len(after) != 2 or not all(_integer(v, 0, U64) for v in after)):
         raise WireError("a request with a bad 'after'")
-    return Request(key, tuple(after) if after else None, _typed(data, "number", int),
+    return Request(key, (after[0], after[1]) if after else None, _typed(data, "number", int),
                    bool(_typed(data, "compress", bool, False)))
 
 
@@ -150,81 +155,85 @@ class FrameMeta:
     """Everything about a frame but its payload."""
 
     key: str  # the key on the server's host
-    header: Header  # as the sender wrote it
-    checksum: int  # XXH3-64 of the uncompressed payload
+    image: ImageMeta
+    checksum: int  # XXH3-64 of the rows (uncompressed, without padding)
     compression: str  # "none" or a name compression.py knows
     request: int  # the request this answers
     waited: float  # seconds the request waited on the server for this image (not transit)
     age: float  # seconds from the share to the send, on the server's clock
+    missed: int = 0  # images shared there since the one this client got before (0 for its first)
     state: SourceState | None = field(default=None)
 
 
-@functools.lru_cache(maxsize=1)
-def _header_types() -> dict[str, Any]:
-    return typing.get_type_hints(Header)
+def image_to_json(m: ImageMeta) -> dict[str, Any]:
+    t = m.transparency
+    transparency = (None if t is None else {"alpha": t.hex()} if isinstance(t, bytes)
+                    else {"colour": list(t)} if isinstance(t, tuple) else {"value": t})
+    return {"width": m.width, "height": m.height, "mode": m.mode, "epoch": m.epoch, "sequence": m.sequence,
+            "timestamp": m.timestamp, "source_name": m.source_name, "source_mode": m.source_mode,
+            "converted": m.converted, "bgr": m.bgr, "stride": m.stride, "sender_pid": m.sender_pid,
+            "sender_alive": m.sender_alive, "persisted": m.persisted, "palette_mode": m.palette_mode,
+            "palette": m.palette.hex(), "transparency": transparency, "tags": m.tags}
 
 
-def header_to_json(h: Header) -> dict[str, Any]:
-    """Every descriptor field by name: bytes as hex, enums by value, tuples as lists, the rest as is."""
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(h):
-        value = getattr(h, f.name)
-        if isinstance(value, (bytes, bytearray)):
-            value = value.hex()
-        elif isinstance(value, enum.Enum):
-            value = value.value
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[f.name] = value
-    return out
-
-
-def header_from_json(data: Any) -> Header:
-    """The descriptor a peer sent, checked by imgshare's own validator; fields this build does not know
-    (from a newer peer) are left out."""
+def image_from_json(data: Any) -> ImageMeta:
+    """An image's fields as a peer sent them, each checked for type and range."""
     if not isinstance(data, dict):
-        raise WireError("a frame without a descriptor")
-    types = _header_types()
-    values: dict[str, Any] = {}
-    for name, value in data.items():
-        if name not in types:
-            continue
-        values[name] = _field_value(name, types[name], value)
+        raise WireError("a frame without its image's fields")
+    mode = _typed(data, "mode", str)
+    if mode not in MODES:
+        raise WireError(f"a frame of an unknown mode {mode[:20]!r}")
+    width, height = _typed(data, "width", int), _typed(data, "height", int)
+    if not (1 <= width <= MAX_DIMENSION and 1 <= height <= MAX_DIMENSION):
+        raise WireError("a frame with a bad size")
+    epoch, sequence = _typed(data, "epoch", int), _typed(data, "sequence", int)
+    if not (_integer(epoch, 0, U64) and _integer(sequence, 1, (1 << 63) - 1)):
+        raise WireError("a frame with a bad epoch or sequence")
+    source_name, source_mode = _typed(data, "source_name", str), _typed(data, "source_mode", str)
+    if len(source_name.encode("utf-8", "surrogatepass")) > 1024 or len(source_mode) > 16:
+        raise WireError("a frame with an oversized name")
+    palette_mode = _typed(data, "palette_mode", str)
     try:
-        h = Header(**values)
-        return unpack_header(pack_header(h), h.payload_length)
-    except (TypeError, ValueError, OverflowError, CorruptSegmentError, UnicodeError) as exc:
-        raise WireError(f"a frame with a bad descriptor ({exc})") from None
+        palette = bytes.fromhex(_typed(data, "palette", str))
+    except ValueError:
+        raise WireError("a frame with a bad 'palette'") from None
+    if palette and (mode != "P" or palette_mode not in ("RGB", "RGBA") or len(palette) % len(palette_mode)
+                    or len(palette) > 256 * len(palette_mode)):
+        raise WireError("a frame with a bad 'palette'")
+    tags = _typed(data, "tags", dict)
+    if len(json.dumps(tags, separators=(",", ":"), ensure_ascii=False).encode()) > MAX_TAGS_BYTES:
+        raise WireError("a frame with oversized tags")
+    return ImageMeta(
+        width=width, height=height, mode=mode, epoch=epoch, sequence=sequence,
+        timestamp=float(_typed(data, "timestamp", (int, float))), source_name=source_name,
+        source_mode=source_mode, converted=_typed(data, "converted", bool), bgr=_typed(data, "bgr", bool),
+        stride=_typed(data, "stride", int), sender_pid=_typed(data, "sender_pid", int),
+        sender_alive=_typed(data, "sender_alive", bool), persisted=_typed(data, "persisted", bool),
+        palette_mode=palette_mode if palette else "", palette=palette,
+        transparency=_transparency(data.get("transparency")), tags=tags)
 
 
-def _field_value(name: str, annotation: Any, value: Any) -> Any:
-    origin = typing.get_origin(annotation)
-    if annotation is bytes:
-        if not isinstance(value, str):
-            raise WireError(f"a frame with a bad {name!r}")
-        try:
-            return bytes.fromhex(value)
-        except ValueError:
-            raise WireError(f"a frame with a bad {name!r}") from None
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        try:
-            return annotation(value)
-        except ValueError:
-            raise WireError(f"a frame with a bad {name!r}") from None
-    if origin is tuple:
-        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            raise WireError(f"a frame with a bad {name!r}")
-        return tuple(value)
-    if annotation in (int, str, bool, float):
-        if not isinstance(value, annotation) or (annotation is int and isinstance(value, bool)):
-            raise WireError(f"a frame with a bad {name!r}")
-    return value  # another JSON value (a tags dict): carried as it came, the validator judges it
+def _transparency(value: Any) -> Transparency:
+    if value is None:
+        return None
+    if isinstance(value, dict) and len(value) == 1:
+        (kind, v), = value.items()
+        if kind == "value" and _integer(v, 0, (1 << 31) - 1):
+            return int(v)
+        if kind == "colour" and isinstance(v, list) and len(v) == 3 and all(_integer(c, 0, 65535) for c in v):
+            return (v[0], v[1], v[2])
+        if kind == "alpha" and isinstance(v, str) and len(v) <= 512:
+            try:
+                return bytes.fromhex(v)
+            except ValueError:
+                pass
+    raise WireError("a frame with a bad 'transparency'")
 
 
 def encode_frame(meta: FrameMeta, payload: Any) -> list[Any]:
-    data = {"key": meta.key, "header": header_to_json(meta.header), "checksum": meta.checksum,
+    data = {"key": meta.key, "image": image_to_json(meta.image), "checksum": meta.checksum,
             "compression": meta.compression, "request": meta.request, "waited": meta.waited,
-            "age": meta.age, "state": dataclasses.asdict(meta.state) if meta.state else None}
+            "age": meta.age, "missed": meta.missed, "state": dataclasses.asdict(meta.state) if meta.state else None}
     return [envelope(Kind.FRAME), _dump(data), payload]
 
 
@@ -234,10 +243,13 @@ def decode_frame_meta(parts: list[Any]) -> FrameMeta:
         raise WireError("a frame of the wrong shape")
     data = _json(parts[1])
     state = data.get("state")
+    checksum = _typed(data, "checksum", int)
+    if not _integer(checksum, 0, U64):
+        raise WireError("a frame with a bad 'checksum'")
     return FrameMeta(
-        key=_typed(data, "key", str), header=header_from_json(data.get("header")),
-        checksum=_typed(data, "checksum", int), compression=_typed(data, "compression", str),
-        request=_typed(data, "request", int), waited=float(_typed(data, "waited", (int, float))),
-        age=float(_typed(data, "age", (int, float))),
+        key=_typed(data, "key", str), image=image_from_json(data.get("image")), checksum=checksum,
+        compression=_typed(data, "compression", str), request=_typed(data, "request", int),
+        waited=float(_typed(data, "waited", (int, float))), age=float(_typed(data, "age", (int, float))),
+        missed=max(0, _typed(data, "missed", int, 0)),
         state=decode_state([b"", _dump(state)]) if isinstance(state, dict) else None,
     )

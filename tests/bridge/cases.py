@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from imgshare import Image16
 from tests.images import make_image
 
 
@@ -33,6 +34,17 @@ def _p_rgba_palette() -> Image.Image:
     return image
 
 
+def _rgb16(bands: int, transparency: tuple[int, int, int] | None = None) -> Image16:
+    data = np.random.default_rng(bands).integers(0, 65536, (13, 21, bands), dtype=np.uint16)
+    mode = "RGB;16" if bands == 3 else "RGBA;16"
+    return Image16(mode, (21, 13), data.astype("<u2").tobytes(),
+                   {"transparency": transparency} if transparency else None)
+
+
+TAGS = {"exposure_us": 8000, "lens": {"f": 2.8, "name": "ü 50 mm"}, "frames": [1, 2, 3], "ok": True,
+        "note": "x" * 3800}  # near the 4 KiB a share may carry
+
+
 CASES = {
     "1": lambda: (make_image("1", (13, 7)), None),
     "L": lambda: (make_image("L", (333, 77)), None),
@@ -49,10 +61,16 @@ CASES = {
     "F": lambda: (make_image("F", (27, 5)), None),
     "BGR array": lambda: (np.arange(7 * 9 * 3, dtype=np.uint8).reshape(7, 9, 3), "BGR"),
     "CMYK converted": lambda: (make_image("RGB", (15, 15), seed=5).convert("CMYK"), None),
+    "RGB;16": lambda: (_rgb16(3), None),
+    "RGB;16+key": lambda: (_rgb16(3, (1, 65535, 300)), None),
+    "RGBA;16": lambda: (_rgb16(4), None),
+    "BGR;16 array": lambda: (np.arange(5 * 7 * 3, dtype=np.uint16).reshape(5, 7, 3) * 601, "BGR"),
+    "BGRA array": lambda: (np.arange(5 * 7 * 4, dtype=np.uint8).reshape(5, 7, 4), "BGRA"),
+    "RGB+tags": lambda: (make_image("RGB", (31, 9), seed=6), None),
 }
 
 
-def make_case(name: str) -> tuple[object, str | None, str]:
-    """(image or array, channels, source name) of a case."""
+def make_case(name: str) -> tuple[object, str | None, str, dict[str, object] | None]:
+    """(image or array, channels, source name, tags) of a case."""
     image, channels = CASES[name]()
-    return image, channels, f"case {name} – ü.png"
+    return image, channels, f"case {name} – ü.png", TAGS if "tags" in name else None

@@ -22,12 +22,13 @@ import numpy as np
 from PIL import Image
 
 from imgshare.following import FollowKind, follow
-from imgshare.ipc import NotSharedError, Receiver, Sender, ShareInfo
+from imgshare.ipc import Image16, NotSharedError, Receiver, Sender, ShareInfo
 from tests.bridge.cases import CASES, make_case
 
 
-def described(image: Image.Image, info: ShareInfo) -> dict[str, object]:
-    """Everything a receiver learns about an image but where it sits (key, sender, segment)."""
+def described(image: Image.Image | Image16, info: ShareInfo) -> dict[str, object]:
+    """Everything a receiver learns about an image but where it sits (key, epoch, sender, segment) and
+    when it was shared there (the share time is the host's own)."""
     palette = image.palette.tobytes().hex() if image.mode == "P" and image.palette is not None else None
     transparency = image.info.get("transparency")
     if isinstance(transparency, bytes):
@@ -35,11 +36,10 @@ def described(image: Image.Image, info: ShareInfo) -> dict[str, object]:
     return {"mode": image.mode, "size": list(image.size), "pixels": hashlib.sha256(image.tobytes()).hexdigest(),
             "palette": palette, "transparency": transparency, "source_name": info.source_name,
             "source_mode": info.source_mode, "converted": info.converted, "bgr": info.bgr,
-            "sequence": info.sequence, "timestamp": info.timestamp, "checksum": info.checksum,
-            "stride": info.stride}
+            "sequence": info.sequence, "checksum": info.checksum, "stride": info.stride, "tags": info.tags}
 
 
-def counter_of(image: Image.Image) -> int:
+def counter_of(image: Image.Image | Image16) -> int:
     return int.from_bytes(image.tobytes()[:8], "little")
 
 
@@ -49,8 +49,8 @@ def share(key: str) -> None:
             name = line.strip()
             if name == "quit":
                 break
-            image, channels, source_name = make_case(name)
-            sequence = sender.share(image, source_name=source_name, channels=channels)
+            image, channels, source_name, tags = make_case(name)
+            sequence = sender.share(image, source_name=source_name, channels=channels, tags=tags)
             got, info = receiver.receive()
             print(json.dumps({"case": name, "sequence": sequence, "described": described(got, info)}), flush=True)
 
@@ -63,7 +63,7 @@ def stream(key: str, count: int, fps: float, width: int, height: int) -> None:
     with Sender(key, checksum=True) as sender:
         for i in range(count):
             flat[:8] = np.frombuffer(i.to_bytes(8, "little"), np.uint8)
-            sender.share(frame, source_name="counter")
+            sender.share(frame, source_name="counter", tags={"counter": i, "shared_at": time.time()})
             delay = start + (i + 1) / fps - time.monotonic()
             if delay > 0:
                 time.sleep(delay)  # the stream's own pace, not a synchronisation
@@ -79,7 +79,7 @@ def watch(key: str) -> None:
             if event.kind is FollowKind.FRAME and event.received is not None:
                 image, info = event.received
                 print(json.dumps({"sequence": info.sequence, "missed": event.missed, "counter": counter_of(image),
-                                  "shared_at": info.timestamp, "received_at": time.time(),
+                                  "shared_at": info.timestamp, "received_at": time.time(), "tags": info.tags,
                                   "described": described(image, info)}), flush=True)
             elif event.kind is FollowKind.GONE:
                 print(json.dumps({"gone": True}), flush=True)

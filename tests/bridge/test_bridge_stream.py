@@ -34,6 +34,7 @@ def test_a_stream_arrives_in_order_with_exact_missed_counts(hosts, address):
     for before, after in zip(frames, frames[1:], strict=False):
         assert after["missed"] == after["counter"] - before["counter"] - 1  # missed counts are exact
         assert after["sequence"] - before["sequence"] == after["counter"] - before["counter"]
+        assert after["tags"]["counter"] == after["counter"]  # each image's tags crossed with it
     assert counters[-1] == FRAMES - 1  # the newest image always arrives
     delivered = len(frames)
     assert delivered + sum(f["missed"] for f in frames[1:]) == counters[-1] - counters[0] + 1
@@ -60,8 +61,9 @@ def test_a_stopped_puller_resumes_with_a_fresh_image(hosts, address):
         event = watcher.json_line()
         if event.get("received_at", 0) > resumed_at:
             later.append(event)
-    # Every image published after the resume was shared long after the stop: the one on its way when
-    # the puller stopped (shared then) was dropped as stale, and the newest asked for instead.
-    assert all(e["shared_at"] > stopped_at + 1.5 for e in later), [(e["shared_at"] - stopped_at) for e in later]
+    # Every image published after the resume was shared there long after the stop (its tags say when):
+    # the one on its way when the puller stopped was dropped as stale, and the newest asked for instead.
+    assert all(e["tags"]["shared_at"] > stopped_at + 1.5 for e in later), [
+        e["tags"]["shared_at"] - stopped_at for e in later]
     assert before <= 2
     streamer.stop()

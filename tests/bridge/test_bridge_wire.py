@@ -12,46 +12,46 @@ import zmq
 from imgshare.bridge import wire
 from imgshare.bridge.address import parse_address
 from imgshare.bridge.compression import Compressor, Decompressor
+from imgshare.bridge.frames import ImageMeta
 from imgshare.exit_codes import UsageError
-from imgshare.ipc.header import Header, Transparency
 from tests.bridge.hosts import eventually, free_port
 
-_HEADER = Header(sequence=7, width=3, height=2, mode="P", stride=3, payload_length=6, checksum=99, sender_pid=42,
-                 sender_start=5, timestamp_ns=1_700_000_000_123_456_789, source_name="ü.png", source_mode="P",
-                 palette_mode="RGBA", palette=bytes(range(16)), transparency_kind=Transparency.ALPHA,
-                 transparency_alpha=b"\x00\x80")
+_IMAGE = ImageMeta(width=3, height=2, mode="P", epoch=(1 << 64) - 5, sequence=7, timestamp=1_700_000_000.123456,
+                   source_name="ü.png", stride=4, sender_pid=42, palette_mode="RGBA", palette=bytes(range(16)),
+                   transparency=None, tags={"exposure_us": 8000, "lens": {"f": 2.8, "name": "ü"}})
 
 
-def test_a_descriptor_crosses_field_by_field():
-    meta = wire.FrameMeta("k", _HEADER, 99, "none", 3, 0.5, 0.01, None)
+@pytest.mark.parametrize("transparency", [None, 3, (1, 2, 65535), b"\x00\x80"])
+def test_an_image_crosses_field_by_field(transparency):
+    image = dataclasses.replace(_IMAGE, transparency=transparency, bgr=True, converted=True, source_mode="CMYK")
+    meta = wire.FrameMeta("k", image, 99, "none", 3, 0.5, 0.01, 4, None)
     parts = wire.encode_frame(meta, b"x" * 6)
     assert wire.kind_of(parts) is wire.Kind.FRAME
     back = wire.decode_frame_meta(parts)
-    assert back.header == _HEADER
-    assert dataclasses.replace(back, header=_HEADER) == meta
-
-
-def test_fields_a_newer_peer_adds_are_left_out():
-    data = json.loads(wire.encode_frame(wire.FrameMeta("k", _HEADER, 1, "none", 1, 0, 0), b"")[1])
-    data["header"]["tags"] = {"exposure": 3}  # a protocol 3 field this build may not know
-    back = wire.header_from_json(data["header"])
-    assert back.sequence == 7 and back.palette == _HEADER.palette
+    assert back == meta
+    assert back.image.tags == image.tags and back.image.transparency == transparency
 
 
 @pytest.mark.parametrize("change", [
-    {"mode": "CMYK"}, {"width": 0}, {"stride": 1}, {"payload_length": 5}, {"palette": "zz"},
-    {"transparency_kind": 9}, {"sequence": True}, {"source_name": 5}, {"flags": 1 << 20},
+    {"mode": "CMYK"}, {"width": 0}, {"height": 65537}, {"palette": "zz"}, {"palette": "00" * 5},
+    {"transparency": {"kind": 9}}, {"transparency": {"colour": [1, 2]}}, {"sequence": True}, {"sequence": 0},
+    {"epoch": -1}, {"source_name": 5}, {"tags": [1]}, {"tags": {"x": "y" * 5000}},
 ])
-def test_a_bad_descriptor_is_refused_with_a_reason(change):
-    data = wire.header_to_json(_HEADER) | change
-    with pytest.raises(wire.WireError, match="a frame with a bad"):
-        wire.header_from_json(data)
+def test_bad_image_fields_are_refused_with_a_reason(change):
+    data = wire.image_to_json(_IMAGE) | change
+    with pytest.raises(wire.WireError, match="a (frame|message) (with|of) "):
+        wire.image_from_json(data)
+
+
+def test_deeply_nested_metadata_is_refused_not_a_crash():
+    with pytest.raises(wire.WireError, match="not JSON"):
+        wire.decode_frame_meta([wire.envelope(wire.Kind.FRAME), b"[" * 30_000 + b"]" * 30_000, b""])
 
 
 @pytest.mark.parametrize("parts", [
-    [], [b"junk"], [b"IMGB\x02R", b"{}"], [b"IMGB\x01Z", b"{}"], [b"IMGB\x01R", b"\xff\xfe"],
-    [b"IMGB\x01R", b"[1]"], [b"IMGB\x01R", b'{"key": 5, "after": null, "number": 1}'],
-    [b"IMGB\x01R", b'{"key": null, "after": [1, 2], "number": 1}'], [b"IMGB\x01R", b"x" * 70000],
+    [], [b"junk"], [b"IMGB\x01R", b"{}"], [b"IMGB\x02Z", b"{}"], [b"IMGB\x02R", b"\xff\xfe"],
+    [b"IMGB\x02R", b"[1]"], [b"IMGB\x02R", b'{"key": 5, "after": null, "number": 1}'],
+    [b"IMGB\x02R", b'{"key": null, "after": [1, 2, 3], "number": 1}'], [b"IMGB\x02R", b"x" * 70000],
 ])
 def test_junk_requests_are_refused(parts):
     with pytest.raises(wire.WireError):
@@ -101,8 +101,8 @@ def test_which_listening_addresses_stay_on_this_machine(text, loopback):
 
 
 def test_a_lying_server_reaches_no_key(hosts):
-    """A fake server answers the puller's requests: a payload that does not match its checksum and a
-    descriptor that does not validate never reach the key; a good image after them does."""
+    """A fake server answers the puller's requests: a payload that does not match its checksum and
+    image fields that do not hold together never reach the key; a good image after them does."""
     _, b = hosts
     port = free_port()
     context = zmq.Context()
@@ -110,33 +110,33 @@ def test_a_lying_server_reaches_no_key(hosts):
     router.linger = 0
     router.bind(f"tcp://127.0.0.1:{port}")
     puller = b.imgshare("bridge", "pull", f"tcp://127.0.0.1:{port}/k", "--key", "lied-to")
-    good = Header(sequence=1, width=2, height=1, mode="L", stride=2, payload_length=2, checksum=0, sender_pid=1,
-                  sender_start=1, timestamp_ns=1, source_name="good")
+    good = ImageMeta(width=2, height=1, mode="L", epoch=5, sequence=1, timestamp=1.0, source_name="good")
     import xxhash
     checksum = xxhash.xxh3_64_intdigest(b"ok")
     state = wire.SourceState("fake", ("k",), "k", True, True, 1)
     answers = [
-        (dataclasses.replace(good, sequence=1), checksum, b"no"),  # damaged in transit
-        (dataclasses.replace(good, sequence=2, mode="P", palette_mode="RGB", palette=b"\x00" * 5), checksum, b"ok"),
-        (dataclasses.replace(good, sequence=3), checksum, b"ok"),
+        (dataclasses.replace(good, sequence=1), checksum, b"no", {}),  # damaged in transit
+        (dataclasses.replace(good, sequence=2), checksum, b"ok", {"mode": "P", "palette_mode": "RGB",
+                                                                 "palette": "00" * 5}),  # refused fields
+        (dataclasses.replace(good, sequence=3), checksum, b"ok", {}),
     ]
     try:
-        for header, digest, payload in answers:
+        for image, digest, payload, lie in answers:
             peer, *request = router.recv_multipart()
-            while wire.decode_request(request).after == (1, 3, 1):
+            while wire.decode_request(request).after == (5, 3):
                 peer, *request = router.recv_multipart()
             number = wire.decode_request(request).number
-            parts = wire.encode_frame(wire.FrameMeta("k", good, digest, "none", number, 0.0, 0.0, state), payload)
+            parts = wire.encode_frame(wire.FrameMeta("k", image, digest, "none", number, 0.0, 0.0, 0, state), payload)
             data = json.loads(parts[1])
-            data["header"] = wire.header_to_json(header)
+            data["image"] |= lie
             parts[1] = json.dumps(data).encode()
             router.send_multipart([peer, *parts])
-            if header.sequence < 3:
+            if image.sequence < 3:
                 router.send_multipart([peer, *wire.encode_state(state)])
         eventually(lambda: b.describe("lied-to") is not None, what="the good image")
         assert b.describe("lied-to")["sequence"] == 3
         eventually(lambda: any("dropped image 1" in line for line in puller.errors), what="the damaged image's line")
-        assert any("bad" in line and "descriptor" in line for line in puller.errors), puller.errors
+        assert any("bad 'palette'" in line for line in puller.errors), puller.errors
     finally:
         router.close()
         context.term()

@@ -13,6 +13,7 @@ from ...bridge.address import parse_address
 from ...bridge.images import ImageSink
 from ...bridge.puller import Puller
 from ...bridge.status import PullState, PullStatus
+from ...image16 import Image16
 from ...ipc import ImgShareError, ShareInfo, WaitTimeoutError
 from ...ipc.info import missed_between
 from ..imageview.display import display_base
@@ -27,7 +28,7 @@ def receive_remote(address_text: str, timeout: float) -> Got:
     got: list[Got] = []
     stop = threading.Event()
 
-    def deliver(image: Image.Image, info: ShareInfo) -> None:
+    def deliver(image: Image.Image | Image16, info: ShareInfo) -> None:
         got.append(Got(image, info, display_base(image)))
         stop.set()
     puller = Puller(address, ImageSink(address_text, deliver))
@@ -64,7 +65,7 @@ class RemoteFollowThread(FollowingThread):
         except ImgShareError as exc:  # the server publishes no such key...: said once, following ends
             self._on_error(exc)
 
-    def _deliver(self, image: Image.Image, info: ShareInfo) -> None:
+    def _deliver(self, image: Image.Image | Image16, info: ShareInfo) -> None:
         if self._stop.is_set():
             return
         self.missed += missed_between(self._last, info)
