@@ -78,8 +78,10 @@ def _keys(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from ..bridge.address import parse_address
     from ..bridge.keyfiles import load_allowed, load_secret
+    from ..bridge.memory import keep_large_blocks
     from ..bridge.server import BridgeServer, Security
     stop = StopSignals("nothing was served")
+    keep_large_blocks()
     address = parse_address(args.listen, listening=True)
     if bool(args.secret_key) != bool(args.allow):
         raise UsageError("--secret-key and --allow go together: the server's secret key, and the folder of "
@@ -126,8 +128,10 @@ def _pull(args: argparse.Namespace) -> int:
     from ..bridge import origin
     from ..bridge.address import parse_address
     from ..bridge.keyfiles import load_public, load_secret
+    from ..bridge.memory import keep_large_blocks
     from ..bridge.puller import ClientSecurity, Puller, ShareSink
     stop = StopSignals("nothing was pulled")
+    keep_large_blocks()
     address = parse_address(args.address, listening=False)
     if args.remote_key and address.key and args.remote_key != address.key:
         raise UsageError(f"{args.address!r} names the key {address.key!r} and --remote-key names "
