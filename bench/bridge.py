@@ -4,8 +4,8 @@ Each figure is printed beside a reference measured in the same run: a bare pyzmq
 bytes between two processes (what ZeroMQ alone does on this machine, with no shared memory, no
 checksums, no republishing). The sender writes each frame with frame() (a counter in its first bytes,
 the rest left as it is) and shares it with its XXH3, so what is timed is the bridge, not the sender's
-own pixel work. Latency is from the share on host A (the image's timestamp) to the image being
-readable on host B (a reader there holds it, borrowed, unverified: the puller verified it).
+own pixel work. Latency is from the share on host A (its time, which the image carries in its tags
+across the bridge: the share time on host B is host B's own) to the image being readable on host B (a reader there holds it, borrowed, unverified: the puller verified it).
 
     .venv/bin/python bench/bridge.py [--seconds 10] [--quick]
 
@@ -47,7 +47,7 @@ with Sender(key) as sender:
     n = 0
     per_second = []
     while time.monotonic() - start < seconds:
-        with sender.frame(width, height, "RGB") as pixels:
+        with sender.frame(width, height, "RGB", tags={"shared_at": time.time()}) as pixels:
             pixels.reshape(-1)[:8] = np.frombuffer(n.to_bytes(8, "little"), np.uint8)
         n += 1
         second = int(time.monotonic() - start)
@@ -77,7 +77,8 @@ with Receiver(key) as receiver:
             continue
         now = time.time()
         array, last = got
-        seen.append((now, last.timestamp, int.from_bytes(array.reshape(-1)[:8].tobytes(), "little"), last.sequence))
+        seen.append((now, last.tags.get("shared_at", last.timestamp),
+                     int.from_bytes(array.reshape(-1)[:8].tobytes(), "little"), last.sequence))
     del array
 print(json.dumps(seen), flush=True)
 """
