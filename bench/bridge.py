@@ -5,7 +5,8 @@ bytes between two processes (what ZeroMQ alone does on this machine, with no sha
 checksums, no republishing). The sender writes each frame with frame() (a counter in its first bytes,
 the rest left as it is) and shares it with its XXH3, so what is timed is the bridge, not the sender's
 own pixel work. Latency is from the share on host A (its time, which the image carries in its tags
-across the bridge: the share time on host B is host B's own) to the image being readable on host B (a reader there holds it, borrowed, unverified: the puller verified it).
+across the bridge: the share time on host B is host B's own) to the image being readable on host B
+(a reader there holds it, borrowed, unverified: the puller verified it).
 
     .venv/bin/python bench/bridge.py [--seconds 10] [--quick]
 

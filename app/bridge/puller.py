@@ -157,7 +157,7 @@ class Puller:
             context.term()
 
     def _socket(self, context: zmq.Context[Any]) -> zmq.Socket[Any]:
-        socket = context.socket(zmq.DEALER)
+        socket: zmq.Socket[Any] = context.socket(zmq.DEALER)
         socket.linger = 0
         socket.immediate = True  # never queue requests for a server that is not there
         socket.rcvhwm = 8

@@ -15,7 +15,6 @@ from ...bridge.puller import Puller
 from ...bridge.status import PullState, PullStatus
 from ...image16 import Image16
 from ...ipc import ImgShareError, ShareInfo, WaitTimeoutError
-from ...ipc.info import missed_between
 from ..imageview.display import display_base
 from .follow_model import FollowingThread
 from .model import Got
@@ -68,7 +67,7 @@ class RemoteFollowThread(FollowingThread):
     def _deliver(self, image: Image.Image | Image16, info: ShareInfo) -> None:
         if self._stop.is_set():
             return
-        self.missed += missed_between(self._last, info)
+        self.missed += info.missed_since(self._last)
         self._last = info
         self._on_frame(Got(image, info, display_base(image)))
 
