@@ -85,6 +85,7 @@ def from_received(image: Image.Image | Image16, info: ShareInfo) -> tuple[ImageM
         if image.mode == "P" and image.palette is not None:
             palette_mode = image.palette.mode if image.palette.mode in ("RGB", "RGBA") else "RGB"
             palette = bytes(image.getpalette(palette_mode) or b"")
+            palette_mode = palette_mode if palette else ""
     transparency = image.info.get("transparency")
     if isinstance(transparency, list):
         transparency = tuple(transparency)
