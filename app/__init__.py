@@ -19,7 +19,13 @@ __version__ = "0.1.0"  # the one place the version is written; pyproject.toml re
 if TYPE_CHECKING:
     from typing import Any
 
+    from .golden import CompareResult as CompareResult
+    from .golden import Region as Region
+    from .golden import Tolerances as Tolerances
+    from .golden import compare as compare
     from .ipc import *  # noqa: F403
+    from .lifecycle import StopSignals as StopSignals
+    from .lifecycle import exit_on_signals as exit_on_signals
     from .showing import show as show
 
 _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "ForeignSegmentError", "Image16",
@@ -27,9 +33,12 @@ _FROM_IPC = ("AccessDeniedError", "ChannelKind", "CorruptSegmentError", "Foreign
              "KeyInUseError", "LockTimeoutError", "NotSharedError", "Received", "ReceivedArray", "Receiver",
              "Sender", "ShareInfo", "SystemLimitError", "TooLargeError", "UnsupportedFormatError",
              "WaitTimeoutError", "list_shares", "open_receiver", "open_sender")
-
-
-_ELSEWHERE = {"show": ".showing"}  # imgshare.show(image, "name"): OpenCV's imshow for imgshare
+_ELSEWHERE = {
+    "show": ".showing",  # imgshare.show(image, "name"): OpenCV's imshow for imgshare
+    "StopSignals": ".lifecycle", "exit_on_signals": ".lifecycle",  # a script's Sender removes its share on SIGTERM
+    # imgshare.compare(actual, expected, ...): golden-image checks, with their result and tolerance types
+    "compare": ".golden", "CompareResult": ".golden", "Tolerances": ".golden", "Region": ".golden",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import lifecycle
+from .golden.tolerances import ToleranceError
 from .ipc.errors import (
     AccessDeniedError,
     CorruptSegmentError,
@@ -23,7 +25,7 @@ TIMED_OUT = 5
 PERMISSION = 6
 IN_USE = 7
 DIFFERS = 8  # imgshare compare: the images were compared and are not the same
-INTERRUPTED = 130  # 128 + SIGINT; another signal N gives 128 + N (143 for SIGTERM)
+INTERRUPTED = lifecycle.INTERRUPTED  # 130: 128 + SIGINT; another signal N gives 128 + N (143 for SIGTERM)
 
 
 class UsageError(ImgShareError):
@@ -35,6 +37,7 @@ _TABLE: list[tuple[type[BaseException], int]] = [
     (InvalidKeyError, USAGE),
     (InvalidTagsError, USAGE),
     (UsageError, USAGE),
+    (ToleranceError, USAGE),
     (NotSharedError, NOT_SHARED),
     (CorruptSegmentError, CORRUPT),
     (LockTimeoutError, TIMED_OUT),
@@ -53,7 +56,8 @@ DESCRIPTIONS = {
     TIMED_OUT: "timed out (the key stayed busy, or --wait expired)",
     PERMISSION: "permission denied (the share belongs to another user)",
     IN_USE: "the key is in use by another live sender",
-    DIFFERS: "compare: the shared image differs from the expected one (pixels, size, mode or palette)",
+    DIFFERS: "compare: the image differs from the expected one beyond the tolerances (pixels, size, mode, "
+             "palette or transparency)",
     INTERRUPTED: "interrupted by Ctrl+C before finishing (128+N for signal N: 143 for SIGTERM)",
 }
 

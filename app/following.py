@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, NotSharedError, Received, Receiver, ShareInfo
+from .ipc import DEFAULT_LOCK_TIMEOUT, AccessDeniedError, ImgShareError, NotSharedError, Received, Receiver, ShareInfo
 from .ipc.info import missed_between
 
 LIVENESS_CHECK_SECONDS = 0.5  # how soon a dead sender is noticed while no frames arrive
@@ -60,16 +60,30 @@ def follow(receiver: Receiver, stop: threading.Event, *, verify: bool = True,
             last, gone = got.info, False
             yield FollowEvent(FollowKind.FRAME, received=got, info=got.info, missed=missed)
             continue
-        if last is not None and not gone and not _sender_serving(receiver, lock_timeout):
+        if last is not None and not gone and not _still_served(receiver, lock_timeout):
             gone = True
             yield FollowEvent(FollowKind.GONE, info=last)
 
 
-def _sender_serving(receiver: Receiver, lock_timeout: float) -> bool:
+def sender_serving(receiver: Receiver, lock_timeout: float) -> bool:
+    """Whether the share under receiver's key is still served (its sender runs, or it was left in place,
+    persisted): the one answer `follow` and `receive --follow` give. A busy or damaged share counts as
+    served: that is no evidence that its sender went away. Another user's share raises
+    AccessDeniedError: it is not this user's to follow (receive --follow refuses it at once)."""
     try:
         info = receiver.info(timeout=lock_timeout)
     except NotSharedError:
         return False
+    except AccessDeniedError:
+        raise
     except ImgShareError:
         return True  # busy or damaged: not evidence that the sender went away
     return info.sender_alive or info.persisted
+
+
+def _still_served(receiver: Receiver, lock_timeout: float) -> bool:
+    """sender_serving, for a follow under way: a share that became another user's is no news of its sender."""
+    try:
+        return sender_serving(receiver, lock_timeout)
+    except AccessDeniedError:
+        return True

@@ -45,7 +45,7 @@ class NotRegularFileError(ImageError):
     """A pipe, socket or device was named as an image file: reading it could block forever."""
 
 
-ImageSource = str | os.PathLike | BinaryIO
+ImageSource = str | os.PathLike[str] | BinaryIO
 SOURCE_MODE = SOURCE_MODE_INFO  # in image.info: the file's real mode, when it was decoded with less
 
 
@@ -124,7 +124,7 @@ def _shown(source: ImageSource) -> str:
     return os.fspath(source)  # as the user typed it: a sentence must name the file they meant
 
 
-def _open_regular(path: str | os.PathLike, shown: str) -> BinaryIO:
+def _open_regular(path: str | os.PathLike[str], shown: str) -> BinaryIO:
     """Open path for reading without blocking, and only if it is a regular file."""
     fd = os.open(os.fspath(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
@@ -165,7 +165,7 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def save_image(image: Image.Image | Image16, target: str | os.PathLike | BinaryIO, *, format: str | None = None,
+def save_image(image: Image.Image | Image16, target: str | os.PathLike[str] | BinaryIO, *, format: str | None = None,
                shown: str | None = None) -> Verdict:
     """Write image to target (a path, or a binary stream such as standard output) as the format names
     (for a path, by default the one its extension names), following the one table of what each format

@@ -51,13 +51,17 @@ def load_frames(source: ImageSource, *, name: str | None = None) -> list[Frame]:
 
 
 class Player:
-    """Shares frames through sender at their own durations, looping, until stopped."""
+    """Shares frames through sender at their own durations, looping (or once), until stopped."""
 
     def __init__(self, sender: ImageSender, frames: list[Frame], source_name: str = "",
                  on_frame: Callable[[int, int], None] | None = None,
-                 on_error: Callable[[ImgShareError], None] | None = None, *, first_shared: bool = False):
+                 on_error: Callable[[ImgShareError], None] | None = None, *, first_shared: bool = False,
+                 loop: bool = True, on_end: Callable[[], None] | None = None):
         """first_shared: the caller has just shared frames[0] itself; play on from its end (sharing it
-        again would hand followers the first frame twice in a row)."""
+        again would hand followers the first frame twice in a row). Without loop, on_end is called once
+        the last frame's time is over."""
+        self._loop = loop
+        self._on_end = on_end
         self._sender = sender
         self._first_shared = first_shared
         self._frames = frames
@@ -113,4 +117,8 @@ class Player:
             self._stop.wait(max(0.0, next_due - time.monotonic()))
             if not self._running.is_set():
                 next_due = time.monotonic()
+            if index == len(self._frames) - 1 and not self._loop:
+                if self._on_end and not self._stop.is_set():
+                    self._on_end()
+                return
             index = (index + 1) % len(self._frames)

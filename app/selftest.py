@@ -7,6 +7,7 @@ and Pillow's Tk bridge are loaded. Everything made under the key is removed at t
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import secrets
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import PIL
 import sysv_ipc
 from PIL import Image
 
@@ -148,13 +150,31 @@ def check_app_window(folder: Path) -> str:
             raise RuntimeError("the window has no icon (its image file is missing from the build)")
         if str(ttk.Style(root).theme_use()) not in theme.THEME_NAMES.values():  # Tk's grey default
             raise RuntimeError("the window shows Tk's default theme")
-        tabs = [app.notebook.tab(tab, "text") for tab in app.notebook.tabs()]
+        tabs = [str(root.tk.call(app.notebook, "tab", tab, "-text")) for tab in (app.sender, app.receiver)]
         return f"themed window with icon and tabs {', '.join(tabs)} shown and closed"
     finally:
         if app is not None:
             app.close()  # stops its workers and destroys root
         else:
             root.destroy()
+
+
+class _Skipped(Exception):
+    """A check that cannot run here, and why (not a failure)."""
+
+
+def check_compare() -> str:
+    """numpy loads and a golden-image check counts as pixelmatch does (black on white differs at 0.1)."""
+    from .golden import compare
+    if not getattr(sys, "frozen", False) and importlib.util.find_spec("numpy") is None:
+        raise _Skipped("numpy is not installed (pip install 'imgshare[numpy]'); the binary has it")
+    expected = Image.new("RGBA", (23, 17), (255, 255, 255, 255))
+    actual = expected.copy()
+    actual.putpixel((5, 6), (0, 0, 0, 255))
+    result = compare(actual, expected, threshold=0.1, antialiasing=True, metrics=True)
+    if result.differing != 1 or result.ssim is None or not 0 < result.ssim < 1:
+        raise AssertionError(f"expected 1 differing pixel and an SSIM below 1, got {result.summary()}")
+    return f"numpy loads; {result.summary()}"
 
 
 def _leftovers(sysv: int) -> list[str]:
@@ -181,6 +201,9 @@ def run_self_test(require_display: bool = False) -> int:
         nonlocal failures
         try:
             detail = check(*args)
+        except _Skipped as skipped:
+            print(f"skip {name}: {skipped}", flush=True)
+            return
         except Exception as exc:  # a check failing is the result, not a crash
             failures += 1
             print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
@@ -189,7 +212,7 @@ def run_self_test(require_display: bool = False) -> int:
 
     key = f"self-test-{secrets.token_hex(8)}"
     how = "frozen binary" if getattr(sys, "frozen", False) else "source tree"
-    print(f"imgshare {__version__} self-test ({how}, Python {sys.version.split()[0]}, Pillow {Image.__version__}), "
+    print(f"imgshare {__version__} self-test ({how}, Python {sys.version.split()[0]}, Pillow {PIL.__version__}), "
           f"key {key!r}", flush=True)
     with tempfile.TemporaryDirectory(prefix="imgshare-self-test-") as folder:
         sender = Sender(key)
@@ -199,6 +222,7 @@ def run_self_test(require_display: bool = False) -> int:
                        sender, mode, Path(folder))
         finally:
             sender.close()
+    report("golden-image compare", check_compare)
     report("tkinter and Tcl load", check_tcl)
     if os.environ.get("DISPLAY"):  # Tk draws through X (XWayland sets DISPLAY too)
         report("Tk window and PIL.ImageTk", check_tk_window)

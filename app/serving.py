@@ -59,6 +59,7 @@ class ServingEvents:
     failed: Callable[[ImgShareError], None] | None = None  # the animation could not share a frame
     new_version: Callable[[Shared, Sequence[Frame]], None] | None = None  # a watched file was re-shared
     skipped: Callable[[ImgShareError], None] | None = None  # a watched version was not shared
+    ended: Callable[[], None] | None = None  # frames played once (loop=False) have all had their time
 
 
 def system_v_key(key: str, kind: ChannelKind) -> int | None:
@@ -89,15 +90,17 @@ class ServingSession:
         self._frames: Sequence[Frame] = ()
         self._source_name = ""
         self._path: str | None = None
+        self._loop = True
 
     # -- sharing -----------------------------------------------------------------------------------
     def share(self, key: str, frames: Sequence[Frame], source_name: str, *, path: str | None = None,
-              kind: ChannelKind = ChannelKind.IMGSHARE, watch: bool = False) -> Shared:
-        """Share frames (one: a still image; more: an animation, then played) under key; with watch,
-        re-share `path` (the file they came from) each time it changes. Raises ImgShareError with what
-        was shared before left as it was."""
+              kind: ChannelKind = ChannelKind.IMGSHARE, watch: bool = False, loop: bool = True) -> Shared:
+        """Share frames (one: a still image; more: an animation, then played, looping or once) under
+        key; with watch, re-share `path` (the file they came from) each time it changes. Raises
+        ImgShareError with what was shared before left as it was."""
         with self._mutex:
             self._refuse_if_closed()
+            self._loop = loop
             was_watching = self.watching
             shared = self._share_locked(key, kind, frames, source_name, path)
             wanted = path if watch else None
@@ -225,7 +228,8 @@ class ServingSession:
     def _play_locked(self, sender: ImageSender, frames: Sequence[Frame], source_name: str, *,
                      first_shared: bool = False) -> None:
         self._player = Player(sender, list(frames), source_name, on_frame=self.events.frame,
-                              on_error=self.events.failed, first_shared=first_shared).start()
+                              on_error=self.events.failed, first_shared=first_shared, loop=self._loop,
+                              on_end=self.events.ended).start()
 
     def _stop_player_locked(self) -> None:
         player, self._player = self._player, None

@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -264,15 +265,16 @@ def compression() -> list[str]:
     import zstandard
     rng = np.random.default_rng(1)
     y, x = np.mgrid[0:1080, 0:1920]
-    photo = np.stack([(x / 8 + 20 * np.sin(y / 30)) % 256, (y / 5 + x / 13) % 256, (x * y / 5000) % 256], -1)
-    photo = (photo + rng.normal(0, 1.5, photo.shape)).clip(0, 255).astype(np.uint8).tobytes()
+    smooth = np.stack([(x / 8 + 20 * np.sin(y / 30)) % 256, (y / 5 + x / 13) % 256, (x * y / 5000) % 256], -1)
+    photo = (smooth + rng.normal(0, 1.5, smooth.shape)).clip(0, 255).astype(np.uint8).tobytes()
     screen = np.zeros((1080, 1920, 3), np.uint8)
     screen[100:300, 200:900] = (200, 30, 30)
     screen[::40] = 255
     lines = []
-    coders = [("zstd level 1", zstandard.ZstdCompressor(level=1).compress, zstandard.ZstdDecompressor().decompress)]
+    coders: list[tuple[str, Any, Any]] = [
+        ("zstd level 1", zstandard.ZstdCompressor(level=1).compress, zstandard.ZstdDecompressor().decompress)]
     try:
-        import lz4.block
+        import lz4.block  # type: ignore[import-untyped]  # optional, for the comparison only
         coders.append(("lz4", lambda b: lz4.block.compress(b, store_size=True), lz4.block.decompress))
     except ImportError:
         lines.append("  (lz4 not installed: pip install lz4 to compare)")

@@ -13,6 +13,13 @@ images after 3 warm-up ones):
 * C in place -> Python borrowed array: imgshare_frame_publish() to Receiver.receive_array_new(borrow=True)
   (verified), in this process.
 
+Then what readers cost a C sender (protocol 3's readers take no lock; issue 18's target for four
+followers): the time of imgshare_share() of a 1920x1080 RGBA image (copy and hash), alone and with 4 C
+followers borrowing every image without verifying it and holding it until the next (as a window shows a
+frame), median and p95 of --repeat images each. Targets: at most 1.2x (median) and 1.5x (p95) of the
+sender alone. On a machine with fewer cores than processes the followers' wake-ups take CPU time from
+the sender, which a wall-clock time includes: the load average is printed.
+
     .venv/bin/python bench/c_transfer.py [--repeat N]
 """
 
@@ -112,6 +119,38 @@ def c_to_python(repeat: int) -> list[float]:
             remove_objects_at(sysv)
 
 
+def share_times(followers: int, repeat: int) -> list[float]:
+    """Seconds of each imgshare_share() of a 1080p RGBA image while `followers` C processes borrow every one."""
+    key = fresh_key("bench-c")
+    readers = [start("receive", key, "hold", str(repeat + WARM_UP)) for _ in range(followers)]
+    sender = start("send", key, "1920", "1080", "copy")
+    try:
+        for reader in readers:
+            assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
+        samples = []
+        for index in range(repeat + WARM_UP):
+            go(sender)
+            assert sender.stdout is not None
+            line = sender.stdout.readline().split()
+            if not line or line[0] != "sent":
+                raise SystemExit(f"the C sender stopped: {line}")
+            for reader in readers:  # every follower has the image before the next share
+                got, _ = fields(reader, "got")
+                if got != int(line[1]):
+                    raise SystemExit(f"a follower got image {got}, not {line[1]}")
+            if index >= WARM_UP:
+                samples.append(float(line[3]) - float(line[2]))
+        return samples
+    finally:
+        stop(sender, *readers)
+        for sysv in all_sysv_keys(key):
+            remove_objects_at(sysv)
+
+
+def p95(samples: list[float]) -> float:
+    return sorted(samples)[max(0, int(len(samples) * 0.95) - 1)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=30, help="images timed per path (default 30)")
@@ -133,6 +172,15 @@ def main() -> None:
         median = statistics.median(samples)
         verdict = "" if target is None else f"  (target {target}x: {'met' if median <= target * copy_s else 'MISSED'})"
         print(f"{name:48} {median * 1000:8.2f} ms {median / copy_s:6.2f}x{verdict}")
+    alone, followed = share_times(0, args.repeat), share_times(4, args.repeat)
+    print(f"\nimgshare_share() of 1920x1080 RGBA, median / p95 of {args.repeat} (load average "
+          f"{', '.join(f'{value:.1f}' for value in os.getloadavg())})")
+    print(f"{'sender alone (reference, same run)':48} {statistics.median(alone) * 1000:8.2f} ms "
+          f"{p95(alone) * 1000:8.2f} ms")
+    for name, statistic, target in (("median", statistics.median, 1.2), ("p95", p95, 1.5)):
+        ratio = statistic(followed) / statistic(alone)
+        print(f"{'with 4 C followers holding every image, ' + name:48} {statistic(followed) * 1000:8.2f} ms "
+              f"{ratio:6.2f}x  (target {target}x: {'met' if ratio <= target else 'MISSED'})")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ with Sender(key) as sender:
 """
 
 
-def start_xvfb():
+def start_xvfb() -> subprocess.Popen[bytes] | None:
+    """A private Xvfb when there is no DISPLAY (it sets DISPLAY); None when there is one."""
     if os.environ.get("DISPLAY"):
         return None
     if shutil.which("Xvfb") is None:
@@ -111,7 +112,8 @@ def main() -> int:
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--rates", default="30,0", help="sender rates in fps, comma separated; 0 = as fast as possible")
     args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
+    width, height = (int(v) for v in args.size.split("x"))
+    size = (width, height)
     server = start_xvfb()
     try:
         print(f"{size[0]}x{size[1]} RGBA, GUI receiver in follow mode, {args.seconds:g} s per run")

@@ -38,7 +38,7 @@ def opencv_picture(case: str) -> np.ndarray:
     cv2.circle(picture, (250, 100), 40, (0, 0, 255), -1)  # red
     cv2.putText(picture, "imgshare", (20, 190), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 255, 0), 2)
     if case == "bgra":
-        picture = cv2.cvtColor(picture, cv2.COLOR_BGR2BGRA)
+        picture = cv2.cvtColor(picture, cv2.COLOR_BGR2BGRA).astype(np.uint8)
         picture[:, :100, 3] = 128
     return picture
 

@@ -7,6 +7,8 @@ import random
 
 from PIL import Image
 
+from imgshare.image16 import Image16
+
 CARRIED = ["1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I", "F"]
 
 
@@ -32,14 +34,22 @@ def make_image(mode: str, size: tuple[int, int] = (333, 77), seed: int = 1) -> I
     return image
 
 
-def digest(image: Image.Image) -> str:
+def digest(image: Image.Image | Image16) -> str:
     return hashlib.sha1(image.mode.encode() + repr(image.size).encode() + image.tobytes()).hexdigest()
 
 
-def assert_identical(got: Image.Image, want: Image.Image) -> None:
+def assert_identical(got: Image.Image | Image16, want: Image.Image | Image16) -> None:
     assert got.mode == want.mode, (got.mode, want.mode)
     assert got.size == want.size, (got.size, want.size)
     assert got.tobytes() == want.tobytes(), "pixels differ"
     if want.mode == "P":
+        assert isinstance(got, Image.Image) and isinstance(want, Image.Image)
         assert got.getpalette() == want.getpalette(), "palette differs"
     assert got.info.get("transparency") == want.info.get("transparency"), "transparency differs"
+
+
+def pixel(image: Image.Image, where: tuple[int, int]) -> tuple[int, ...]:
+    """The components of one pixel of a multi-band image (Pillow types getpixel() as any of its answers)."""
+    value = image.getpixel(where)
+    assert isinstance(value, tuple), value
+    return value

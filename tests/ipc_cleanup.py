@@ -101,7 +101,7 @@ class SessionProcesses:
         def recording_init(popen: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
             original_init(popen, *args, **kwargs)
             session.add(popen.pid)
-        subprocess.Popen.__init__ = recording_init  # type: ignore[method-assign]
+        subprocess.Popen.__init__ = recording_init  # type: ignore[method-assign,assignment]  # the recorder wraps it
         read, write = os.pipe()
         self._fork_read = read
         # A forked child names itself through the pipe at once, before it can make anything.

@@ -60,9 +60,12 @@ def test_changed_pixels_exit_8_with_the_count_and_largest_difference(key, tmp_pa
     assert facts["differing_pixels"] == 3 and facts["total_pixels"] == 333 * 77
     assert facts["largest_difference"] == {"R": largest[0], "G": largest[1], "B": largest[2]}
     assert facts["key"] == key and facts["sequence"] == 1 and facts["diff_file"] == str(mask_path)
-    with Image.open(mask_path) as mask:
-        assert mask.mode == "L" and mask.size == (333, 77) and mask.histogram()[255] == 3
-        assert mask.getpixel((100, 40)) == 255 and mask.getpixel((1, 1)) == 0
+    with Image.open(mask_path) as picture:  # the expected image faded to grey, the differing pixels red
+        assert picture.mode == "RGB" and picture.size == (333, 77)
+        red = [(x, y) for y in range(77) for x in range(333) if picture.getpixel((x, y)) == (255, 0, 0)]
+        assert sorted(red) == [(0, 0), (100, 40), (332, 76)]
+        r, g, b = picture.getpixel((1, 1))
+        assert r == g == b and r > 200  # faded
 
 
 def test_size_and_mode_mismatches_differ_with_the_reason(key, tmp_path):

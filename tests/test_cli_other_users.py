@@ -15,7 +15,8 @@ from tests.reliability.test_other_users import as_nobody  # noqa: F401  (a fixtu
 pytestmark = pytest.mark.slow
 
 
-def test_touching_roots_share_as_nobody_says_whose_it_is(as_nobody, key):  # noqa: F811
+def test_touching_roots_share_as_nobody_says_whose_it_is(private_ipc, as_nobody, key):  # noqa: F811
+    """In a private IPC namespace: nobody's `list` shows every share of nobody's, the neighbour's too."""
     run, _home = as_nobody
     original = make_image("RGB", (40, 30))
     with Sender(key) as sender:

@@ -3,11 +3,24 @@ changed pixels the right count, the largest difference per channel and the mask,
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from imgshare.compare import Verdict, compare, difference_overlay, load_expected
-from imgshare.imaging import ImageError
+from imgshare.golden import Verdict, compare_images, load_side
+from imgshare.golden.highlight import difference_overlay
+from imgshare.ipc import ImageError
+from tests.images import pixel
+
+
+def compare(received: Image.Image, expected: Image.Image):
+    """The result, and where pixels differ as an L image (255 there), None when none does."""
+    result = compare_images(received, expected)
+    mask = Image.fromarray(result.mask.astype(np.uint8) * 255) if result.differing else None
+    return result, mask
+
+
+load_expected = load_side
 
 SIZE = (37, 23)  # not a power of two
 CHANGED = [(0, 0), (5, 7), (36, 22)]
@@ -104,10 +117,10 @@ def test_expected_files_are_loaded_as_a_sender_shares_them(tmp_path):
 
 def test_overlay_highlights_the_differing_pixels():
     base = Image.new("RGB", (4, 4), (200, 200, 200))
-    mask = Image.new("L", (4, 4), 0)
-    mask.putpixel((1, 2), 255)
+    mask = np.zeros((4, 4), dtype=bool)
+    mask[2, 1] = True
     shown = difference_overlay(base, mask)
-    assert shown.getpixel((1, 2)) == (255, 0, 200) and max(shown.getpixel((0, 0))) < 100  # dimmed
+    assert shown.getpixel((1, 2)) == (255, 0, 200) and max(pixel(shown, (0, 0))) < 100  # dimmed
 
 
 def test_big_images_are_compared_strip_by_strip_with_the_same_result():
@@ -126,3 +139,31 @@ def test_big_images_are_compared_strip_by_strip_with_the_same_result():
     found, _ = compare(other, deep)
     assert found.differing == 1 and dict(found.largest) == {"value": 8.0}
     assert compare(deep.copy(), deep)[0].exact
+
+
+def test_the_diff_picture_fades_the_expected_image_and_marks_counted_ignored_and_antialiased_pixels():
+    from imgshare import compare
+    from tests.golden.tools import scene
+    expected = scene((60, 40), 4)
+    actual = expected.copy()
+    actual.putpixel((50, 30), (0, 0, 0, 255))  # counted
+    actual.putpixel((2, 2), (0, 0, 0, 255))  # inside the ignored region
+    result = compare(actual, expected, threshold=0.05, antialiasing=True, ignore=[(0, 0, 10, 10)])
+    picture = result.diff
+    assert picture.mode == "RGB" and picture.size == (60, 40)
+    assert picture.getpixel((50, 30)) == (255, 0, 0)
+    r, g, b = picture.getpixel((2, 2))
+    assert b > r and b > g  # tinted blue: ignored, not counted
+    r, g, b = picture.getpixel((30, 35))
+    assert min(r, g, b) > 200 and max(r, g, b) - min(r, g, b) <= 1  # faded grey
+    assert result.differing == 1 and result.ignored == 100
+
+
+def test_goldens_are_written_only_in_formats_that_keep_them_exactly(tmp_path):
+    from imgshare.golden.goldens import write_golden
+    image = Image.new("RGBA", (5, 4), (1, 2, 3, 4))
+    with pytest.raises(ImageError, match=r"cannot keep .*golden\.jpg as a golden image: JPEG is lossy"):
+        write_golden(image, tmp_path / "golden.jpg")
+    assert not (tmp_path / "golden.jpg").exists()
+    write_golden(image, tmp_path / "golden.png")
+    assert Image.open(tmp_path / "golden.png").tobytes() == image.tobytes()

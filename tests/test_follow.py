@@ -6,6 +6,7 @@ import time
 
 from PIL import Image
 
+from imgshare import following
 from imgshare.following import FollowKind, follow
 from imgshare.imaging import load_image
 from imgshare.ipc import Receiver, Sender
@@ -75,19 +76,18 @@ def test_fast_sequence_skips_to_the_newest_never_back(key):
     assert len(sequences) + sum(missed) == last_sequence - sequences[0] + 1
 
 
-def test_follower_wakes_on_each_share_within_seconds(key):
-    """An order-of-magnitude check (the latency figures are bench/follow.py's): each share wakes the
-    sleeping follower, not a later poll or a timeout."""
+def test_follower_wakes_on_each_share_not_on_a_later_poll(key, monkeypatch):
+    """Each share wakes the sleeping follower (the latency figures are bench/follow.py's): with its
+    liveness poll an hour apart, only the new-image signal can deliver the frames in time."""
+    monkeypatch.setattr(following, "LIVENESS_CHECK_SECONDS", 3600.0)
     with Sender(key) as sender:
         sender.share(make_image("L", (64, 48)))
         events, stopper, thread = collect(key, lambda ev: frame_count(ev) == 6)
         for n in range(1, 6):
             wait_until(lambda n=n: frame_count(events) == n, what=f"frame {n}")
-            shared_at = time.monotonic()
             sender.share(make_image("L", (64, 48), seed=n))
-            wait_until(lambda n=n: frame_count(events) == n + 1, timeout=5.0, what=f"frame {n + 1}")
-            assert [t for t, e in events if e.kind is FollowKind.FRAME][-1] - shared_at < 5.0
-        thread.join(5)
+        wait_until(lambda: frame_count(events) == 6, timeout=60, what="frame 6")
+        thread.join(30)
         stopper.set()
 
 
@@ -124,8 +124,8 @@ def test_cli_follow_writes_numbered_files_and_stops_after_count(key, tmp_path):
             sender.share(make_image("RGBA", (50, 40), seed=n))
             lines.append(follower.stdout.readline())
         assert follower.wait(10) == 0, follower.stderr.read()
-    names = sorted(os.listdir(out))
-    assert names == ["000001.png", "000002.png", "000003.png", "000004.png"]
+    names = sorted(os.listdir(out))  # the frames, and the record of their times (for send FOLDER/)
+    assert names == ["000001.png", "000002.png", "000003.png", "000004.png", "imgshare-frames.jsonl"]
     assert all(line.startswith(str(out)) for line in lines)
     assert digest(load_image(out / "000004.png")) == digest(make_image("RGBA", (50, 40), seed=3))
 
@@ -188,7 +188,8 @@ def test_idle_follower_uses_no_cpu(key):
     assert cpu_seconds / 3 < 0.01, f"{cpu_seconds:.3f} s of CPU in 3 s idle"
 
 
-def test_list_and_clean_with_several_senders(new_key, tmp_path):
+def test_list_and_clean_with_several_senders(private_ipc, new_key, tmp_path):
+    """In a private IPC namespace: `clean` acts on every share of the user, and must meet only this test's."""
     keys = [new_key("dir") for _ in range(3)]
     path = tmp_path / "a.png"
     make_image("RGB").save(path)

@@ -37,7 +37,8 @@ def untouched(shm) -> bool:
         again.detach()
 
 
-def test_foreign_segment_is_refused_by_every_verb_and_left_untouched(key, foreign, tmp_path):
+def test_foreign_segment_is_refused_by_every_verb_and_left_untouched(private_ipc, key, foreign, tmp_path):
+    """In a private IPC namespace: `clean` acts on every share of the user, and must meet only this test's."""
     path = tmp_path / "a.png"
     make_image("RGB").save(path)
     for args in (["send", str(path)], ["receive"], ["info"], ["remove"], ["remove", "--force"]):
@@ -209,7 +210,8 @@ def test_skipping_verification_skips_only_the_checksum(key):
     assert result.returncode == 0, result.stderr
 
 
-def test_clean_removes_only_stale_shares(new_key, tmp_path):
+def test_clean_removes_only_stale_shares(private_ipc, new_key, tmp_path):
+    """In a private IPC namespace: `clean` acts on every share of the user, and must meet only this test's."""
     stale_key, live_key, persisted_key, foreign_key = (new_key("stale"), new_key("live"),
                                                        new_key("persisted"), new_key("foreign"))
     path = tmp_path / "a.png"

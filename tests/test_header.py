@@ -5,6 +5,7 @@ documented offsets, and refuse hostile bytes with typed errors in the documented
 import json
 import struct
 import zlib
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -27,9 +28,10 @@ EPOCH, GENERATION = 0xABCDEF0123456789, 7
 
 
 def sample(**changes) -> dsc.Descriptor:
-    fields = dict(epoch=EPOCH, generation=GENERATION, sequence=5, width=333, height=77, mode="RGB", stride=999,
-                  payload_length=999 * 77, checksum=0x1234, sender_pid=4242, timestamp_ns=1_700_000_000_000_000_000,
-                  source_name="photo.png")
+    fields: dict[str, Any] = dict(
+        epoch=EPOCH, generation=GENERATION, sequence=5, width=333, height=77, mode="RGB", stride=999,
+        payload_length=999 * 77, checksum=0x1234, sender_pid=4242, timestamp_ns=1_700_000_000_000_000_000,
+        source_name="photo.png")
     fields.update(changes)
     return dsc.Descriptor(**fields)
 
@@ -39,9 +41,10 @@ def unpack(raw: bytes, capacity: int = CAPACITY) -> dsc.Descriptor:
 
 
 def control_sample(**changes) -> ctl.Control:
-    fields = dict(key="169254", slot_count=3, epoch=EPOCH, published=1, flags=ctl.FLAG_SERVING, owner_pid=4242,
-                  owner_token=99, sequence=12, generation=3,
-                  slots=(ctl.Slot(1, 100), ctl.Slot(2, 200), ctl.Slot(3, 300)))
+    fields: dict[str, Any] = dict(
+        key="169254", slot_count=3, epoch=EPOCH, published=1, flags=ctl.FLAG_SERVING, owner_pid=4242,
+        owner_token=99, sequence=12, generation=3,
+        slots=(ctl.Slot(1, 100), ctl.Slot(2, 200), ctl.Slot(3, 300)))
     fields.update(changes)
     return ctl.Control(**fields)
 
@@ -238,6 +241,7 @@ def test_tags_rules(raw, problem):
 def test_tags_encode_as_compact_utf8_and_refuse_what_readers_would():
     assert encode_tags({"é": [1, 2.5, None, True]}) == '{"é":[1,2.5,null,true]}'.encode()
     assert encode_tags(None) == b"" == encode_tags({})
+    bad: Any
     for bad in ([1], {"a": float("nan")}, {"a": object()}, {"a": "x" * MAX_TAG_BYTES}, {1: 1, "1": 2},
                 {"a": "\ud800"}):
         with pytest.raises(TagsProblem):

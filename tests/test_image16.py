@@ -114,3 +114,24 @@ def test_a_16_bit_grey_alpha_png_is_said_to_be_converted_and_named(key, tmp_path
     finally:
         stop(sender)
     assert "holds LA;16" in sender.stderr.read()
+
+
+def test_golden_compare_takes_16_bit_colour_exactly_and_within_an_absolute_tolerance(tmp_path):
+    """imgshare.compare (golden's engine) on 16-bit colour: each channel's 16-bit value, a difference
+    in the low byte counted, an absolute tolerance in 16-bit units, a threshold refused in one sentence."""
+    import imgshare
+    from imgshare.golden import ToleranceError, Verdict
+    array = wide(4, seed=7)
+    near = array.copy()
+    value = int(array[2, 3, 2])
+    near[2, 3, 2] = value + 3 if value < 65533 else value - 3  # 3 apart: 8-bit tools would not see it
+    png16(tmp_path / "expected.png", array)
+    exact = imgshare.compare(Image16("RGBA;16", (37, 23), array.astype("<u2").tobytes()), tmp_path / "expected.png")
+    assert exact.verdict is Verdict.EXACT and exact.passed
+    off = imgshare.compare(near, tmp_path / "expected.png")  # a uint16 array is 16-bit colour too
+    assert off.verdict is Verdict.PIXELS_DIFFER and off.differing == 1
+    assert dict(off.largest) == {"R": 0.0, "G": 0.0, "B": 3.0, "A": 0.0}
+    within = imgshare.compare(near, tmp_path / "expected.png", tolerance=3)
+    assert within.verdict is Verdict.WITHIN_TOLERANCE and within.passed
+    with pytest.raises(ToleranceError, match="16-bit colour"):
+        imgshare.compare(near, tmp_path / "expected.png", threshold=0.1)

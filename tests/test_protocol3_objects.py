@@ -5,6 +5,7 @@ that were about what sits at a key."""
 import json
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import sysv_ipc
@@ -105,6 +106,7 @@ def test_tags_travel_with_each_image_and_are_checked_on_both_ends(key):
         assert receiver.info().tags == {"exposure_us": 8000, "case": "é"}
         sender.share(np.zeros((4, 4), np.uint8))
         assert receiver.info().tags == {}  # per image, not per key
+        bad: Any
         for bad in ({"x": float("nan")}, {"x": "y" * 5000}, ["not", "an", "object"]):
             try:
                 sender.share(np.zeros((4, 4), np.uint8), tags=bad)

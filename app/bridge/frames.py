@@ -126,7 +126,7 @@ def shareable(meta: ImageMeta, rows: Any) -> tuple[Any, str | None]:
         try:
             import numpy
         except ImportError:
-            numpy = None  # type: ignore[assignment]  # the binary has no numpy: Pillow's way below
+            numpy = None  # type: ignore[assignment]  # numpy is optional: Pillow's way below
         if numpy is not None:
             dtype, samples = _ARRAYS[meta.mode]
             shape = (meta.height, meta.width) + ((samples,) if samples > 1 else ())

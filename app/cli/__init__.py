@@ -10,10 +10,10 @@ from PIL import Image
 
 from ..exit_codes import ERROR, INTERRUPTED, OK, USAGE, exit_code_for
 from ..ipc import AccessDeniedError, ChannelKind, ImgShareError
+from ..lifecycle import Stopped, signal_name
 from .owners import someone_elses
 from .parser import build_parser
 from .routing import route
-from .signals import Stopped
 from .verbs import COMMANDS
 
 __all__ = ["build_parser", "run"]
@@ -35,7 +35,7 @@ def run(argv: list[str]) -> int:
         print(f"imgshare: error: {_sentence(exc, args)}", file=sys.stderr)
         return exit_code_for(exc)
     except Stopped as stopped:
-        print(f"imgshare: interrupted ({_signal_name(stopped.signum)}); {stopped.outcome}", file=sys.stderr)
+        print(f"imgshare: interrupted ({signal_name(stopped.signum)}); {stopped.outcome}", file=sys.stderr)
         return stopped.exit_code
     except KeyboardInterrupt:
         print("imgshare: interrupted", file=sys.stderr)
@@ -60,11 +60,3 @@ def _sentence(exc: ImgShareError, args: argparse.Namespace) -> str:
                     f"only {owner} can read, replace or remove it; choose another key with --key, or ask "
                     f"{owner} to share it")
     return str(exc)
-
-
-def _signal_name(signum: int) -> str:
-    import signal
-    try:
-        return signal.Signals(signum).name
-    except ValueError:
-        return f"signal {signum}"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..exit_codes import OK, UsageError
 from ..ipc import DEFAULT_KEY, ImgShareError
-from .signals import StopSignals
+from ..lifecycle import StopSignals
 
 if TYPE_CHECKING:
     from ..bridge.status import PullStatus

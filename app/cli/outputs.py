@@ -100,6 +100,19 @@ def single_output(output: str, info: ShareInfo, mode: str, *, force: bool, forma
         path = os.path.join(output, (stem or f"imgshare-{info.sequence:06d}") + extension)
     else:
         path = output
+    return _writable(path, force)
+
+
+def output_file(path: str, *, force: bool) -> str:
+    """A file that `-o FILE`'s rules let be written (`compare --diff` follows them): a format its
+    extension names, an existing writable folder, no folder in the way, no existing file unless force."""
+    if path == STDOUT or _is_folder_name(path):
+        raise ImageError(f"cannot write {path}: name a file, such as diff.png")
+    check_single_output(path)
+    return _writable(path, force)
+
+
+def _writable(path: str, force: bool) -> str:
     if os.path.isdir(path):
         raise ImageError(f"cannot write {path}: a folder of that name is in the way")
     if os.path.exists(path) and not force:

@@ -29,6 +29,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of frames a second") from None
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError("frames a second must be more than 0 and at most 1000")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with every usage error in the same `imgshare: error: ...` form as the others."""
 
@@ -64,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"seconds to wait for a busy key (default {DEFAULT_LOCK_TIMEOUT:g})")
 
     p = verb("send", "share an image file and keep serving it until interrupted")
-    p.add_argument("file", help="the image file (a regular file), or - to read it from standard input")
+    p.add_argument("file", help="the image file (a regular file), - to read it from standard input, or a "
+                                "FOLDER/ of images to play in name order")
     qt_option(p)
     p.add_argument("--persist", action="store_true",
                    help="leave the share in place and exit at once (a later sender may replace it)")
@@ -72,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share the file again each time it changes on disk (once it decodes)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="say on standard error when loading starts")
+    p.add_argument("--fps", type=_rate, metavar="N",
+                   help="with a FOLDER/: play N images a second (default: at the times receive --follow "
+                        "recorded)")
+    p.add_argument("--loop", action="store_true", help="with a FOLDER/: play it again and again (default: once)")
     timeout_option(p)
 
     p = verb("receive", "write the shared image to a file, or print its metadata")
@@ -85,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with -o - or -o FOLDER/: the format to write (png, tif, jpg, gif, bmp, webp...)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--follow", action="store_true",
-                   help="keep receiving each new image (into OUT/NNNNNN.png) until interrupted")
+                   help="keep receiving each new image (into OUT/NNNNNN.png, its time recorded in "
+                        "OUT/imgshare-frames.jsonl for send OUT/) until interrupted")
     p.add_argument("--count", type=int, metavar="N", help="with --follow: stop after N images")
     p.add_argument("--wait", type=_seconds, default=0.0,
                    help="seconds to wait for an image to appear (with --follow: for the first one)")

@@ -12,21 +12,22 @@ import threading
 from PIL import Image
 
 from ..exit_codes import OK, UsageError
+from ..fidelity import Fidelity, Verdict
 from ..image16 import Image16
-from ..imaging import Fidelity, Verdict, save_image
+from ..imaging import save_image
 from ..ipc import (
     AccessDeniedError,
     ChannelKind,
-    ImgShareError,
     NotSharedError,
     Receiver,
     WaitTimeoutError,
     open_receiver,
 )
 from ..ipc.info import ShareInfo
+from ..lifecycle import Stopped, StopSignals
+from ..recording import FrameLog
 from .output import describe, print_info
 from .outputs import STDOUT, STDOUT_NAME, FollowFolder, check_single_output, check_stdout, chosen_format, single_output
-from .signals import Stopped, StopSignals
 
 
 def cmd_receive(args: argparse.Namespace) -> int:
@@ -75,8 +76,9 @@ def _warn_if_lossy(verdict: Verdict, shown: str) -> None:
 
 
 class _Writer:
-    """Where --follow puts each image: a folder (made at the first image), standard output, or nowhere
-    (only the description line); a lossy format warns once per mode."""
+    """Where --follow puts each image: a folder (made at the first image; each image's time recorded
+    beside it for `send FOLDER/`), standard output, or nowhere (only the description line); a lossy
+    format warns once per mode."""
 
     def __init__(self, output: str | None, *, force: bool, format_name: str | None):
         self.to_stdout = output == STDOUT
@@ -84,6 +86,11 @@ class _Writer:
         self.folder = (FollowFolder.prepare(output, force=force, format_name=format_name)
                        if output and not self.to_stdout else None)
         self._warned: set[str] = set()
+        self._log = FrameLog(self.folder.folder) if self.folder is not None else None
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
 
     def write(self, image: Image.Image | Image16, info: ShareInfo) -> str | None:
         """Write one image; returns the file written (None when not a file)."""
@@ -95,7 +102,9 @@ class _Writer:
         self.folder.ensure()
         path = self.folder.path_for(info.sequence, image.mode)
         self._warn(save_image(image, path, format=self.format_name), path)
-        return path
+        if self._log is not None:
+            self._log.add(path, info.sequence)
+        return f"{path}: "
 
     def _warn(self, verdict: Verdict, shown: str) -> None:
         if verdict.fidelity is Fidelity.LOSSY and verdict.mode not in self._warned:
@@ -104,7 +113,7 @@ class _Writer:
 
 
 def _receive_following(args: argparse.Namespace, format_name: str | None) -> int:
-    from ..following import follow
+    from ..following import follow, sender_serving
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     writer = _Writer(args.output, force=args.force, format_name=format_name)
@@ -113,7 +122,7 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
     expired = threading.Event()
     received = 0
     with Receiver(args.key) as receiver:
-        if not _shared_now(receiver, args.timeout):
+        if not sender_serving(receiver, args.timeout):
             limit = f" for up to {args.wait:g} s" if args.wait > 0 else ""
             print(f"imgshare: nothing is shared under the key {args.key!r} yet; waiting{limit} "
                   "(Ctrl+C to stop)", file=sys.stderr, flush=True)
@@ -122,7 +131,7 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
             def give_up() -> None:
                 if received == 0:
                     expired.set()
-                    stop.stop.set()
+                    stop.finish()
             timer = threading.Timer(args.wait, give_up)
             timer.daemon = True
             timer.start()
@@ -151,22 +160,10 @@ def _receive_following(args: argparse.Namespace, format_name: str | None) -> int
         finally:
             if timer is not None:
                 timer.cancel()
+            writer.close()
     if expired.is_set() and received == 0:
         raise _waited_in_vain(args)
     if received == 0 and stop.signum is not None:
         raise Stopped(stop.signum, stop.outcome)  # interrupted before any image: as plain `receive --wait` (130)
     return OK
 
-
-def _shared_now(receiver: Receiver, timeout: float) -> bool:
-    """Whether a sender serves the key now. Another user's share is refused here, at once (exit 6),
-    before anything is made or waited for."""
-    try:
-        info: ShareInfo = receiver.info(timeout=timeout)
-    except NotSharedError:
-        return False
-    except AccessDeniedError:
-        raise
-    except ImgShareError:
-        return True  # busy or damaged: following says so
-    return info.sender_alive or info.persisted

@@ -6,20 +6,30 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 
 from ..exit_codes import OK, UsageError
 from ..imaging import SOURCE_MODE, NotRegularFileError, load_image, read_input
 from ..ipc import ChannelKind, ImgShareError
+from ..lifecycle import StopSignals
 from ..playback import Frame, load_frames
 from ..serving import ServingEvents, ServingSession, Shared
-from .signals import StopSignals
 
 STDIN = "-"
 STDIN_NAME = "standard input"
 
 
+def _is_folder(args: argparse.Namespace) -> bool:
+    return args.file != STDIN and (args.file.endswith(os.sep) or os.path.isdir(args.file))
+
+
 def _load(args: argparse.Namespace, verbose: bool) -> list[Frame]:
     """The frames to share, decoded in full before anything is shared."""
+    if _is_folder(args):
+        from ..recording import load_folder
+        if verbose:
+            print(f"imgshare: loading the images of {args.file}", file=sys.stderr, flush=True)
+        return load_folder(args.file, args.fps)
     if verbose:
         print(f"imgshare: loading {STDIN_NAME if args.file == STDIN else args.file}", file=sys.stderr,
               flush=True)
@@ -44,6 +54,11 @@ def cmd_send(args: argparse.Namespace) -> int:
         raise UsageError("--persist and --watch cannot be combined: watching needs a running sender")
     if args.file == STDIN and args.watch:
         raise UsageError("--watch needs a file; standard input cannot be watched")
+    folder = _is_folder(args)
+    if folder and (args.persist or args.watch):
+        raise UsageError("a folder is played as frames: --persist and --watch go with a single file")
+    if not folder and (args.fps is not None or args.loop):
+        raise UsageError("--fps and --loop play a folder of images: give FOLDER/")
     with stop.aborting():  # a signal while loading: give up, nothing shared
         frames = _load(args, args.verbose)
     reduced = frames[0].image.info.get(SOURCE_MODE) if frames else None
@@ -57,7 +72,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
     def failed(exc: ImgShareError) -> None:
         failures.append(exc)
-        stop.stop.set()
+        stop.finish()
 
     def new_version(shared: Shared, _frames: object) -> None:
         print(f"shared {_describe(shared, what)} again, sequence {shared.sequence}", flush=True)
@@ -65,24 +80,31 @@ def cmd_send(args: argparse.Namespace) -> int:
     def skipped(exc: ImgShareError) -> None:
         print(f"imgshare: warning: {exc}", file=sys.stderr, flush=True)
 
+    once = folder and not args.loop
     session = ServingSession(args.timeout, ServingEvents(failed=failed, new_version=new_version,
-                                                         skipped=skipped))
+                                                         skipped=skipped, ended=stop.finish))
     try:
         shared = session.share(args.key, frames, source_name,
-                               path=None if args.file == STDIN else os.path.abspath(args.file),
-                               kind=ChannelKind.of(args.qt), watch=args.watch)
+                               path=None if args.file == STDIN or folder else os.path.abspath(args.file),
+                               kind=ChannelKind.of(args.qt), watch=args.watch, loop=not once)
+        if once and len(frames) == 1:  # a still image played once: its time, then the end
+            threading.Timer(frames[0].seconds, stop.finish).start()
         if args.persist:
             session.stop(persist=True)
             print(f"shared {_describe(shared, what)} under key {args.key!r}, sequence {shared.sequence}; "
                   "left in place (persisted)", flush=True)
             return OK
         extra = f", playing {len(frames)} frames" if len(frames) > 1 else ""
+        extra += " once" if once else ""
         extra += ", watching for changes" if args.watch else ""
+        until = "until the last frame ends or Ctrl+C" if once else "until interrupted (Ctrl+C)"
         print(f"shared {_describe(shared, what)} under key {args.key!r}, sequence {shared.sequence}{extra}; "
-              f"serving until interrupted (Ctrl+C), pid {os.getpid()}", flush=True)
+              f"serving {until}, pid {os.getpid()}", flush=True)
         stop.wait()
         if failures:
             raise failures[0]
+        if once and stop.signum is None:
+            print(f"played {len(frames)} frame{'s' if len(frames) != 1 else ''} of {args.file}", flush=True)
         return OK
     finally:
         session.close()

@@ -169,7 +169,7 @@ class Host:
             Host.alive.remove(self)
         for proc in reversed(self.procs):
             proc.stop()
-        self._holder.stdin.close()  # type: ignore[union-attr]
+        self._holder.stdin.close()
         self._holder.wait(10)
 
 

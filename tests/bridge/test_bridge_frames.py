@@ -1,4 +1,4 @@
-"""Images to the bridge's rows and back without numpy (the standalone binary's way): every case
+"""Images to the bridge's rows and back without numpy (an optional dependency): every case
 comes back as the receiver gave it, palette, transparency and 16 bits included."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def test_rows_and_fields_give_back_the_image(key, new_key, name, monkeypatch):
     assert len(rows) == meta.length
     again = to_image(meta, rows)
     assert described(again, info) == described(got, info)
-    monkeypatch.setitem(__import__("sys").modules, "numpy", None)  # as in the binary: no numpy
+    monkeypatch.setitem(__import__("sys").modules, "numpy", None)  # an install without numpy
     shared, channels_again = shareable(meta, rows)
     assert channels_again is None
     other = new_key()

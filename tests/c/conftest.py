@@ -42,10 +42,10 @@ def c_build() -> Build:
 class Program:
     """A running C program: its output lines arrive on a queue, read with a deadline."""
 
-    def __init__(self, args: list[str], stdin: bool = True) -> None:
+    def __init__(self, args: list[str], stdin: bool = True, env: dict[str, str] | None = None) -> None:
         self.args = args
         self.process = subprocess.Popen(args, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.output: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -101,8 +101,8 @@ def start_c() -> Iterator:
     """start_c(args...) starts a program; every one still running at the end of the test is killed."""
     started: list[Program] = []
 
-    def start(*args: str, stdin: bool = True) -> Program:
-        program = Program([str(a) for a in args], stdin=stdin)
+    def start(*args: str, stdin: bool = True, env: dict[str, str] | None = None) -> Program:
+        program = Program([str(a) for a in args], stdin=stdin, env=env)
         started.append(program)
         return program
 
@@ -114,8 +114,9 @@ def start_c() -> Iterator:
                 stream.close()
 
 
-def run_c(*args: str, timeout: float = 60.0, **kwargs) -> subprocess.CompletedProcess:
+def run_c(*args: object, timeout: float = 60.0, **kwargs) -> subprocess.CompletedProcess:
     """Run a C program to its end; its output as text."""
     kwargs.setdefault("env", dict(os.environ))
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
                           **kwargs)
+

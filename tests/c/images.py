@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I", "F")
+MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I", "F", "RGB;16", "RGBA;16")
 SIZES = ((1, 1), (2000, 3), (317, 211))
-_BITS = {"1": 1, "L": 8, "LA": 16, "P": 8, "RGB": 24, "RGBA": 32, "I;16": 16, "I": 32, "F": 32}
+_BITS = {"1": 1, "L": 8, "LA": 16, "P": 8, "RGB": 24, "RGBA": 32, "I;16": 16, "I": 32, "F": 32, "RGB;16": 48,
+         "RGBA;16": 64}
 _ARRAY = {"L": ("u1", 0), "P": ("u1", 0), "LA": ("u1", 2), "RGB": ("u1", 3), "RGBA": ("u1", 4), "I;16": ("<u2", 0),
-          "I": ("<i4", 0), "F": ("<f4", 0)}
+          "I": ("<i4", 0), "F": ("<f4", 0), "RGB;16": ("<u2", 3), "RGBA;16": ("<u2", 4)}
 
 
 def row_bytes(mode: str, width: int) -> int:

@@ -15,6 +15,7 @@ from imgshare.ipc.info import ShareInfo
 from tests.c.conftest import run_c
 from tests.c.images import MODES, SIZES, as_array, random_rows, row_bytes
 from tests.conftest import run_cli, wait_until
+from tests.helpers.layout import published
 from tests.ipc_cleanup import objects_of
 
 CASES = [(mode, size) for mode in MODES for size in SIZES]
@@ -158,6 +159,30 @@ def test_c_receiver_reports_the_statuses_of_the_cli(c_build, key, tmp_path):
     assert objects_of(key) == []
 
 
+def test_a_failed_read_leaves_the_info_zeroed(c_build, key, tmp_path):
+    """Issue 17.24: the tool fills its imgshare_info with 0xA5 before each call and exits 99 if a failed
+    call left anything in it: nothing shared (3), a checksum failure after the header was read (4), and no
+    new image in time after an earlier one was read (5)."""
+    tool = c_build.program("tool")
+    for args in (["info", key], ["receive", key, tmp_path / "out"], ["receive", key, tmp_path / "out", "--borrow"]):
+        result = run_c(tool, *args)
+        assert result.returncode == 3, (args, result.stderr)
+    with Sender(key) as sender:
+        sender.share(np.full((6, 6, 3), 7, np.uint8))
+        timed_out = run_c(tool, "follow", key, "2", "0.2")
+        assert timed_out.returncode == 5, timed_out.stderr
+        assert "\nframe 1 " in timed_out.stdout
+        sender.share(np.full((6, 6, 3), 9, np.uint8))
+        image = published(key)
+        try:
+            image.shm.write(b"\x01", image.payload + 5)  # a stray write into the pixels: the header reads fine
+        finally:
+            image.detach()
+        for args in (["receive", key, tmp_path / "out"], ["receive", key, tmp_path / "out", "--borrow"]):
+            result = run_c(tool, *args)
+            assert result.returncode == 4 and "failed its checksum" in result.stderr, (args, result.stderr)
+
+
 def test_c_receiver_follows_a_python_sender_that_moves_to_bigger_segments(c_build, key, tmp_path):
     with Sender(key) as sender:
         for width in (3, 300, 2000, 1):
@@ -204,3 +229,90 @@ def test_large_images_are_exact_both_ways(c_build, start_c, new_key, tmp_path, m
         result = run_c(c_build.program("tool", True), "receive", key, out, "--stride", str(row_bytes(mode, width) + 3))
         assert result.returncode == 0 and result.stderr == "", result.stderr
         assert out.read_bytes() == rows
+
+
+TAGS = {"camera": "left", "exposure_us": 250, "gain": 1.5, "ok": True, "none": None, "café ☃": "\u0007bell",
+        "nested": {"a": [1, 2, {"b": []}]}}
+
+
+def test_tags_travel_both_ways(c_build, start_c, key, tmp_path):
+    """Per-image tags (a JSON object): written by C and read by Python and the CLI, written by Python and
+    read by C, each with the image they were attached to."""
+    rows = random_rows("L", 7, 3, seed=2)
+    (tmp_path / "rows").write_bytes(rows)
+    sender = start_c(c_build.program("tool"), "send", key, "L", 7, 3, tmp_path / "rows", "--tags",
+                     json.dumps(TAGS, ensure_ascii=False))
+    sender.expect("shared 1")
+    info = Receiver(key).info()
+    assert info.tags == TAGS
+    described = run_cli("info", "--key", key, "--json")
+    assert described.returncode == 0 and json.loads(described.stdout)["tags"] == TAGS, described.stderr
+    assert sender.finish() == 0
+    with Sender(key) as python_sender:
+        python_sender.share(np.zeros((3, 7), np.uint8), tags=TAGS)
+        result = run_c(c_build.program("tool"), "receive", key, tmp_path / "out")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout.split(" tags=", 1)[1]) == TAGS
+        python_sender.share(np.zeros((3, 7), np.uint8))  # the next image has none
+        result = run_c(c_build.program("tool"), "receive", key, tmp_path / "out")
+        assert result.stdout.rstrip("\n").endswith(" tags=")
+
+
+def test_c_refuses_tags_imgshare_cannot_carry(c_build, key, tmp_path):
+    (tmp_path / "rows").write_bytes(bytes(1))
+    for tags, problem in (("[1, 2]", "not a JSON object"), ('{"a": 1, "a": 2}', "two members of the same name"),
+                          ('{"x": NaN}', "not a JSON value"), ('{"a": ' * 17 + "1" + "}" * 17, "deeper than 16"),
+                          ('{"s": "' + "x" * 4100 + '"}', "longer than 4096")):
+        result = run_c(c_build.program("tool"), "send", key, "L", "1", "1", tmp_path / "rows", "--tags", tags)
+        assert result.returncode == 2 and problem in result.stderr, (tags[:40], result.stderr)
+    assert objects_of(key) == []  # refused before anything was made
+
+
+@pytest.mark.parametrize("mode", ["RGB;16", "RGBA;16"])
+def test_sixteen_bit_colour_is_exact_both_ways_and_through_the_cli(c_build, start_c, new_key, tmp_path, mode):
+    """RGB;16 and RGBA;16 (16 bits a channel): from C to Python (numpy uint16) and to a 48/64-bit PNG by the
+    CLI, from Python to C, with BGR order kept as it is."""
+    width, height = 37, 11
+    rows = random_rows(mode, width, height, seed=16)
+    (tmp_path / "rows").write_bytes(rows)
+    key = new_key()
+    sender = start_c(c_build.program("tool"), "send", key, mode, width, height, tmp_path / "rows", "--pad", "6")
+    sender.expect("shared 1")
+    array, info = Receiver(key).receive_array()
+    assert (info.mode, array.dtype, array.shape) == (mode, np.uint16, (height, width, len(mode) - 3))
+    assert array.tobytes() == rows
+    out = tmp_path / "out.png"
+    cli = run_cli("receive", "--key", key, "-o", str(out))
+    assert cli.returncode == 0, cli.stderr
+    from imgshare.imaging import load_image
+
+    loaded = load_image(out)
+    assert getattr(loaded, "mode", None) == mode and loaded.tobytes() == rows  # exact: no 8-bit cut
+    assert sender.finish() == 0
+    key = new_key()
+    with Sender(key) as python_sender:
+        channels = "BGR" if mode == "RGB;16" else "BGRA"
+        python_sender.share(np.array(as_array(mode, width, height, rows)), channels=channels)
+        result = run_c(c_build.program("tool"), "receive", key, tmp_path / "out")
+        assert result.returncode == 0, result.stderr
+        assert f"image {mode} {width}x{height}" in result.stdout and " bgr=1 " in result.stdout
+        assert (tmp_path / "out").read_bytes() == rows  # carried as given
+
+
+def test_a_c_follower_counts_missed_images_across_a_new_epoch(c_build, start_c, key):
+    """A sender stops cleanly and another starts: its sequence starts again at 1 in a new epoch, and the C
+    follower counts what it missed from the epoch, never a negative or a wrapped number (issue 17.13)."""
+    with Sender(key) as sender:
+        for _ in range(5):
+            sender.share(np.zeros((2, 2), np.uint8))
+        follower = start_c(c_build.program("tool"), "follow", key, "3", "20", "--step")  # its first: image 5
+        assert follower.expect("frame").split()[1:3] == ["5", "0"]
+    with Sender(key) as sender:  # a new epoch
+        for _ in range(3):
+            sender.share(np.zeros((2, 2), np.uint8))
+        follower.send("next\n")
+        assert follower.expect("frame").split()[1:3] == ["3", "2"]  # images 1 and 2 of the new epoch missed
+        follower.send("next\n")
+        sender.share(np.zeros((2, 2), np.uint8))
+        assert follower.expect("frame").split()[1:3] == ["4", "0"]
+    assert follower.finish() == 0

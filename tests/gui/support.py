@@ -139,3 +139,30 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def record_threads(monkeypatch, *targets: tuple[object, str]) -> dict[str, list[bool]]:
+    """Wrap each target (a module or class, and the name of a function or method on it) so that every
+    call records whether it ran on the Tk (main) thread: {"module.name": [on the Tk thread, ...]}.
+
+    How the tests prove that slow work runs off the Tk thread without timing the loop (a loaded machine
+    stalls any loop; the stalls are measured in bench/gui_big_image.py and bench/gui_zoom.py)."""
+    import threading
+    calls: dict[str, list[bool]] = {}
+    for owner, name in targets:
+        real = getattr(owner, name)
+        label = f"{getattr(owner, '__name__', owner)}.{name}"
+        calls[label] = []
+
+        def wrapper(*args, _real=real, _label=label, **kwargs):
+            calls[_label].append(threading.current_thread() is threading.main_thread())
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(owner, name, wrapper)
+    return calls
+
+
+def ran_off_the_tk_thread(calls: dict[str, list[bool]]) -> None:
+    """Assert that every recorded target ran, and never on the Tk thread."""
+    assert all(calls.values()), f"never called: {[name for name, seen in calls.items() if not seen]}"
+    on_tk = [name for name, seen in calls.items() if any(seen)]
+    assert not on_tk, f"ran on the Tk thread: {on_tk}"

@@ -23,7 +23,8 @@ def listed(app, keys):
     return {c.key: c for c in shares.listed if c.key in keys}
 
 
-def test_list_pick_and_clean_up(make_app, new_key, tmp_path):
+def test_list_pick_and_clean_up(private_ipc, make_app, new_key, tmp_path):
+    """In a private IPC namespace: Clean up acts on every share of the user, and must meet only this test's."""
     alive1, alive2, dead = new_key(), new_key(), new_key()
     path = tmp_path / "d.png"
     Image.new("RGB", (123, 45), "orange").save(path)

@@ -37,7 +37,8 @@ def new_window(before: set[str], process) -> str:
 
 def geometry(window: str) -> tuple[int, int, int, int]:
     values = dict(line.split("=") for line in xdotool("getwindowgeometry", "--shell", window).split())
-    return tuple(int(values[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+    x, y, width, height = (int(values[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+    return x, y, width, height
 
 
 def place(window: str, x: int, width: int) -> None:

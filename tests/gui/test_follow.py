@@ -168,8 +168,8 @@ def test_following_for_longer_than_the_sender_check_then_stopping(make_app, key)
         sender.share(colour(1))
         follow(app)
         controller, session = app.receiver.follow, app.receiver.follow.session
-        scheduled = app.receiver._watch_after  # each periodic check schedules the next under a new id
-        pump_until(app, lambda: app.receiver._watch_after != scheduled, 10, "the periodic sender check")
+        checks = app.receiver.sender_checks
+        pump_until(app, lambda: app.receiver.sender_checks > checks, 10, "the periodic sender check")
         assert app.receiver.follow is controller and controller.session is session and controller.active
         app.receiver.follow_check.invoke()
         pump_until(app, lambda: not session.running, 3, "the follow thread to end")

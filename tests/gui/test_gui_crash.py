@@ -28,7 +28,9 @@ def received_by(key: str, sender_pid: int | None = None) -> Received | None:
 
 
 def wait_for_share(key: str, timeout: float = 30.0) -> Received:
-    return wait_until(lambda: received_by(key), timeout, f"a share under {key!r}")
+    got = wait_until(lambda: received_by(key), timeout, f"a share under {key!r}")
+    assert got is not None  # wait_until returns only what is true
+    return got
 
 
 @pytest.mark.parametrize("round_", range(3))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from imgshare.image16 import Image16
 from imgshare.views.inspector.panel import InspectorPanel
 from tests.gui import viewsupport
 from tests.gui.support import pump_until
@@ -42,7 +43,7 @@ CASES = {
 }
 
 
-def inspector(root, image: Image.Image):
+def inspector(root, image: Image.Image | Image16):
     view = make_view(root)
     panel = InspectorPanel(root, view)
     panel.pack(side="right", fill="y")
@@ -93,11 +94,9 @@ def test_i16_range_and_a_chosen_window(tk_root):
     assert control.mapping_var.get() == "Shown: 1000 black, 3000 white"
 
     def shown_grey(x: int) -> int:
-        wx, wy = view.window_point(x + 0.5, 5.5)
-        item = view.canvas.coords(view._item)
-        px, py = view.canvas.canvasx(wx) - item[0], view.canvas.canvasy(wy) - item[1]  # in the photo
-        value = view.tk.call(str(view._photo), "get", int(px), int(py))
-        return int(value[0])
+        value = view.colour_at(*view.window_point(x + 0.5, 5.5))
+        assert value is not None
+        return value[0]
 
     assert (shown_grey(5), shown_grey(15), shown_grey(30)) == (0, 128, 255)
     control.window_button.invoke()  # starts from the image's own range

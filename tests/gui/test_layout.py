@@ -20,7 +20,8 @@ CONTROLS = (ttk.Button, ttk.Checkbutton, ttk.Entry, ttk.Scrollbar)  # ttk.Combob
 
 
 def descendants(widget: tk.Misc) -> list[tk.Misc]:
-    found, pending = [], list(widget.winfo_children())
+    found: list[tk.Misc] = []
+    pending: list[tk.Misc] = list(widget.winfo_children())
     while pending:
         child = pending.pop()
         found.append(child)
@@ -136,7 +137,7 @@ def test_long_text_ends_in_an_ellipsis_with_the_whole_in_a_tooltip(make_app, key
     long = "Received 7680x4320 RGBA under key " + repr("a-rather-long-key-" * 4) + ", and then some more words"
     app.status.say(long)
     app.root.update()
-    label = app.status._label
+    label = app.status.message
     assert label.full_text == long + "." and app.status.text == long + "."
     assert label.shown_text.endswith(ELLIPSIS) and long.startswith(label.shown_text[:-1].rstrip())
     tip = tooltip_of(label)

@@ -66,8 +66,18 @@ def test_check_boxes_are_drawn_at_the_fonts_size(make_app, key, dpi, dpi_screen)
     box = app.sender.qt_check
     line = theme.units(app.root).line
     assert box.winfo_reqheight() >= line  # not the tiny fixed-pixel square
-    images = app.root._imgshare_theme_images
-    assert images and all(image.height() >= round(line * 0.9) for image in images)
+    # On screen: the indicator is the first run of columns, from the box's left, that differ from the
+    # window's background; its height is what the user sees of it.
+    app.root.update()
+    x, y = box.winfo_rootx(), box.winfo_rooty()
+    shot = ImageGrab.grab(bbox=(x, y, x + box.winfo_width(), y + box.winfo_height()), xdisplay=dpi_screen)
+    background = rgb(theme.palette(app.root).background)
+    columns = [[row for row in range(shot.height) if shot.getpixel((column, row))[:3] != background]
+               for column in range(shot.width)]
+    first = next(column for column, rows in enumerate(columns) if rows)
+    end = next((column for column in range(first, shot.width) if not columns[column]), shot.width)
+    drawn = {row for column in range(first, end) for row in columns[column]}
+    assert max(drawn) - min(drawn) + 1 >= round(line * 0.9), (min(drawn), max(drawn), line)
 
 
 def test_radio_buttons_are_drawn_at_the_fonts_size_too(make_app, key, dpi, dpi_screen):
@@ -138,15 +148,20 @@ def test_tooltips_appear_on_the_controls_whose_meaning_is_not_obvious(make_app, 
 
 
 def test_the_window_has_its_icon(make_app, key):
+    """What a window manager shows: the _NET_WM_ICON property holds the icon at 256, 48, 32 and 16 pixels."""
     app = make_app(key=key)
-    assert [icon.width() for icon in app._icons] == [256, 48, 32, 16]
     tree = subprocess.run(["xwininfo", "-tree", "-id", str(app.root.winfo_id())], capture_output=True, text=True,
                           timeout=10).stdout
     wrapper = next(line.split()[3] for line in tree.splitlines() if "Parent window id" in line)  # Tk's wrapper
-    # the property starts with the first icon's width and height
-    out = subprocess.run(["xprop", "-id", wrapper, "-f", "_NET_WM_ICON", "32c", " = $0 x $1", "_NET_WM_ICON"],
-                         capture_output=True, text=True, timeout=10).stdout
-    assert out.strip() == "_NET_WM_ICON(CARDINAL) = 256 x 256", out
+    out = subprocess.run(["xprop", "-len", "100000000", "-id", wrapper, "-f", "_NET_WM_ICON", "32c", "_NET_WM_ICON"],
+                         capture_output=True, text=True, timeout=30).stdout
+    numbers = [int(value) for value in out.split("=", 1)[1].replace(",", " ").split()]
+    sizes = []
+    while numbers:  # width, height, then width x height pixels, for each icon
+        width, height = numbers[0], numbers[1]
+        sizes.append((width, height))
+        numbers = numbers[2 + width * height:]
+    assert sizes == [(256, 256), (48, 48), (32, 32), (16, 16)], sizes
 
 
 def test_titles_say_the_key_and_what_the_window_does(make_app, new_key, tmp_path):

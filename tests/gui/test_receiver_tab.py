@@ -111,7 +111,12 @@ def test_one_to_one_scrolls_and_resize_redraws(make_app, key):
         view.xbar.set(0, 0)
         view.canvas.xview_moveto(0.5)
         view.set_one_to_one(True)
-        pump_until(app, lambda: not view.rendering and view.canvas.coords(view._item)[0] >= 1400, what="a scroll")
+        pump_until(app, lambda: not view.rendering and view.drawn_box[0] >= 1400, what="a scroll")
+        view.zoom_to(12.0)  # issue 17 point 18: the 1:1 box is not ticked at 1200%
+        pump_until(app, lambda: not view.rendering and view.scale == 12.0, what="1200%")
+        assert not app.receiver.one_to_one.get()
+        view.zoom_actual()
+        pump_until(app, lambda: app.receiver.one_to_one.get(), what="the 1:1 box ticked at 100%")
         app.receiver.one_to_one_check.invoke()
         pump_until(app, lambda: not view.rendering and view.displayed_size == fit_size((3000, 2000), box(view)))
         app.root.geometry("700x450")
@@ -176,8 +181,7 @@ def test_save_and_copy_errors_and_clipboard(make_app, key, tmp_path, monkeypatch
         import io
         with Image.open(io.BytesIO(data)) as pasted:
             assert pasted.convert("RGB").tobytes() == original.tobytes()
-        import imgshare.views.desktop.clipboard as clip
-        monkeypatch.setattr(clip.shutil, "which", lambda name: None)
+        monkeypatch.setattr("shutil.which", lambda name: None)
         said = status_after(app, app.receiver.copy_button.invoke)
         assert app.status.is_error and said.startswith("Image copy and paste need the xclip program")
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gc
 import os
-import time
 import tkinter as tk
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
+from imgshare.image16 import Image16
 from imgshare.views.imageview.display import display_base
 from imgshare.views.imageview.view import ImageView
 from tests.gui.support import pump_until
@@ -41,7 +41,7 @@ def make_view(root: tk.Tk) -> ImageView:
     return view
 
 
-def show(view: ImageView, image: Image.Image) -> None:
+def show(view: ImageView, image: Image.Image | Image16) -> None:
     """Show image as the tabs do (display copy + the image itself) and wait until it is on screen."""
     view.show(display_base(image), source=image)
     settle(view)
@@ -50,16 +50,3 @@ def show(view: ImageView, image: Image.Image) -> None:
 def settle(view: ImageView, timeout: float = 30.0) -> None:
     pump_until(view, lambda: view.displayed_size is not None and not view.rendering, timeout,
                "the view to finish rendering")
-
-
-def tick_gaps(root: tk.Tk) -> tuple[list[float], Callable[[], None]]:
-    """Start a 10 ms ticker on root; returns the list its ticks go into and a function to stop it."""
-    ticks: list[float] = []
-    state = {"after": ""}
-
-    def tick() -> None:
-        ticks.append(time.monotonic())
-        state["after"] = root.after(10, tick)
-
-    state["after"] = root.after(10, tick)
-    return ticks, lambda: root.after_cancel(state["after"])

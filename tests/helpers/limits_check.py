@@ -32,7 +32,7 @@ def attempt(action) -> dict:
         return {"error": type(exc).__name__, "exit": exit_code_for(exc), "message": str(exc)}
 
 
-report = {}
+report: dict[str, object] = {}
 # SHMMNI: a share uses its control segment and a data segment per slot used; with room for three
 # segments, a third image that fits neither data segment needs a fourth: refused, the last stays.
 write("shmmni", "3")

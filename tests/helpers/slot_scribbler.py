@@ -16,6 +16,7 @@ sysv = sysv_key(key)
 control = sysv_ipc.SharedMemory(sysv, 0)
 raw = control.read(ctl.CONTROL_SIZE)
 semid = semset.find(sysv)
+assert semid is not None
 values = libc.sem_all(semid)
 slot = next(i for i in range(3) if values[2 + i])
 entry = ctl.slot_entry(slot)

@@ -33,6 +33,7 @@ def test_self_test_passes_with_a_display(binary, xvfb):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert sum(line.startswith("ok   mode ") for line in lines) == len(CARRIED_MODES), done.stdout
+    assert any(line.startswith("ok   golden-image compare: numpy loads") for line in lines), done.stdout
     assert any(line.startswith("ok   Tk window and PIL.ImageTk") for line in lines), done.stdout
     # The whole window, built by the binary: its theme (not Tk's grey default) and its icon loaded.
     assert any(line.startswith("ok   the themed window: themed window with icon") for line in lines), done.stdout
@@ -178,6 +179,7 @@ def test_desktop_file_is_valid_and_names_the_icon():
 def test_icon_is_256_pixels_and_what_make_icon_draws():
     import importlib.util
     spec = importlib.util.spec_from_file_location("make_icon", ROOT / "packaging/linux/make_icon.py")
+    assert spec is not None and spec.loader is not None
     make_icon = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_icon)
     with Image.open(ROOT / "packaging" / "linux" / "imgshare.png") as icon:

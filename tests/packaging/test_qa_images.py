@@ -87,7 +87,7 @@ def check_playing(binary, played: dict, source, key: str, out_dir) -> str:
         with Image.open(source.parent / name) as reference:
             references.append(reference.copy())
     seen = set()
-    for path in sorted(frames_dir.iterdir()):
+    for path in sorted(frames_dir.glob("*.png")):  # the frames; imgshare-frames.jsonl records their times
         with Image.open(path) as got:
             if got.mode != played["mode"]:
                 return f"a played frame is {got.mode}, documented {played['mode']}"

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.checkout import copy_of_the_checkout
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.timeout(900)
@@ -20,14 +20,7 @@ STARTED = re.compile(r"run: no display found; started a virtual one \(Xvfb :(\d+
 
 
 def _copy_of_the_tree(target: Path) -> Path:
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                           capture_output=True).stdout.decode().split("\0")
-    for name in filter(None, files):
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
+    return copy_of_the_checkout(target, untracked=True)
 
 
 def _displays_in_use() -> set[str]:

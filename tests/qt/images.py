@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from imgshare.image16 import Image16
+
 SIZE = (37, 23)  # not a power of two, odd stride
 MODES = ("RGB", "RGBA", "L", "P")
 # What Qt 6 makes of each when it loads the PNG (qpnghandler.cpp setup_qt()).
@@ -30,12 +32,13 @@ def make(mode: str, seed: int = 7) -> Image.Image:
     return Image.frombytes(mode, SIZE, bytes(data))
 
 
-def assert_same(received: Image.Image, sent: Image.Image) -> None:
+def assert_same(received: Image.Image | Image16, sent: Image.Image) -> None:
     """Mode, pixels and (for P) the colours of the palette entries used are identical."""
     assert received.mode == sent.mode
     assert received.size == sent.size
     assert received.tobytes() == sent.tobytes()
     if sent.mode == "P":
+        assert isinstance(received, Image.Image)
         used = max(sent.tobytes()) + 1
         assert received.getpalette()[:3 * used] == sent.getpalette()[:3 * used]
 

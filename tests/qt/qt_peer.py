@@ -48,7 +48,7 @@ def stream_of(image: QImage, version: int | None = None) -> bytes:
     if version is not None:
         out.setVersion(version)
     out << image
-    return bytes(buffer.data())
+    return bytes(buffer.data().data())
 
 
 def send(key: str, path: str) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 
 import pytest
+from PIL import Image
 
 from imgshare.ipc.qt import QtReceiver, QtSender, QtShareInfo
 from imgshare.views.receiver.model import sender_state
@@ -15,7 +16,7 @@ from tests.qt.images import assert_same, make
 
 
 def test_second_image_of_a_pyside6_sender_is_seen_as_newer(qt_env):
-    first, second = make("RGB"), make("RGB").transpose(0)  # same size, other pixels
+    first, second = make("RGB"), make("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT)  # same size, other pixels
     first.save(qt_env.tmp / "first.png")
     second.save(qt_env.tmp / "second.png")
     peer = qt_env.start("sendmany", qt_env.key, ready=None)
@@ -49,7 +50,8 @@ def test_imgshare_qt_sender_rewriting_its_segment_is_seen_as_newer(qt_env):
     with QtSender(qt_env.key) as sender:
         sender.share(make("L"))
         before = QtReceiver(qt_env.key).info()
-        sender.share(make("L").transpose(0))  # the same size: written into the same segment
+        flipped = make("L").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        sender.share(flipped)  # the same size: written into the same segment
         after = QtReceiver(qt_env.key).info()
         assert after.segment_id == before.segment_id and after.identity != before.identity
         assert "a newer image" in sender_state(qt_env.key, before, 5.0, qt=True)

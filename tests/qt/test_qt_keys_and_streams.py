@@ -98,7 +98,7 @@ def test_older_stream_versions_are_read(qt_env, version, fmt):
     result = qt_env.run("stream", str(version), "in.png", "stream.bin")
     assert result.returncode == 0, result.stderr
     image, found = decode((qt_env.tmp / "stream.bin").read_bytes())
-    assert found == fmt
+    assert found == fmt and image is not None
     assert_same(image, sent)
 
 

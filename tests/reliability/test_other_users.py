@@ -2,63 +2,39 @@
 left alone), and nothing changes. The other user is `nobody`, running the system Python on a copy of
 the project and its dependencies that it can read."""
 
-import os
-import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
-import PIL
 import pytest
 import sysv_ipc
-import xxhash
 
 from imgshare.ipc import AccessDeniedError, Receiver, Sender, sysv_key
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli
 from tests.images import digest, make_image
 from tests.ipc_cleanup import objects_of
+from tests.nobody import Nobody
 
 pytestmark = pytest.mark.slow
-
-SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 @pytest.fixture(scope="module")
 def as_nobody():
-    if os.getuid() != 0 or not shutil.which("setpriv") or not os.path.exists(SYSTEM_PYTHON):
-        pytest.fail("this test needs root, setpriv and /usr/bin/python3 (scripts/bootstrap installs them)")
-    home = Path(tempfile.mkdtemp(prefix="imgshare-other-user-"))
-    try:  # removed even when setting up fails
-        os.chmod(home, 0o755)
-        shutil.copytree(ROOT / "app", home / "imgshare", ignore=shutil.ignore_patterns("__pycache__"))
-        site = Path(PIL.__file__).parent.parent
-        for module in (PIL, xxhash):
-            shutil.copytree(Path(module.__file__).parent, home / Path(module.__file__).parent.name)
-        for libs in site.glob("*.libs"):  # the wheels' bundled shared libraries (libtiff, ...)
-            shutil.copytree(libs, home / libs.name)
-        shutil.copy(sysv_ipc.__file__, home)
-        for path in home.rglob("*"):
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
-        (home / "out").mkdir(mode=0o777)
-        os.chmod(home / "out", 0o777)
-
-        def run(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                   SYSTEM_PYTHON, "-m", "imgshare", *args], capture_output=True, text=True,
-                                  cwd=home, env={"PATH": "/usr/bin:/bin", "HOME": str(home / "out"),
-                                                 "PYTHONPATH": str(home)}, timeout=60)
-        probe = run("key", "169254")
+    """(run, home): run(*args) runs imgshare as nobody in home, which nobody reads (home/out it writes);
+    run.python(code, *args) starts Python code as nobody (tests/nobody.py)."""
+    try:
+        nobody = Nobody()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        probe = nobody.run("key", "169254")
         assert probe.returncode == 0, probe.stderr
-        run.python = lambda code, *args, **kw: subprocess.Popen(  # type: ignore[attr-defined]
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SYSTEM_PYTHON, "-c", code, *args],
-            cwd=home, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(home)}, text=True, **kw)
-        yield run, home
+        yield nobody, nobody.home
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        nobody.remove()
 
 
-def test_other_user_cannot_touch_the_share(as_nobody, key):
+def test_other_user_cannot_touch_the_share(private_ipc, as_nobody, key):
+    """In a private IPC namespace: nobody's `clean` would otherwise meet nobody's stale shares elsewhere."""
     run, home = as_nobody
     original = make_image("RGB", (120, 90))
     (home / "out" / "theirs.png").write_bytes(b"")

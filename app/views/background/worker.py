@@ -15,6 +15,8 @@ from typing import Any
 
 POLL_MS = 20
 RESULTS_PER_TICK = 8
+_Job = tuple[Callable[..., Any], tuple[Any, ...], Callable[[Any], None] | None, Callable[[BaseException], None] | None]
+_Outcome = tuple[Callable[[Any], None] | None, Any, BaseException | None]  # (callback, result, exception)
 
 
 class Worker:
@@ -27,8 +29,8 @@ class Worker:
         self._widget = widget
         self._poll_ms = poll_ms
         self._on_busy = on_busy
-        self._jobs: queue.Queue = queue.Queue()
-        self._results: queue.Queue = queue.Queue()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()  # None: the thread's end
+        self._results: queue.Queue[_Outcome] = queue.Queue()
         self._pending = 0
         self._after_id: str | None = None
         self._closed = False
@@ -75,7 +77,7 @@ class Worker:
             if job is None:
                 return
             func, args, done, failed = job
-            outcome: tuple[Callable[[Any], None] | None, Any, BaseException | None]
+            outcome: _Outcome
             try:
                 outcome = (done, func(*args), None)
             except BaseException as exc:  # handed to the Tk thread, which decides how to report it

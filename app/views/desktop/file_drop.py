@@ -23,7 +23,7 @@ def enable_file_drop(widget: Any, on_paths: Callable[[list[str]], None]) -> str:
 
     def dropped(event: Any) -> str:
         on_paths(drop_paths(widget, event.data))
-        return COPY
+        return str(COPY)
 
     widget.dnd_bind("<<Drop>>", dropped)
     return ""

@@ -11,8 +11,8 @@ from tkinter import filedialog
 
 from PIL import Image
 
+from ...fidelity import Verdict
 from ...image16 import Image16
-from ...imaging import Verdict
 from ...ipc import ImgShareError
 from ..background.worker import Worker
 from ..desktop.clipboard import ClipboardError

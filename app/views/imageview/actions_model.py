@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from PIL import Image
 
+from ...fidelity import Fidelity, Verdict
 from ...image16 import Image16
-from ...imaging import LOSSLESS_PNG_MODES, Fidelity, Verdict, save_image
+from ...imaging import LOSSLESS_PNG_MODES, save_image
 from ..desktop import clipboard
 from .display import display_base
 

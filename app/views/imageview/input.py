@@ -1,7 +1,7 @@
-"""Mouse and keys on an image view: hover to inspect and click to pin a pixel, drag to pan, the wheel
-(Shift: sideways) to scroll, Ctrl+wheel and the zoom keys to zoom. This only turns events into the
-view's calls, which it gets as a ViewControls of callables; the view keeps the zoom, the pixel and the
-drawing."""
+"""Mouse and keys on an image view: hover to inspect and click to pin a pixel, drag to pan (or, while
+the view draws rectangles, drag out a rectangle), the wheel (Shift: sideways) to scroll, Ctrl+wheel and
+the zoom keys (the command table's IMAGE_VIEW scope) to zoom. This only turns events into the view's
+calls, which it gets as a ViewControls of callables; the view keeps the zoom, the pixel and the drawing."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from tkinter import font as tkfont
 
+from ..commands.keys import bind_scope
+from ..commands.table import Scope
+
 _CONTROL, _SHIFT = 0x4, 0x1  # event.state bits
 SCROLL_LINES = 3  # a wheel notch scrolls this many lines of the default font
 DRAG_THRESHOLD = 0.04  # inches the pointer moves before a press is a drag, not a click
-
 
 Pixel = tuple[int, int]
 Around = tuple[int, int] | None  # the window point to zoom around (None: the centre)
@@ -35,6 +37,9 @@ class ViewControls:
     zoom_out: Callable[[Around], None]
     zoom_fit: Callable[[], None]
     zoom_actual: Callable[[Around], None]
+    drawing: Callable[[], bool] = lambda: False  # whether a press-drag-release draws a rectangle
+    pixel_near: Callable[[float, float], Pixel | None] = lambda x, y: None  # the pixel under, or nearest
+    rubber_band: Callable[[Pixel, Pixel, bool], None] = lambda start, end, done: None  # corners; done on release
 
 
 class ViewInput:
@@ -44,6 +49,7 @@ class ViewInput:
         self.view = view
         self._press: tuple[int, int, float, float] | None = None  # where, and the view's top left then
         self._dragging = False
+        self._corner: Pixel | None = None  # drawing a rectangle: the pixel it started on
         canvas = view.canvas
         for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>"):
             canvas.bind(sequence, self._wheel)
@@ -51,18 +57,9 @@ class ViewInput:
         canvas.bind("<ButtonPress-1>", self._pressed)
         canvas.bind("<B1-Motion>", self._dragged)
         canvas.bind("<ButtonRelease-1>", self._released)
-        keys: list[tuple[tuple[str, ...], Callable[[], None]]] = [
-            (("<Control-plus>", "<Control-equal>", "<Control-KP_Add>"), lambda: view.zoom_in(None)),
-            (("<Control-minus>", "<Control-KP_Subtract>"), lambda: view.zoom_out(None)),
-            (("<Control-Key-0>", "<Control-KP_0>", "<Control-KP_Insert>"), view.zoom_fit),
-            (("<Control-Key-1>", "<Control-KP_1>", "<Control-KP_End>"), lambda: view.zoom_actual(None)),
-            (("<Escape>",), lambda: view.pin(None)),
-        ]
-        for sequences, action in keys:
-            for sequence in sequences:
-                # "break": a window-wide binding of the same shortcut (a menu accelerator) must not
-                # zoom a second time when the view has the focus
-                canvas.bind(sequence, _key_handler(action))
+        bind_scope(canvas, Scope.IMAGE_VIEW, {
+            "zoom_in": lambda: view.zoom_in(None), "zoom_out": lambda: view.zoom_out(None),
+            "zoom_fit": view.zoom_fit, "zoom_actual": lambda: view.zoom_actual(None), "unpin": lambda: view.pin(None)})
 
     def _motion(self, event: tk.Event) -> None:
         self.view.hover(self.view.pixel_at(event.x, event.y))
@@ -72,8 +69,15 @@ class ViewInput:
         canvas.focus_set()  # so the zoom keys and Escape reach the view
         self._press = (event.x, event.y, canvas.canvasx(0), canvas.canvasy(0))
         self._dragging = False
+        self._corner = self.view.pixel_at(event.x, event.y) if self.view.drawing() else None
 
     def _dragged(self, event: tk.Event) -> None:
+        if self._corner is not None:
+            end = self.view.pixel_near(event.x, event.y)
+            if end is not None:
+                self._dragging = True
+                self.view.rubber_band(self._corner, end, False)
+            return
         if self._press is None or not self.view.pannable():
             return
         x0, y0, left, top = self._press
@@ -85,6 +89,13 @@ class ViewInput:
 
     def _released(self, event: tk.Event) -> None:
         view = self.view
+        if self._corner is not None:
+            end = self.view.pixel_near(event.x, event.y)
+            view.rubber_band(self._corner, end if end is not None else self._corner, True)
+            self._corner = None
+            self._press = None
+            self._dragging = False
+            return
         if self._press is not None and not self._dragging:
             where = view.pixel_at(event.x, event.y)
             view.pin(None if view.pinned() is not None or where is None else where)
@@ -107,9 +118,3 @@ class ViewInput:
             return
         view.hover(view.pixel_at(event.x, event.y))
 
-
-def _key_handler(action: Callable[[], None]) -> Callable[[tk.Event], str]:
-    def handle(_event: tk.Event) -> str:
-        action()
-        return "break"
-    return handle

@@ -75,6 +75,10 @@ class ImageView(ttk.Frame):
         self._announced = ""
         self._hover: tuple[int, int] | None = None
         self.pinned: tuple[int, int] | None = None
+        # set, a drag draws a rectangle (a rubber band) and this hears its corner pixels on release
+        self.on_rectangle: Callable[[tuple[int, int], tuple[int, int]], None] | None = None
+        self._band = self.canvas.create_rectangle(0, 0, 0, 0, outline="#00b4ff", width=2 * self._line,
+                                                  dash=(4, 2), state="hidden")
         self._worker = Worker(self, "render", poll_ms=RENDER_POLL_MS)
         self._bind()
 
@@ -84,13 +88,34 @@ class ImageView(ttk.Frame):
         self._input = ViewInput(ViewControls(  # mouse and keys: hover, pin, pan, scroll, zoom
             canvas=self.canvas, pixel_at=self.pixel_at, hover=self.hover, pinned=lambda: self.pinned, pin=self.pin,
             pannable=lambda: self.pannable, pan_to=self.pan_to, zoom_in=self.zoom_in, zoom_out=self.zoom_out,
-            zoom_fit=self.zoom_fit, zoom_actual=self.zoom_actual))
+            zoom_fit=self.zoom_fit, zoom_actual=self.zoom_actual,
+            drawing=lambda: self.on_rectangle is not None, rubber_band=self._rubber_band,
+            pixel_near=self.pixel_near))
 
     # -- what is shown -----------------------------------------------------------------------------
     @property
     def displayed_size(self) -> tuple[int, int] | None:
         """The size of what is on screen now (None when nothing is)."""
         return (self._photo.width(), self._photo.height()) if self._photo is not None else None
+
+    @property
+    def drawn_box(self) -> tuple[int, int, int, int] | None:
+        """Where the picture on screen lies, in canvas coordinates: (left, top, right, bottom)."""
+        photo = self._photo
+        if photo is None:
+            return None
+        left, top = (round(v) for v in self.canvas.coords(self._item))
+        return left, top, left + photo.width(), top + photo.height()
+
+    def colour_at(self, wx: float, wy: float) -> tuple[int, ...] | None:
+        """The colour on screen at window point (wx, wy), as Tk shows it (None where no picture is)."""
+        box, photo = self.drawn_box, self._photo
+        if box is None or photo is None:
+            return None
+        x, y = int(self.canvas.canvasx(wx)) - box[0], int(self.canvas.canvasy(wy)) - box[1]
+        if not (0 <= x < photo.width() and 0 <= y < photo.height()):
+            return None
+        return tuple(int(v) for v in self.tk.call(str(photo), "get", x, y))
 
     @property
     def rendering(self) -> bool:
@@ -243,12 +268,62 @@ class ImageView(ttk.Frame):
         x, y = math.floor(point[0]), math.floor(point[1])
         return (x, y) if 0 <= x < base.width and 0 <= y < base.height else None
 
+    def pixel_near(self, wx: float, wy: float) -> tuple[int, int] | None:
+        """The image pixel under window point (wx, wy), or the nearest one when it is outside the image."""
+        point = self.image_point(wx, wy)
+        base = self._base
+        if point is None or base is None:
+            return None
+        return (min(base.width - 1, max(0, math.floor(point[0]))),
+                min(base.height - 1, max(0, math.floor(point[1]))))
+
     def window_point(self, x: float, y: float) -> tuple[float, float] | None:
         """Where image point (x, y) is in the window (the inverse of image_point)."""
         if self._base is None:
             return None
         cx, cy = self._placement().to_canvas(x, y)
         return cx - self.canvas.canvasx(0), cy - self.canvas.canvasy(0)
+
+    def look_at(self, x: int, y: int, scale: float) -> None:
+        """Zoom to scale with image pixel (x, y) in the middle of the window, and pin it."""
+        self._scale = min(MAX_SCALE, max(MIN_SCALE, scale))
+        if self._base is not None:
+            self._set_region()
+            sx, sy = self._zoom_factors()
+            box = self._box()
+            self._move_to((x + 0.5) * sx - box[0] / 2, (y + 0.5) * sy - box[1] / 2)
+        self._schedule(0)
+        self._announce_zoom()
+        self.pin((x, y))
+
+    def look_at_box(self, box: tuple[int, int, int, int]) -> None:
+        """Zoom so the image box (left, top, right, bottom) fills the window, centred."""
+        if self._base is None:
+            return
+        left, top, right, bottom = box
+        view_w, view_h = self._box()
+        scale = min(view_w / max(1, right - left), view_h / max(1, bottom - top)) * 0.9
+        self._scale = min(MAX_SCALE, max(MIN_SCALE, scale))
+        self._set_region()
+        sx, sy = self._zoom_factors()
+        self._move_to((left + right) / 2 * sx - view_w / 2, (top + bottom) / 2 * sy - view_h / 2)
+        self._schedule(0)
+        self._announce_zoom()
+
+    def _rubber_band(self, start: tuple[int, int], end: tuple[int, int], done: bool) -> None:
+        if done:
+            self.canvas.itemconfigure(self._band, state="hidden")
+            if self.on_rectangle is not None:
+                self.on_rectangle(start, end)
+            return
+        first = self.window_point(min(start[0], end[0]), min(start[1], end[1]))
+        second = self.window_point(max(start[0], end[0]) + 1, max(start[1], end[1]) + 1)
+        if first is None or second is None:
+            return
+        self.canvas.coords(self._band, self.canvas.canvasx(first[0]), self.canvas.canvasy(first[1]),
+                           self.canvas.canvasx(second[0]), self.canvas.canvasy(second[1]))
+        self.canvas.itemconfigure(self._band, state="normal")
+        self.canvas.tag_raise(self._band)
 
     # -- the inspected pixel -----------------------------------------------------------------------
     def probe(self) -> PixelValue | None:

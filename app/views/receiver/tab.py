@@ -9,14 +9,16 @@ from tkinter import filedialog, ttk
 
 from ...imaging import open_formats
 from ...ipc import DEFAULT_LOCK_TIMEOUT, ChannelKind
+from ...key_text import describe_key
 from ..background.worker import Worker
+from ..commands.table import shortcut
 from ..imageview import actions
 from ..imageview.actions import USER_ERRORS
 from ..imageview.view import ImageView
 from ..inspector.panel import InspectorPanel
 from ..widgets.flow_row import FlowRow
 from ..widgets.info_panel import InfoPanel
-from ..widgets.key_field import KeyField, describe_key
+from ..widgets.key_field import KeyField
 from ..widgets.scroll_column import ScrollColumn
 from ..widgets.status_bar import StatusBar, show_busy
 from ..widgets.theme import units
@@ -31,13 +33,13 @@ AGE_MS = 1000
 WATCH_LOCK_TIMEOUT = 0.5  # the periodic look-up gives up quickly and tries again next time
 
 TIPS = {
-    "receive": "Read the image shared under the key now (Ctrl+R, or Enter in the key field)",
+    "receive": f"Read the image shared under the key now ({shortcut('receive')}, or Enter in the key field)",
     "follow": "Show each new image as soon as the sender shares it, and keep going when the sender "
               "stops and another starts under the same key",
     "qt": "Read images that Qt programs put in QSharedMemory under this key (QDataStream << QImage), "
           "instead of imgshare's own format; Qt programs send no new-image signal, so Follow is off",
-    "save": "Write the received image to a file (Ctrl+S); PNG and TIFF keep its pixels exactly",
-    "copy": "Put the received image on the clipboard as PNG (Ctrl+Shift+C)",
+    "save": f"Write the received image to a file ({shortcut('save_as')}); PNG and TIFF keep its pixels exactly",
+    "copy": f"Put the received image on the clipboard as PNG ({shortcut('copy_image')})",
     "one_to_one": "Show the image at its own size, one screen pixel per image pixel, with scroll bars",
     "clean": "Remove the shares whose sender has died (stale); live shares are never touched",
     "shares": "This user's shares; open the key list to pick one",
@@ -94,7 +96,8 @@ class ReceiverTab(ttk.Frame):
                              ("one_to_one", self.one_to_one_check), ("clean", self.clean_button),
                              ("shares", self.shares_label)):
             add_tooltip(widget, TIPS[name])
-        self.view = ImageView(self, placeholder="Press Receive (Ctrl+R) to show\nthe image shared under the key")
+        self.view = ImageView(self, placeholder=f"Press Receive ({shortcut('receive')}) to show\n"
+                                                "the image shared under the key")
         self.view.grid(row=2, column=0, sticky="nsew")
         self.side = ScrollColumn(self)  # the header panel and the inspecting tools below it
         self.side.grid(row=2, column=1, sticky="ns", padx=(u.pad * 2, 0))
@@ -115,6 +118,7 @@ class ReceiverTab(ttk.Frame):
         self.columnconfigure(0, weight=1)
         self._age_after = self.after(AGE_MS, self._tick_age)
         self._watch_after = self.after(WATCH_MS, self._watch)
+        self.sender_checks = 0  # ticks of the periodic sender check so far (tests wait on it)
         self.follow = FollowController(FollowHooks(
             widget=self, key=lambda: self.key_field.key, wanted=self.follow_var.get, set_wanted=self.follow_var.set,
             show_frame=lambda got: self.show_followed(got), shown=lambda: self.got, show_rows=self.panel.show,
@@ -153,7 +157,7 @@ class ReceiverTab(ttk.Frame):
 
     def save(self) -> None:
         if self.got is None:
-            self.status.error("Receive an image first (Ctrl+R), then save it")
+            self.status.error(f"Receive an image first ({shortcut('receive')}), then save it")
             return
         image = self.got.image
         path = self.ask_save_path(self, model.suggested_name(self.got.info, image.mode))
@@ -162,7 +166,7 @@ class ReceiverTab(ttk.Frame):
 
     def copy(self) -> None:
         if self.got is None:
-            self.status.error("Receive an image first (Ctrl+R), then copy it")
+            self.status.error(f"Receive an image first ({shortcut('receive')}), then copy it")
             return
         actions.copy(self.worker, self.status, self.got.image)
 
@@ -261,6 +265,7 @@ class ReceiverTab(ttk.Frame):
     def _watch(self) -> None:
         """Every few seconds, look up (in a worker) whether the shown image's sender still runs."""
         self._watch_after = self.after(WATCH_MS, self._watch)
+        self.sender_checks += 1
         got = self.got
         if got is None or self._watcher.busy or self.follow.active:
             return

@@ -11,6 +11,7 @@ from ...imaging import open_formats
 from ...ipc import ChannelKind, ImgShareError
 from ..background.inbox import Inbox
 from ..background.worker import Worker
+from ..commands.table import shortcut
 from ..desktop.clipboard import ClipboardError
 from ..desktop.file_drop import enable_file_drop
 from ..imageview.view import ImageView
@@ -28,13 +29,13 @@ USER_ERRORS = (ImgShareError, ClipboardError)
 
 
 TIPS = {
-    "share_button": "Put the image in shared memory under the key, for any receiver to read (Ctrl+Enter)",
+    "share_button": f"Put the image in shared memory under the key, for any receiver to read ({shortcut('share')})",
     "stop_button": "Stop sharing: the shared memory under the key is removed",
     "play_button": "Pause or play an animated image; each frame is shared as it is shown",
     "watch_check": "Share the file again each time it is saved (another program edits it)",
     "qt_check": "Share in the format Qt programs read with QSharedMemory (QDataStream << QImage) "
                 "under Qt's key for this name, instead of imgshare's own format",
-    "paste_button": "Take the image (or image file) on the clipboard (Ctrl+V)",
+    "paste_button": f"Take the image (or image file) on the clipboard ({shortcut('paste_image')})",
 }
 
 
@@ -81,8 +82,8 @@ class SenderTab(ttk.Frame):
         self.inbox = Inbox(self, poll_ms=40)  # the player's and the watcher's news
         self.session.connect(**self._session_callbacks())
         self.progress = ttk.Progressbar(buttons, mode="indeterminate", length=160)
-        self.view = ImageView(self, placeholder="Open an image (Ctrl+O), drop an image file here,\n"
-                                                "or paste one (Ctrl+V)")
+        self.view = ImageView(self, placeholder=f"Open an image ({shortcut('open_image')}), drop an image file here,\n"
+                                                f"or paste one ({shortcut('paste_image')})")
         self.view.grid(row=2, column=0, sticky="nsew")
         column = ScrollColumn(self)
         column.grid(row=2, column=1, sticky="ns", padx=(units(master).pad * 2, 0))
@@ -114,7 +115,7 @@ class SenderTab(ttk.Frame):
 
     def share(self) -> None:
         if self.loaded is None:
-            self.status.error("Open an image first (Ctrl+O), then share it")
+            self.status.error(f"Open an image first ({shortcut('open_image')}), then share it")
             return
         key = self.key_field.key
         self.status.say(f"Sharing {self.loaded.source_name} under key {key!r}...")
@@ -156,7 +157,7 @@ class SenderTab(ttk.Frame):
         self.view.close()
         self.session.close()
 
-    def _session_callbacks(self) -> dict[str, Callable]:
+    def _session_callbacks(self) -> dict[str, Callable[..., None]]:
         inbox = self.inbox
         return {"on_frame": lambda index, sequence: inbox.post("frame", self._show_frame, index, sequence,
                                                                latest=True),
@@ -195,7 +196,7 @@ class SenderTab(ttk.Frame):
         self.image_panel.show(model.loaded_rows(loaded))
         self.share_button.configure(state="normal")
         self.status.say(f"Opened {loaded.source_name} ({loaded.image.width}x{loaded.image.height} "
-                        f"{loaded.image.mode}); press Share (Ctrl+Enter) to share it")
+                        f"{loaded.image.mode}); press Share ({shortcut('share')}) to share it")
         if then_share:
             self.share()
 
@@ -257,7 +258,8 @@ class SenderTab(ttk.Frame):
     def _show_watching(self, path: str | None) -> None:
         self.watch_var.set(path is not None)
         if path is None:
-            self.status.error("Only an opened file can be watched; open one with Open image... (Ctrl+O)")
+            self.status.error("Only an opened file can be watched; open one with Open image... "
+                              f"({shortcut('open_image')})")
         else:
             self.status.say(f"Watching {path} for changes")
 

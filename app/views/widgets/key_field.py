@@ -4,12 +4,12 @@ mode, the one Qt's key file gives (there is none until a Qt program has made tha
 
 from __future__ import annotations
 
-import os
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
-from ...ipc import ChannelKind, ImgShareError, sysv_key
+from ...ipc import ChannelKind
+from ...key_text import describe_key
 from .eliding_label import ElidingLabel
 from .theme import units
 from .tooltip import add_tooltip
@@ -17,31 +17,6 @@ from .tooltip import add_tooltip
 ENTRY_CHARS = 24
 KEY_TIP = ("The name both programs agree on; it maps to the System V key shown beside it. "
            "The list offers the keys used recently.")
-
-
-def describe_key(text: str, kind: ChannelKind = ChannelKind.IMGSHARE) -> str:
-    """'System V key 123 (0x0000007b)' for a usable key, else the reason it is not usable. In Qt mode,
-    the System V key of Qt's key file for it (ftok), or that there is no such file yet."""
-    try:
-        if kind is ChannelKind.QT:
-            return _describe_qt_key(text)
-        value = sysv_key(text)
-    except ImgShareError as exc:
-        return f"invalid key: {exc}"
-    return f"System V key {value} ({value:#010x})"
-
-
-def _describe_qt_key(text: str) -> str:
-    from ...ipc.qt import QtKey, ftok
-    paths = QtKey.find(text)
-    name = os.path.basename(paths.shm_file)
-    try:
-        value = ftok(paths.shm_file)
-    except OSError:
-        value = None
-    if value is None:
-        return f"Qt: no System V key until a program shares under this key (Qt's key file {name})"
-    return f"Qt's System V key {value} ({value:#010x}), from the file {name}"
 
 
 class KeyField(ttk.Frame):

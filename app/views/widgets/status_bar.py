@@ -20,16 +20,16 @@ class StatusBar(ttk.Frame):
     def __init__(self, master: tk.Misc):
         pad = units(master).pad
         super().__init__(master, padding=(pad * 2, pad), style="Status.TFrame")
-        self._label = ElidingLabel(self, "Ready.", anchor="w", style="Status.TLabel")
+        self.message = ElidingLabel(self, "Ready.", anchor="w", style="Status.TLabel")  # the sentence shown
         self.zoom_label = ttk.Label(self, text="", style="Status.TLabel")  # the shown image's zoom
         self.zoom_label.pack(side="right", padx=(pad * 2, 0))
-        self._label.pack(side="left", fill="x", expand=True)
+        self.message.pack(side="left", fill="x", expand=True)
         self.is_error = False
         self.history: list[tuple[float, bool, str]] = []  # what was said, for tests and debugging
 
     @property
     def text(self) -> str:
-        return self._label.full_text
+        return self.message.full_text
 
     def show_zoom(self, text: str) -> None:
         self.zoom_label.configure(text=text)
@@ -45,8 +45,8 @@ class StatusBar(ttk.Frame):
         self.is_error = is_error
         self.history.append((time.monotonic(), is_error, text))
         del self.history[:-HISTORY]
-        self._label.set(text)
-        self._label.configure(style="StatusError.TLabel" if is_error else "Status.TLabel")
+        self.message.set(text)
+        self.message.configure(style="StatusError.TLabel" if is_error else "Status.TLabel")
 
 
 def _sentence(text: str) -> str:

@@ -1,24 +1,25 @@
 """The window: theme, icon, title, menu bar, Sender and Receiver tabs, status bar, shortcuts, the
-callback-error hook, and a clean close (sharing stopped, objects removed) on the close button, Ctrl+Q,
-SIGTERM and SIGINT."""
+callback-error hook, and a clean close (sharing stopped, objects removed) on the close button, Quit,
+SIGTERM, SIGINT and SIGHUP."""
 
 from __future__ import annotations
 
 import functools
-import signal
 import sys
 import tkinter as tk
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from tkinter import ttk
-from types import FrameType, TracebackType
-from typing import Literal
+from types import TracebackType
 
+from ... import lifecycle
 from ... import settings as settings_file
 from ...crashlog import write_crash_log
 from ...ipc import DEFAULT_KEY
 from ...settings import Settings, ThemeChoice
 from ..background.worker import Worker
+from ..commands.keys import bind_scope
+from ..commands.table import BY_NAME, Scope, Tab, shortcut, showing_first
 from ..desktop import color_scheme
 from ..imageview import actions
 from ..imageview.view import ImageView
@@ -33,7 +34,6 @@ from .menus import MenuBar, image_menu
 from .title import window_title
 
 HEARTBEAT_MS = 200  # Python runs signal handlers only when Tk calls back into it: make sure it does
-Zoom = Literal["in", "out", "fit", "actual"]
 
 
 class App:
@@ -63,15 +63,16 @@ class App:
         self._connect_tabs()
         self.notebook.add(self.sender, text="Sender", underline=0)
         self.notebook.add(self.receiver, text="Receiver", underline=0)
-        self.notebook.enable_traversal()  # Ctrl+Tab, Ctrl+Shift+Tab, Alt+S, Alt+R
-        self.menu = MenuBar(root, self._menu_actions(), self._menu_checks(),
+        self.notebook.enable_traversal()  # the command table binds Ctrl+Tab and Alt+S/R on the toplevel too
+        self.command_actions = self._command_actions()
+        self.menu = MenuBar(root, self.command_actions, self.show_tab, self._checks(),
                             recent_files=lambda: list(self.settings.recent_files), open_recent=self.open_recent,
                             theme=self.settings.theme, set_theme=self.set_theme)
         self.image_menus: dict[str, tk.Menu] = {}  # each tab's right-click menu, by the tab's name
         for tab in (self.sender, self.receiver):
             self._image_menu(tab.view, tab)
             tab.view.on_zoom_changed = functools.partial(self._zoom_changed, tab)
-        self._bind_shortcuts()
+        bind_scope(root, Scope.WINDOW, self.command_actions)
         self.min_size = chrome.size_window(root)
         root.protocol("WM_DELETE_WINDOW", self.close)
         self._heartbeat = root.after(HEARTBEAT_MS, self._beat)
@@ -79,7 +80,7 @@ class App:
             self.status.say(f"Ready; {self.sender.drop_problem}")
         self.notebook.bind("<<NotebookTabChanged>>", lambda _e: self._focus_tab())
         if receive:
-            self.notebook.select(self.receiver)
+            self.show_tab(Tab.RECEIVER)
         self._focus_tab()
         self._update_title()
         if follow:  # follow waits for a share to appear, so it may start before --send's share
@@ -110,92 +111,57 @@ class App:
         self.receiver.on_saved = self._saved
 
     def _image_menu(self, view: ImageView, tab: SenderTab | ReceiverTab) -> None:
-        def pixel() -> str | None:
-            text = getattr(view, "pixel_value_text", None)  # the inspector's, when the view has one
-            return text() if callable(text) else None
+        actions = {"copy_image": lambda: self.copy_image(tab), "save_as": lambda: self.save_as(tab),
+                   "copy_pixel_value": lambda: self.copy_text(view.pixel_value_text())}
+        self.image_menus[str(tab)] = image_menu(view.canvas, actions, pixel_text=view.pixel_value_text)
 
-        self.image_menus[str(tab)] = image_menu(view.canvas, copy=lambda: self.copy_image(tab),
-                                                save=lambda: self.save_as(tab), copy_pixel=self.copy_text,
-                                                pixel_text=pixel)
-
-    def _menu_actions(self) -> dict[str, Callable[[], None]]:
-        """What each menu entry does, by the entry's name."""
-        sender, receiver, on_tab = self.sender, self.receiver, self.on_tab
-        return {
-            "open_image": self.open_image, "paste_image": self.paste_image, "save_as": self.save_as,
+    def _command_actions(self) -> dict[str, Callable[[], None]]:
+        """What each command of the table does, by name; a command's tab is shown first (show_tab)."""
+        sender, receiver = self.sender, self.receiver
+        by_name: dict[str, Callable[[], None]] = {
+            "open_image": sender.open, "paste_image": sender.paste, "save_as": self.save_as,
             "copy_image": self.copy_image, "quit": self.close,
-            "zoom_in": lambda: self.zoom("in"), "zoom_out": lambda: self.zoom("out"),
-            "zoom_fit": lambda: self.zoom("fit"), "zoom_actual": lambda: self.zoom("actual"),
-            "sender_tab": lambda: self.notebook.select(sender), "receiver_tab": lambda: self.notebook.select(receiver),
-            "share": lambda: on_tab(sender, sender.share), "stop_sharing": lambda: on_tab(sender, sender.stop),
-            "play_pause": lambda: on_tab(sender, sender.toggle_play),
-            "watch_file": lambda: self.toggle_box(sender, sender.watch_check),
-            "qt_share": lambda: self.toggle_box(sender, sender.qt_check),
-            "receive": lambda: on_tab(receiver, receiver.receive),
-            "follow": lambda: self.toggle_box(receiver, receiver.follow_check),
-            "qt_receive": lambda: self.toggle_box(receiver, receiver.qt_check),
-            "save_received": lambda: on_tab(receiver, receiver.save),
-            "copy_received": lambda: on_tab(receiver, receiver.copy),
-            "compare": lambda: on_tab(receiver, receiver.compare.choose),
-            "clean_up": lambda: on_tab(receiver, receiver.key_list.clean),
+            "zoom_in": lambda: self.shown_tab().view.zoom_in(), "zoom_out": lambda: self.shown_tab().view.zoom_out(),
+            "zoom_fit": lambda: self.shown_tab().view.zoom_fit(),
+            "zoom_actual": lambda: self.shown_tab().view.zoom_actual(),
+            "sender_tab": _tab_only, "receiver_tab": _tab_only,
+            "next_tab": lambda: self._cycle(1), "previous_tab": lambda: self._cycle(-1),
+            "share": sender.share, "stop_sharing": sender.stop, "play_pause": sender.toggle_play,
+            "watch_file": lambda: self.toggle_box(sender.watch_check),
+            "qt_share": lambda: self.toggle_box(sender.qt_check),
+            "receive": receiver.receive, "follow": lambda: self.toggle_box(receiver.follow_check),
+            "qt_receive": lambda: self.toggle_box(receiver.qt_check), "compare": receiver.compare.choose,
+            "clean_up": receiver.key_list.clean,
             "shortcuts": self.show_shortcuts, "documentation": self.show_docs, "about": self.show_about,
         }
+        return {name: showing_first(BY_NAME[name].tab, self.show_tab, action) for name, action in by_name.items()}
 
-    def _menu_checks(self) -> dict[str, tk.BooleanVar]:
+    def _checks(self) -> dict[str, tk.BooleanVar]:
         """The check entries' variables: the tabs' own boxes', so both always show the same."""
         return {"watch_file": self.sender.watch_var, "qt_share": self.sender.qt_var,
                 "follow": self.receiver.follow_var, "qt_receive": self.receiver.qt_var}
 
-    def _bind_shortcuts(self) -> None:
-        keys: dict[str, Callable[[], None]] = {
-            "o": self.open_image, "v": self._paste, "r": lambda: self.on_tab(self.receiver, self.receiver.receive),
-            "s": self.save_as, "q": self.close}
-        for letter, action in keys.items():
-            for sequence in (f"<Control-{letter}>", f"<Control-{letter.upper()}>"):
-                self.root.bind(sequence, self._binding(action))
-        self.root.bind("<Control-Shift-C>", lambda _e: self._run(self.copy_image))
-        for sequence in ("<Control-Return>", "<Control-KP_Enter>"):
-            self.root.bind(sequence, lambda _e: self._run(lambda: self.on_tab(self.sender, self.sender.share)))
-        zooms: dict[Zoom, tuple[str, ...]] = {
-            "in": ("<Control-plus>", "<Control-equal>", "<Control-KP_Add>"),
-            "out": ("<Control-minus>", "<Control-KP_Subtract>"),
-            "fit": ("<Control-Key-0>", "<Control-KP_0>"), "actual": ("<Control-Key-1>", "<Control-KP_1>")}
-        for kind, sequences in zooms.items():
-            for sequence in sequences:
-                self.root.bind(sequence, self._binding(functools.partial(self.zoom, kind)))
-        self.root.bind("<F1>", lambda _e: self._run(self.show_shortcuts))
-        # Ttk's own Ctrl+Tab does nothing while the focus is on the bare toplevel: cycle here instead.
-        self.root.bind("<Control-Tab>", lambda _e: self._cycle(1))
-        for sequence in ("<Control-Shift-Tab>", "<Control-ISO_Left_Tab>"):
-            self.root.bind(sequence, lambda _e: self._cycle(-1))
-
     # -- what the menus and shortcuts do -----------------------------------------------------------
     def shown_tab(self) -> SenderTab | ReceiverTab:
-        return self.receiver if self.notebook.select() == str(self.receiver) else self.sender
+        return self.receiver if _shown_tab(self.notebook) == str(self.receiver) else self.sender
 
-    def on_tab(self, tab: SenderTab | ReceiverTab, action: Callable[[], None]) -> None:
-        """Show tab, then do action (menu entries and shortcuts of one tab)."""
-        self.notebook.select(tab)
-        action()
-
-    def open_image(self) -> None:
-        self.on_tab(self.sender, self.sender.open)
-
-    def paste_image(self) -> None:
-        self.on_tab(self.sender, self.sender.paste)
+    def show_tab(self, tab: Tab) -> None:
+        self.notebook.select(self.sender if tab is Tab.SENDER else self.receiver)  # type: ignore[no-untyped-call]
 
     def open_recent(self, path: str) -> None:
-        self.on_tab(self.sender, lambda: self.sender.open_paths([path]))
+        self.show_tab(Tab.SENDER)
+        self.sender.open_paths([path])
 
     def save_as(self, tab: SenderTab | ReceiverTab | None = None) -> None:
         """Save the image the given (else the shown) tab shows."""
         tab = tab or self.shown_tab()
         if tab is self.receiver:
-            self.on_tab(self.receiver, self.receiver.save)
+            self.show_tab(Tab.RECEIVER)
+            self.receiver.save()
             return
         loaded = self.sender.loaded
         if loaded is None:
-            self.status.error("Open an image first (Ctrl+O), then save it")
+            self.status.error(f"Open an image first ({shortcut('open_image')}), then save it")
             return
         suggested = Path(loaded.source_name or "image").stem + ".png"
         path = self.ask_save_path(self.sender, suggested, self.settings.start_folder())
@@ -207,7 +173,7 @@ class App:
         if tab is self.receiver:
             self.receiver.copy()
         elif self.sender.loaded is None:
-            self.status.error("Open an image first (Ctrl+O), then copy it")
+            self.status.error(f"Open an image first ({shortcut('open_image')}), then copy it")
         else:
             actions.copy(self.sender.worker, self.status, self.sender.loaded.image)
 
@@ -221,17 +187,13 @@ class App:
 
     def _zoom_changed(self, tab: SenderTab | ReceiverTab, text: str) -> None:
         if tab is self.receiver:
-            self.receiver.one_to_one.set(not tab.view.fitted)  # the 1:1 box says whether it is zoomed
+            # the 1:1 box is ticked at 100% only (not at 1200%)
+            self.receiver.one_to_one.set(not tab.view.fitted and tab.view.scale == 1.0)
         if tab is self.shown_tab():
             self.status.show_zoom(text)
 
-    def zoom(self, kind: Zoom) -> None:
-        view = self.shown_tab().view
-        {"in": view.zoom_in, "out": view.zoom_out, "fit": view.zoom_fit, "actual": view.zoom_actual}[kind]()
-
-    def toggle_box(self, tab: SenderTab | ReceiverTab, box: ttk.Checkbutton) -> None:
+    def toggle_box(self, box: ttk.Checkbutton) -> None:
         """A menu check entry was toggled (its variable is the box's): run the box's own command."""
-        self.notebook.select(tab)
         if box.instate(["disabled"]):
             variable = str(box.cget("variable"))
             self.root.setvar(variable, str(int(not self.root.getboolean(self.root.getvar(variable)))))  # back
@@ -278,18 +240,9 @@ class App:
         self._remember(lambda s: setattr(s, "last_folder", str(Path(path).resolve().parent)))
 
     # -- running -----------------------------------------------------------------------------------
-    def _run(self, action: Callable[[], None]) -> str:
-        action()
-        return "break"
-
-    def _binding(self, action: Callable[[], None]) -> Callable[[tk.Event], str]:
-        """An event handler that runs action and stops the event there."""
-        return lambda _event: self._run(action)
-
-    def _cycle(self, step: int) -> str:
-        tabs = self.notebook.tabs()
-        self.notebook.select(tabs[(tabs.index(self.notebook.select()) + step) % len(tabs)])
-        return "break"
+    def _cycle(self, step: int) -> None:
+        tabs = [self.sender, self.receiver]
+        self.notebook.select(tabs[(tabs.index(self.shown_tab()) + step) % len(tabs)])  # type: ignore[no-untyped-call]
 
     def _focus_tab(self) -> None:
         """Keyboard focus on the shown tab's first button, so its shortcuts and Tab order work at once."""
@@ -298,18 +251,12 @@ class App:
         self.status.show_zoom(shown.view.zoom_text if shown.view.image is not None else "")
         self._update_title()
 
-    def _paste(self) -> None:
-        """Ctrl+V in a text entry pastes text there; anywhere else it pastes an image to share."""
-        if isinstance(self.root.focus_get(), (tk.Entry, ttk.Entry)):
-            return
-        self.paste_image()
-
     def _shared(self, shared: Shared | None) -> None:
         if shared is not None:
             self._remember(lambda s: s.remember_key(shared.key))
         if self._receive_after_share:  # --send and --receive: this window receives its own share
             self._receive_after_share = False
-            self.notebook.select(self.receiver)
+            self.show_tab(Tab.RECEIVER)
             self.receiver.receive()
 
     def _update_title(self) -> None:
@@ -349,6 +296,16 @@ class App:
             self.root.destroy()
 
 
+def _shown_tab(notebook: ttk.Notebook) -> str:
+    """The shown tab's path name. typeshed leaves ttk.Notebook's select() and tabs() unannotated: the
+    window calls them in this function and in show_tab and _cycle only."""
+    return str(notebook.select())  # type: ignore[no-untyped-call]
+
+
+def _tab_only() -> None:
+    """View > Sender tab and the like: showing the tab is all they do."""
+
+
 def build_app(root: tk.Tk, key: str = DEFAULT_KEY, send_file: str | Sequence[str] | None = None,
               receive: bool = False, follow: bool = False) -> App:
     """Build the window on root (nothing runs until root's event loop does); follow turns the Receiver
@@ -357,13 +314,12 @@ def build_app(root: tk.Tk, key: str = DEFAULT_KEY, send_file: str | Sequence[str
 
 
 def install_signal_handlers(app: App) -> None:
-    """SIGTERM and SIGINT close the window cleanly, from the Tk loop rather than inside the handler."""
-    def handler(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM, SIGINT and SIGHUP close the window cleanly, from the Tk loop rather than inside the handler."""
+    def stop() -> None:
         if not app.closed:
             app.root.after(0, app.close)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, handler)
+    lifecycle.on_stop_signals(stop)
 
 
 def run_gui(key: str = DEFAULT_KEY, send_file: str | Sequence[str] | None = None, receive: bool = False,

@@ -11,6 +11,7 @@ from pathlib import Path
 from tkinter import ttk
 
 from ... import __version__
+from ..commands.table import help_rows
 from ..widgets.theme import units
 
 # /proc/sys/kernel file -> what it limits; "sem" holds four numbers
@@ -18,15 +19,6 @@ SHM_LIMITS = (("shmmax", "SHMMAX", "largest segment, bytes"), ("shmall", "SHMALL
               ("shmmni", "SHMMNI", "segments on the machine"))
 SEM_NAMES = (("SEMMSL", "semaphores per set"), ("SEMMNS", "semaphores on the machine"),
              ("SEMOPM", "operations per call"), ("SEMMNI", "semaphore sets on the machine"))
-SHORTCUTS = (("Ctrl+O", "Open an image file"), ("Ctrl+V", "Paste an image from the clipboard"),
-             ("Ctrl+Enter", "Share the opened image"), ("Ctrl+R", "Receive (Enter in the Receiver's key field too)"),
-             ("Ctrl+S", "Save the received image as…"), ("Ctrl+Shift+C", "Copy the shown image"),
-             ("Ctrl++ / Ctrl+-", "Zoom in / out"), ("Ctrl+0", "Fit the image to the window"),
-             ("Ctrl+1", "Actual size (100%)"), ("Ctrl+wheel", "Zoom around the pointer"),
-             ("Drag, wheel, Shift+wheel", "Pan and scroll a zoomed image"),
-             ("Right click", "Copy, Save as…, Copy pixel value"),
-             ("Ctrl+Tab, Alt+S, Alt+R", "Switch between the Sender and Receiver tabs"),
-             ("F1", "This list"), ("Ctrl+Q", "Quit (the share is removed)"))
 DOCS = ("The README explains the window, the command line (imgshare --help, imgshare COMMAND --help) and "
         "the Python API; docs/protocol.md describes the shared memory layout byte by byte, docs/qt.md the "
         "Qt mode, docs/RELIABILITY.md what happens when a program dies.")
@@ -93,7 +85,7 @@ def about(master: tk.Misc) -> InfoDialog:
 
 
 def shortcuts(master: tk.Misc) -> InfoDialog:
-    return InfoDialog(master, "Keyboard shortcuts", "Keyboard shortcuts", rows=SHORTCUTS)
+    return InfoDialog(master, "Keyboard shortcuts", "Keyboard shortcuts", rows=help_rows())
 
 
 def documentation(master: tk.Misc) -> InfoDialog:

@@ -5,17 +5,20 @@
  *                                         "sent SEQ T0" with T0 (CLOCK_MONOTONIC) taken just before the
  *                                         library call: imgshare_frame_publish() (inplace) or imgshare_share()
  *                                         from the program's own buffer (copy). Stops at "quit" or EOF.
- *   transfer receive KEY borrow|copy N    N times: waits for a newer image (verified), borrows it or copies it
+ *   transfer receive KEY borrow|copy|hold N
+ *                                         N times: waits for a newer image (verified), borrows it or copies it
  *                                         into its own buffer, checks two bytes against the fill, prints
- *                                         "got SEQ T1" with T1 taken once the pixels are in hand.
+ *                                         "got SEQ T1" with T1 taken once the pixels are in hand; hold: borrows
+ *                                         it unverified and keeps it until the next (a follower showing it).
  */
-#define IMGSHARE_IMPLEMENTATION
-#include "../imgshare.h"
-
+#define _POSIX_C_SOURCE 200809L /* clock_gettime(): this program's own need */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define IMGSHARE_IMPLEMENTATION
+#include "../imgshare.h"
 
 static double now(void)
 {
@@ -98,6 +101,8 @@ static int bench_send(const char *key, uint32_t w, uint32_t h, int inplace)
     return (int)imgshare_sender_close(s, 0);
 }
 
+/* borrow: 0 copy, 1 borrow (verified, let go at once), 2 hold (borrow unverified, held until the next one,
+ * as a follower that shows each frame until the next arrives) */
 static int bench_receive(const char *key, int borrow, int count)
 {
     imgshare_receiver *r;
@@ -107,6 +112,7 @@ static int bench_receive(const char *key, int borrow, int count)
     int n;
     if (imgshare_receiver_open(&r, key) != IMGSHARE_OK)
         return 1;
+    imgshare_receiver_set_verify(r, borrow != 2);
     printf("ready\n");
     fflush(stdout);
     for (n = 0; n < count; n++) {
@@ -144,7 +150,8 @@ static int bench_receive(const char *key, int borrow, int count)
             fprintf(stderr, "transfer: image %llu has the wrong pixels\n", (unsigned long long)info.sequence);
             return 1;
         }
-        imgshare_release(r);
+        if (borrow != 2)
+            imgshare_release(r);
         printf("got %llu %.9f\n", (unsigned long long)info.sequence, t1);
         fflush(stdout);
     }
@@ -160,7 +167,7 @@ int main(int argc, char **argv)
     if (argc == 6 && strcmp(argv[1], "send") == 0)
         return bench_send(argv[2], (uint32_t)atol(argv[3]), (uint32_t)atol(argv[4]), strcmp(argv[5], "inplace") == 0);
     if (argc == 5 && strcmp(argv[1], "receive") == 0)
-        return bench_receive(argv[2], strcmp(argv[3], "borrow") == 0, atoi(argv[4]));
+        return bench_receive(argv[2], strcmp(argv[3], "hold") == 0 ? 2 : strcmp(argv[3], "borrow") == 0, atoi(argv[4]));
     fprintf(stderr, "usage: see the comment at the top of transfer.c\n");
     return 2;
 }

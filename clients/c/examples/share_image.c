@@ -1,18 +1,19 @@
-/* share_image: share a PPM, PGM or PAM file under a key and serve it until SIGTERM or Ctrl+C.
+/* share_image: share a PBM, PGM, PPM or PAM file under a key and serve it until SIGTERM or Ctrl+C.
  *
  *   share_image KEY FILE [--persist]
  *
- * P5 (grey, 8 or 16 bits), P6 (RGB, 8 bits) and P7 (PAM: GRAYSCALE, GRAYSCALE_ALPHA, RGB, RGB_ALPHA,
- * BLACKANDWHITE) files. With --persist the share stays after it exits. Exit status: imgshare's codes.
+ * P4 (PBM), P5 (grey, 8 or 16 bits: L or I;16), P6 (RGB, 8 or 16 bits: RGB or RGB;16) and P7 (PAM:
+ * GRAYSCALE, GRAYSCALE_ALPHA, RGB, RGB_ALPHA, BLACKANDWHITE; 16-bit RGB and RGB_ALPHA as RGB;16 and RGBA;16)
+ * files. With --persist the share stays after it exits. Exit status: imgshare's codes.
  */
-#define IMGSHARE_IMPLEMENTATION
-#include "../imgshare.h"
-
+#define _POSIX_C_SOURCE 200809L /* sigaction(), sigsuspend(): this program's own need */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#define IMGSHARE_IMPLEMENTATION
+#include "../imgshare.h"
 
 static volatile sig_atomic_t stop;
 static void on_signal(int number) { (void)number; stop = 1; }
@@ -67,6 +68,11 @@ static const char *load(const char *path, picture *p)
             else if (strcmp(word, "MAXVAL") == 0) maxval = strtoul(value, NULL, 10);
             else if (strcmp(word, "TUPLTYPE") == 0) snprintf(tupltype, sizeof tupltype, "%s", value);
         }
+    } else if (strcmp(magic, "P4") == 0) { /* 8 pixels a byte, 1 = black: read as BLACKANDWHITE */
+        if (token(f, word, sizeof word)) width = strtoul(word, NULL, 10);
+        if (token(f, word, sizeof word)) height = strtoul(word, NULL, 10);
+        maxval = depth = 1;
+        strcpy(tupltype, "PBM");
     } else if (strcmp(magic, "P5") == 0 || strcmp(magic, "P6") == 0) {
         if (token(f, word, sizeof word)) width = strtoul(word, NULL, 10);
         if (token(f, word, sizeof word)) height = strtoul(word, NULL, 10);
@@ -74,16 +80,34 @@ static const char *load(const char *path, picture *p)
         depth = magic[1] == '5' ? 1 : 3;
     } else {
         fclose(f);
-        return "only P5, P6 and P7 (PAM) files are read";
+        return "only P4, P5, P6 and P7 (PAM) files are read";
     }
     if (!width || !height || width > 65536 || height > 65536 || !maxval || maxval > 65535 || !depth || depth > 4) {
         fclose(f);
         return "the file's header is not one this program reads";
     }
-    bytes = maxval > 255 ? 2 : 1;
-    if (bytes == 2 && depth != 1) {
+    if (strcmp(tupltype, "PBM") == 0) { /* already 8 pixels a byte, but 1 is black: imgshare's 1 is white */
+        size_t row = (width + 7) / 8, y;
+        p->width = (uint32_t)width;
+        p->height = (uint32_t)height;
+        p->mode = IMGSHARE_MODE_1;
+        p->pixels = (unsigned char *)malloc(row * height);
+        if (!p->pixels || fread(p->pixels, 1, row * height, f) != row * height) {
+            free(p->pixels);
+            fclose(f);
+            return "the file is shorter than its header says";
+        }
         fclose(f);
-        return "16-bit colour files are not read (16-bit grey is)";
+        for (i = 0; i < row * height; i++)
+            p->pixels[i] = (unsigned char)~p->pixels[i];
+        for (y = 0; width % 8 && y < height; y++) /* the unused low bits of a row stay 0 */
+            p->pixels[y * row + row - 1] &= (unsigned char)(0xFF << (8 - width % 8));
+        return NULL;
+    }
+    bytes = maxval > 255 ? 2 : 1;
+    if (bytes == 2 && depth == 2) {
+        fclose(f);
+        return "16-bit grey with alpha is not a mode imgshare carries";
     }
     samples = (size_t)width * height * depth;
     raw = (unsigned char *)malloc(samples * bytes);
@@ -106,13 +130,15 @@ static const char *load(const char *path, picture *p)
         free(raw);
         return p->pixels ? NULL : "out of memory";
     }
-    if (bytes == 2) { /* PNM is big-endian; I;16 is little-endian */
+    if (bytes == 2) { /* PNM is big-endian; imgshare's 16-bit samples are little-endian */
+        static const imgshare_mode by_depth[] = {IMGSHARE_MODE_I16, IMGSHARE_MODE_I16, IMGSHARE_MODE_I16,
+                                                 IMGSHARE_MODE_RGB16, IMGSHARE_MODE_RGBA16};
         for (i = 0; i < samples; i++) {
             unsigned char high = raw[2 * i];
             raw[2 * i] = raw[2 * i + 1];
             raw[2 * i + 1] = high;
         }
-        p->mode = IMGSHARE_MODE_I16;
+        p->mode = by_depth[depth];
     } else {
         static const imgshare_mode by_depth[] = {IMGSHARE_MODE_L, IMGSHARE_MODE_L, IMGSHARE_MODE_LA, IMGSHARE_MODE_RGB,
                                                  IMGSHARE_MODE_RGBA};

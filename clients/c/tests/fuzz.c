@@ -1,24 +1,39 @@
-/* fuzz: the C reader fed mutated and random segments; build it with -fsanitize=address,undefined.
+/* fuzz: the C reader fed mutated control blocks, slot descriptors and semaphore values; build it with
+ * -fsanitize=address,undefined.
  *
- *   fuzz SEGMENTS_DIR KEY CASES LIVE_CASES SEED
+ *   fuzz FOLDER MANIFEST KEY CASES LIVE_CASES SEED
  *
- * Starts from the test vectors and mutates them: random bytes (with the CRCs recomputed, so the
- * mutation reaches the checks behind them, or not), fields set to edge values (slot tables out of
- * bounds, huge sizes and strides), truncated segments, random garbage. CASES of them go through
- * imgshare_read_image() with buffers of exact, short and spare sizes (malloc'd to the byte, so a write
- * past the end is caught); LIVE_CASES are placed in a real segment at KEY, with a lock and a pin set, and
- * read by a real receiver (info, copy, borrow). Only statuses 0, 1, 3 and 4 may come back, each error
- * with a message; everything this program creates is removed by id before it exits. Prints "ok N M".
+ * Starts from the share vectors the manifest lists (the format of tests/vectors.c; FOLDER holds their
+ * files) and mutates them: random bytes (with the CRCs recomputed, so the mutation reaches the checks
+ * behind them, or not), fields set to edge values (sizes, strides, lengths, slot tables, hints, pending
+ * states, gates and pins), truncated segments. CASES of them are read in memory: each control block by
+ * the control-block check, each data segment through imgshare_read_image() with buffers of exact, short and
+ * spare sizes (malloc'd to the byte, so a write past the end is caught). LIVE_CASES become real objects at
+ * KEY (control segment, data segments named by id, a semaphore set) read by a real receiver (metadata,
+ * copy, borrow). Only statuses 0, 1, 3, 4 and 5 may come back, each error with a sentence, and an image
+ * only with metadata that fits its buffer; everything made is removed by id. Prints "ok CASES LIVE".
  */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+
 #define IMGSHARE_IMPLEMENTATION
 #include "imgshare.h"
 #include "tests/files.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define MAX_VECTORS 64
+#define MAX_DATA 8
 
-#define MAX_SEGMENTS 128
+typedef struct vector {
+    unsigned char *control, *data[MAX_DATA];
+    size_t control_size, data_size[MAX_DATA];
+    int data_count, sem_count;
+    int semaphores[2 + 2 * MAX_DATA];
+} vector;
 
 static uint64_t rng_state;
 static int failures;
@@ -40,27 +55,12 @@ static void put(unsigned char *p, uint64_t value, int width)
         p[i] = (unsigned char)(value >> (8 * i));
 }
 
-static void fix_crcs(unsigned char *data, size_t size)
-{
-    unsigned char block[4096];
-    size_t slot;
-    if (size < 4096)
-        return;
-    memcpy(block, data, 4096);
-    memset(block + 16, 0, 32);
-    put(data + 28, imgshare_crc32(block, 4096), 4);
-    for (slot = 0; slot < 8 && 4096 * (slot + 2) <= size; slot++) {
-        memcpy(block, data + 4096 * (slot + 1), 4096);
-        memset(block + 28, 0, 4);
-        put(data + 4096 * (slot + 1) + 28, imgshare_crc32(block, 4096), 4);
-    }
-}
-
 static uint64_t edge_value(size_t size)
 {
-    static const uint64_t edges[] = {0, 1, 2, 3, 7, 8, 9, 255, 256, 4095, 4096, 4097, 8192, 12288, 65535, 65536, 65537,
-                                     0x7FFFFFFF, 0x80000000u, 0xFFFFFFFFu, 0x100000000ull, 0x7FFFFFFFFFFFFFFFull,
-                                     0xFFFFFFFFFFFFF000ull, 0xFFFFFFFFFFFFFFFFull};
+    static const uint64_t edges[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 255, 256, 257, 1024, 1025, 4095, 4096, 4097,
+                                     8191, 8192, 8193, 12288, 32767, 32768, 65535, 65536, 65537, 0x7FFFFFFF,
+                                     0x80000000u, 0xFFFFFFFFu, 0x100000000ull, 0x200000001ull, 0x300000000ull,
+                                     0x7FFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFF000ull, 0xFFFFFFFFFFFFFFFFull};
     switch (below(4)) {
     case 0: return size + below(3) - 1;
     case 1: return next();
@@ -68,53 +68,122 @@ static uint64_t edge_value(size_t size)
     }
 }
 
-/* One mutation of a copy of a vector; returns the new size. */
-static size_t mutate(unsigned char *data, size_t size)
+static void fix_control_crc(unsigned char *c, size_t size)
 {
-    static const int control_fields[][2] = {{8, 2}, {10, 2}, {12, 4}, {16, 4}, {20, 4}, {24, 4}, {32, 8}, {64, 8},
-                                            {72, 8}, {80, 8}, {88, 8}, {96, 8}, {104, 8}, {192, 2}};
-    static const int descriptor_fields[][2] = {{0, 8}, {8, 4}, {12, 4}, {16, 4}, {20, 4}, {24, 4}, {32, 8}, {40, 8},
-                                               {112, 2}, {114, 2}, {116, 2}, {118, 2}, {120, 4}, {124, 4}};
+    unsigned char zeroed[4096];
+    if (size < 4096)
+        return;
+    memcpy(zeroed, c, 4096);
+    memset(zeroed + 28, 0, 4);
+    memset(zeroed + 64, 0, 448);
+    put(c + 28, imgshare__crc32(zeroed, 4096), 4);
+}
+
+static void fix_descriptor_crc(unsigned char *d, size_t size)
+{
+    if (size >= 8192)
+        put(d + 36, imgshare__crc_with_hole(d, 8192, 32, 8), 4);
+}
+
+/* One mutation of a control block copy; its new size. */
+static size_t mutate_control(unsigned char *c, size_t size)
+{
+    static const int fields[][2] = {{8, 2}, {10, 2}, {12, 4}, {16, 8}, {24, 2}, {64, 4}, {68, 4}, {72, 4}, {80, 8},
+                                    {88, 8}, {96, 8}, {104, 8}, {128, 8}, {136, 4}, {144, 8}, {152, 4}, {240, 8}};
+    size_t i, n;
+    switch (below(4)) {
+    case 0:
+        n = 1 + below(6);
+        for (i = 0; i < n && size; i++)
+            c[below(size < 4096 ? size : 4096)] = (unsigned char)next();
+        if (below(4))
+            fix_control_crc(c, size);
+        break;
+    case 1:
+        i = below(sizeof fields / sizeof fields[0]);
+        if (size >= 4096) {
+            put(c + fields[i][0] + (fields[i][0] >= 128 && fields[i][0] < 256 ? 16 * below(8) : 0), edge_value(size),
+                fields[i][1]);
+            fix_control_crc(c, size);
+        }
+        break;
+    case 2:
+        size = below(size + 1); /* the kernel's size is what counts */
+        break;
+    default:
+        for (i = 8; i < size; i++)
+            c[i] = (unsigned char)next();
+        if (size >= 10)
+            put(c + 8, below(2) ? 3 : next(), 2);
+        if (below(2))
+            fix_control_crc(c, size);
+        break;
+    }
+    return size;
+}
+
+/* One mutation of a data segment copy; its new size. */
+static size_t mutate_data(unsigned char *d, size_t size)
+{
+    static const int fields[][2] = {{8, 2}, {10, 2}, {16, 8}, {24, 8}, {32, 4}, {40, 8}, {48, 4}, {52, 4}, {56, 4},
+                                    {60, 4}, {64, 8}, {72, 4}, {80, 8}, {96, 16}, {112, 16}, {128, 8}, {136, 2},
+                                    {138, 2}, {140, 2}, {142, 2}, {144, 4}, {148, 4}, {156, 4}, {160, 2}};
     size_t i, n;
     switch (below(6)) {
-    case 0: /* random bytes in the control block and descriptors */
-    case 1:
+    case 0:
         n = 1 + below(8);
         for (i = 0; i < n && size; i++)
-            data[below(size < 3 * 4096 ? size : 3 * 4096)] = (unsigned char)next();
+            d[below(size)] = (unsigned char)next();
         if (below(4))
-            fix_crcs(data, size);
+            fix_descriptor_crc(d, size);
         break;
-    case 2: /* a control field */
-        i = below(sizeof control_fields / sizeof control_fields[0]);
-        if (size >= 4096) {
-            size_t offset = (size_t)control_fields[i][0] + (control_fields[i][0] >= 64 && control_fields[i][0] < 192 ? 16 * below(4) : 0);
-            put(data + offset, edge_value(size), control_fields[i][1]);
-            fix_crcs(data, size);
+    case 1:
+        i = below(sizeof fields / sizeof fields[0]);
+        if (size >= 8192) {
+            put(d + fields[i][0], edge_value(size), fields[i][1] > 8 ? 8 : fields[i][1]);
+            if (below(2)) /* and the payload length, to match a changed stride or height */
+                put(d + 64, edge_value(size), 8);
+            fix_descriptor_crc(d, size);
         }
         break;
-    case 3: /* a descriptor field of a slot */
-        i = below(sizeof descriptor_fields / sizeof descriptor_fields[0]);
-        {
-            size_t slot = below(3), offset = 4096 * (slot + 1) + (size_t)descriptor_fields[i][0];
-            if (offset + 8 <= size) {
-                put(data + offset, edge_value(size), descriptor_fields[i][1]);
-                if (below(2)) /* and its neighbour: payload length to match a changed stride or height */
-                    put(data + 4096 * (slot + 1) + 32, edge_value(size), 8);
-                fix_crcs(data, size);
+    case 2: /* tags: random text, or JSON-ish text */
+        if (size >= 8192) {
+            static const char *pieces[] = {"{", "}", "[", "]", "\"a\"", ":", ",", "1", "-0.5e3", "null", "true",
+                                           "\"\\u0061\"", "\"\\ud800\"", " ", "NaN", "\xef\xbb\xbf", "\"\xff\""};
+            size_t length = 0;
+            n = below(40);
+            for (i = 0; i < n; i++) {
+                const char *piece = pieces[below(sizeof pieces / sizeof pieces[0])];
+                size_t piece_length = strlen(piece);
+                if (length + piece_length > 4096)
+                    break;
+                memcpy(d + 4096 + length, piece, piece_length);
+                length += piece_length;
             }
+            memset(d + 4096 + length, 0, 4096 - length);
+            put(d + 160, below(8) ? length : edge_value(length), 2);
+            fix_descriptor_crc(d, size);
         }
         break;
-    case 4: /* truncated: the kernel's size is what counts */
-        size = below(size + 1);
+    case 3: /* truncated, often just short of its pixels */
+        size = below(2) ? below(size + 1) : size - below(size < 64 ? size + 1 : 64);
         break;
-    default: /* garbage behind our magic */
-        for (i = 8; i < size; i++)
-            data[i] = (unsigned char)next();
-        if (size >= 10)
-            put(data + 8, below(2) ? 2 : next(), 2);
+    case 4: /* a consistent geometry, so the checks behind the payload's length are reached */
+        if (size >= 8192) {
+            uint32_t width = (uint32_t)(below(2) ? 1 + below(64) : edge_value(size)), height = (uint32_t)(1 + below(64));
+            uint32_t stride = (uint32_t)(width * (1 + below(8)) + below(2) * below(4097));
+            put(d + 48, width, 4);
+            put(d + 52, below(4) ? height : (uint32_t)edge_value(size), 4);
+            put(d + 56, stride, 4);
+            put(d + 64, (uint64_t)stride * (uint32_t)(d[52] | d[53] << 8 | d[54] << 16 | (uint32_t)d[55] << 24), 8);
+            fix_descriptor_crc(d, size);
+        }
+        break;
+    default:
+        for (i = 16; i < (size < 8192 ? size : 8192); i++)
+            d[i] = (unsigned char)next();
         if (below(2))
-            fix_crcs(data, size);
+            fix_descriptor_crc(d, size);
         break;
     }
     return size;
@@ -122,7 +191,8 @@ static size_t mutate(unsigned char *data, size_t size)
 
 static void check(imgshare_status st, const char *where, const imgshare_info *info, size_t capacity)
 {
-    if (st != IMGSHARE_OK && st != IMGSHARE_ERROR && st != IMGSHARE_NOT_SHARED && st != IMGSHARE_CORRUPT) {
+    if (st != IMGSHARE_OK && st != IMGSHARE_ERROR && st != IMGSHARE_NOT_SHARED && st != IMGSHARE_CORRUPT &&
+        st != IMGSHARE_TIMED_OUT) {
         printf("FAIL %s: status %d (%s)\n", where, (int)st, imgshare_message());
         failures++;
     } else if (st != IMGSHARE_OK && !imgshare_message()[0]) {
@@ -130,154 +200,207 @@ static void check(imgshare_status st, const char *where, const imgshare_info *in
         failures++;
     } else if (st == IMGSHARE_OK && info &&
                (info->width < 1 || info->height < 1 || (uint64_t)info->stride * info->height != info->payload_length ||
+                info->tags_length > IMGSHARE_TAGS_MAX || info->tags[info->tags_length] != '\0' ||
                 (capacity && imgshare_row_bytes(info->mode, info->width) * info->height > capacity))) {
         printf("FAIL %s: an image with impossible metadata\n", where);
         failures++;
     }
 }
 
-static void read_offline(const unsigned char *data, size_t size)
+static void read_offline(const vector *v)
 {
-    imgshare_info info;
-    imgshare_status st = imgshare_read_image(data, size, "vector", (int)below(2), &info, NULL, 0, 0);
-    check(st, "metadata", &info, 0);
-    if (st == IMGSHARE_OK) {
-        size_t needed = imgshare_row_bytes(info.mode, info.width) * info.height;
-        size_t capacity = below(3) == 0 ? needed - below(needed) : needed + below(64);
-        unsigned char *buffer = (unsigned char *)malloc(capacity ? capacity : 1);
-        if (!buffer)
+    int which = (int)below((size_t)v->data_count + 1);
+    if (which == v->data_count || !v->data[which]) { /* the control block check on its own */
+        unsigned char raw[8192]; /* the check reads the first 4096 (zero beyond the segment); some vectors are larger */
+        size_t size = v->control ? (v->control_size < sizeof raw ? v->control_size : sizeof raw) : 0;
+        imgshare__control c;
+        imgshare__found found;
+        if (!v->control)
             return;
-        st = imgshare_read_image(data, size, "vector", 1, &info, buffer, capacity, 0);
-        check(st, "copy", &info, capacity);
-        free(buffer);
+        memset(raw, 0, sizeof raw);
+        memcpy(raw, v->control, size);
+        size = mutate_control(raw, size);
+        if (size < 4096)
+            memset(raw + size, 0, 4096 - size); /* as imgshare__look copies a segment shorter than a block */
+        check(imgshare__check_control(raw, size, "vector", 6, &c, &found), "control", NULL, 0);
+        return;
+    }
+    {
+        size_t size = v->data_size[which];
+        unsigned char *work = (unsigned char *)malloc(size ? size : 1), *copy;
+        imgshare_info info;
+        imgshare_status st;
+        memcpy(work, v->data[which], size);
+        size = mutate_data(work, size);
+        if (below(3) == 0)
+            size = mutate_data(work, size);
+        copy = (unsigned char *)malloc(size ? size : 1); /* exactly the segment's bytes: reading past them is caught */
+        memcpy(copy, work, size);
+        free(work);
+        st = imgshare_read_image(copy, size, "vector", (int)below(2), &info, NULL, 0, 0);
+        check(st, "metadata", &info, 0);
+        if (st == IMGSHARE_OK) {
+            size_t needed = imgshare_row_bytes(info.mode, info.width) * info.height;
+            size_t capacity = below(3) == 0 ? needed - below(needed) : needed + below(64);
+            unsigned char *buffer = (unsigned char *)malloc(capacity ? capacity : 1);
+            if (buffer) {
+                st = imgshare_read_image(copy, size, "vector", 1, &info, buffer, capacity, below(2) ? 0 : below(3 * needed));
+                check(st, "copy", &info, 0);
+                free(buffer);
+            }
+        }
+        free(copy);
     }
 }
 
-/* A real segment, lock and pin set at the key; the receiver reads it as it would a sender's. */
-static void read_live(imgshare_receiver *r, const int32_t numbers[3], const unsigned char *data, size_t size, int *lock,
-                      int *pins)
+/* A mutated vector made real at the key (control segment, data segments, set), read, and removed. */
+static void read_live(const vector *v, const char *key, int32_t sysv)
 {
+    unsigned char control[8192];
+    size_t control_size = v->control_size < sizeof control ? v->control_size : sizeof control;
+    int ids[MAX_DATA], control_id = -1, set = -1, i, sems = v->sem_count;
+    imgshare_receiver *r = NULL;
     imgshare_info info;
     imgshare_status st;
     const void *pixels;
-    int shmid = shmget(numbers[0], size ? size : 1, IPC_CREAT | IPC_EXCL | 0600);
-    unsigned char *base;
-    if (shmid < 0) {
-        printf("FAIL live: cannot create a segment (%s)\n", strerror(errno));
+    size_t key_length = strlen(key);
+    memcpy(control, v->control, control_size);
+    if (control_size >= 4096 && key_length == imgshare__u16(control + 24)) { /* ours: name the fuzzer's key */
+        memcpy(control + 512, key, key_length);
+        fix_control_crc(control, control_size);
+    }
+    for (i = 0; i < v->data_count; i++) {
+        size_t size = v->data_size[i];
+        unsigned char *data = v->data[i] ? (unsigned char *)malloc(size) : NULL, *base;
+        ids[i] = -1;
+        if (!data)
+            continue;
+        memcpy(data, v->data[i], size);
+        if (below(3) == 0)
+            size = mutate_data(data, size);
+        ids[i] = shmget(IPC_PRIVATE, size ? size : 1, IPC_CREAT | 0600);
+        base = ids[i] >= 0 ? (unsigned char *)shmat(ids[i], NULL, 0) : (unsigned char *)-1;
+        if (base != (unsigned char *)-1) {
+            memcpy(base, data, size);
+            shmdt(base);
+        }
+        free(data);
+        if (control_size >= 4096)
+            put(control + 128 + 16 * i + 8, (uint32_t)ids[i], 4); /* outside the CRC */
+    }
+    if (below(3) == 0)
+        control_size = mutate_control(control, control_size);
+    control_id = shmget(sysv, control_size ? control_size : 1, IPC_CREAT | IPC_EXCL | 0600);
+    if (control_id >= 0) {
+        unsigned char *base = (unsigned char *)shmat(control_id, NULL, 0);
+        if (base != (unsigned char *)-1) {
+            memcpy(base, control, control_size);
+            shmdt(base);
+        }
+    } else {
+        printf("FAIL live: cannot create the control segment\n");
         failures++;
-        return;
     }
-    base = (unsigned char *)shmat(shmid, NULL, 0);
-    if (base != (unsigned char *)-1) {
-        memcpy(base, data, size);
-        shmdt(base);
+    if (below(6) == 0) /* another number of semaphores, or none */
+        sems = below(3) == 0 ? 0 : (int)below(2 + 2 * MAX_DATA) + 1;
+    if (sems > 0) {
+        set = semget(sysv, sems, IPC_CREAT | IPC_EXCL | 0600);
+        for (i = 0; set >= 0 && i < sems; i++) {
+            union imgshare__semun arg;
+            arg.val = i < v->sem_count ? v->semaphores[i] : 0;
+            if (below(5) == 0)
+                arg.val = (int)(below(3) == 0 ? below(32768) : below(3));
+            semctl(set, i, SETVAL, arg);
+        }
     }
-    if (*lock < 0) {
-        struct sembuf op = {0, 1, 0};
-        *lock = semget(numbers[0], 1, IPC_CREAT | IPC_EXCL | 0600);
-        semop(*lock, &op, 1);
-        *pins = semget(numbers[1], 8, IPC_CREAT | IPC_EXCL | 0600);
-    }
+    imgshare_receiver_open(&r, key);
+    imgshare_receiver_set_lock_timeout(r, 0.2);
     st = imgshare_receive_info(r, &info);
     check(st, "live metadata", &info, 0);
     if (st == IMGSHARE_OK) {
         size_t needed = imgshare_row_bytes(info.mode, info.width) * info.height;
-        unsigned char *buffer = (unsigned char *)malloc(needed);
+        unsigned char *buffer = (unsigned char *)malloc(needed ? needed : 1);
         if (buffer) {
             st = imgshare_receive(r, buffer, needed, 0, &info);
             check(st, "live copy", &info, needed);
             free(buffer);
         }
-        st = imgshare_borrow(r, &pixels, &info);
-        check(st, "live borrow", &info, 0);
-        if (st == IMGSHARE_OK) {
-            volatile unsigned char last = ((const unsigned char *)pixels)[info.payload_length - 1];
-            (void)last; /* the whole payload is readable */
-        }
     }
-    if (below(2)) /* sometimes a fresh receiver: the first read peeks before taking the lock */
-        imgshare_release(r);
-    shmctl(shmid, IPC_RMID, NULL);
+    st = imgshare_borrow(r, &pixels, &info);
+    check(st, "live borrow", &info, 0);
+    if (st == IMGSHARE_OK) {
+        volatile unsigned char last = ((const unsigned char *)pixels)[info.payload_length - 1];
+        (void)last; /* the whole payload is readable */
+    }
+    imgshare_receiver_close(r);
+    for (i = 0; i < v->data_count; i++)
+        if (ids[i] >= 0)
+            shmctl(ids[i], IPC_RMID, NULL);
+    if (control_id >= 0)
+        shmctl(control_id, IPC_RMID, NULL);
+    if (set >= 0)
+        semctl(set, 0, IPC_RMID);
+}
+
+static int load(const char *folder, char *line, vector *v)
+{
+    char *words[64], *p, path[4096];
+    int count = 0, i;
+    memset(v, 0, sizeof *v);
+    while (count < 64 && (p = strtok(count ? NULL : line, " \n")) != NULL)
+        words[count++] = p;
+    if (count < 6 || strcmp(words[3], "-") == 0)
+        return 0;
+    snprintf(path, sizeof path, "%s/%s", folder, words[3]);
+    if (!(v->control = read_file(path, &v->control_size)))
+        return 0;
+    v->data_count = atoi(words[4]);
+    if (v->data_count > MAX_DATA)
+        return 0;
+    for (i = 0; i < v->data_count; i++) {
+        if (strcmp(words[5 + i], "-") == 0 || strcmp(words[5 + i], "*") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", folder, words[5 + i]);
+        v->data[i] = read_file(path, &v->data_size[i]);
+    }
+    v->sem_count = atoi(words[5 + v->data_count]);
+    for (i = 0; i < v->sem_count && i < 2 + 2 * MAX_DATA; i++)
+        v->semaphores[i] = atoi(words[6 + v->data_count + i]);
+    return 1;
 }
 
 int main(int argc, char **argv)
 {
-    unsigned char *vectors[MAX_SEGMENTS];
-    size_t sizes[MAX_SEGMENTS], count = 0, largest = 0;
-    char path[4096], line[1024];
+    static vector vectors[MAX_VECTORS];
+    char line[8192];
+    size_t count = 0, i;
     long cases, live, n;
     int32_t numbers[3];
-    int lock = -1, pins = -1;
-    imgshare_receiver *r = NULL;
-    unsigned char *work;
-    FILE *index;
-    if (argc != 6) {
-        fprintf(stderr, "usage: fuzz SEGMENTS_DIR KEY CASES LIVE_CASES SEED\n");
+    FILE *manifest;
+    if (argc != 7) {
+        fprintf(stderr, "usage: fuzz FOLDER MANIFEST KEY CASES LIVE_CASES SEED\n");
         return 2;
     }
-    cases = atol(argv[3]);
-    live = atol(argv[4]);
-    rng_state = strtoull(argv[5], NULL, 10) | 1;
-    snprintf(path, sizeof path, "%s/index.txt", argv[1]);
-    index = fopen(path, "r");
-    if (!index)
+    cases = atol(argv[4]);
+    live = atol(argv[5]);
+    rng_state = strtoull(argv[6], NULL, 10) | 1;
+    if (!(manifest = fopen(argv[2], "r")) || imgshare_key_numbers(argv[3], numbers) != IMGSHARE_OK)
         return 2;
-    while (fgets(line, sizeof line, index) && count < MAX_SEGMENTS) {
-        char name[256];
-        if (line[0] == '#' || sscanf(line, "%255s", name) != 1)
-            continue;
-        snprintf(path, sizeof path, "%s/%s.seg", argv[1], name);
-        if ((vectors[count] = read_file(path, &sizes[count])) != NULL) {
-            if (sizes[count] > largest)
-                largest = sizes[count];
-            count++;
-        }
-    }
-    fclose(index);
-    work = (unsigned char *)malloc(largest + 1);
-    if (!count || !work || imgshare_key_numbers(argv[2], numbers) != IMGSHARE_OK)
+    while (count < MAX_VECTORS && fgets(line, sizeof line, manifest))
+        count += (size_t)load(argv[1], line, &vectors[count]);
+    fclose(manifest);
+    if (!count)
         return 2;
-    for (n = 0; n < cases; n++) {
-        size_t pick = below(count), size = sizes[pick];
-        unsigned char *copy;
-        memcpy(work, vectors[pick], size);
-        size = mutate(work, size);
-        if (below(3) == 0)
-            size = mutate(work, size);
-        copy = (unsigned char *)malloc(size ? size : 1); /* exactly the segment's bytes: reading past them is caught */
-        memcpy(copy, work, size);
-        read_offline(copy, size);
-        free(copy);
+    for (n = 0; n < cases; n++)
+        read_offline(&vectors[below(count)]);
+    for (n = 0; n < live; n++)
+        read_live(&vectors[below(count)], argv[3], numbers[0]);
+    for (i = 0; i < count; i++) {
+        int j;
+        free(vectors[i].control);
+        for (j = 0; j < MAX_DATA; j++)
+            free(vectors[i].data[j]);
     }
-    /* live: the key must name our vectors' key for them to be ours; rewrite it into each */
-    for (n = 0; n < live; n++) {
-        size_t pick = below(count), size = sizes[pick], key_length = strlen(argv[2]);
-        memcpy(work, vectors[pick], size);
-        if (size >= 4096 && memcmp(work, "IMGSHARE", 8) == 0) {
-            put(work + 192, key_length, 2);
-            memset(work + 256, 0, 256);
-            memcpy(work + 256, argv[2], key_length);
-            fix_crcs(work, size);
-        }
-        if (below(4))
-            size = mutate(work, size);
-        if (!r && imgshare_receiver_open(&r, argv[2]) != IMGSHARE_OK)
-            return 2;
-        imgshare_receiver_set_lock_timeout(r, 1.0);
-        read_live(r, numbers, work, size, &lock, &pins);
-        if (below(8) == 0) {
-            imgshare_receiver_close(r);
-            r = NULL;
-        }
-    }
-    imgshare_receiver_close(r);
-    if (lock >= 0)
-        semctl(lock, 0, IPC_RMID);
-    if (pins >= 0)
-        semctl(pins, 0, IPC_RMID);
-    while (count)
-        free(vectors[--count]);
-    free(work);
     printf("%s %ld %ld\n", failures ? "FAILED" : "ok", cases, live);
     return failures ? 1 : 0;
 }
