@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import pytest
 
-from tests.ipc_cleanup import SESSION, KeyFactory, own_objects, remove
+from tests.ipc_cleanup import SESSION, KeyFactory, leak_report, own_objects, remove
 from tests.namespaces import private_ipc_namespace
 from tests.neighbour import Neighbour
 
@@ -134,7 +134,7 @@ def _leak_check(session) -> tuple[list | None, Path | None]:
     """(What this process's tests left, or None; the session's temporary folder). Leaves the machine
     clean either way."""
     removed_by_fixtures = _ALL_KEYS.cleanup()  # keys whose test failed before its own cleanup
-    leaked = sorted((o.kind, o.id, o.key, o.creator) for o in own_objects())
+    leaked = leak_report(sorted(own_objects()))
     session_tmp = session.config._imgshare_tmp
     new_tmp = _temp_entries(session_tmp)
     remove(own_objects())  # the run fails; leave the machine clean anyway
@@ -158,7 +158,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         if findings["leaks"]:
             leaked, new_tmp, removed = findings["leaks"]
             terminalreporter.write_line(
-                f"LEAK CHECK FAILED: IPC objects the suite's processes made and left (kind, id, key, creator): "
+                f"LEAK CHECK FAILED: IPC objects the suite's processes made and left: "
                 f"{leaked}; temporary entries: {new_tmp} (objects at test keys removed at the end: {removed})",
                 red=True)
 

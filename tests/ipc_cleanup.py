@@ -85,6 +85,7 @@ class SessionProcesses:
         self.root = os.getpid()
         self.pids: dict[int, int] = {self.root: _start_time(self.root)}  # pid -> start time (0: unknown)
         self.excluded: set[int] = set()  # the neighbour's processes: another program's, not ours
+        self.tests: dict[int, str] = {}  # pid -> the test running when it was first seen (for leak reports)
         self.before: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
         self._scan_lock = threading.Lock()  # one scan at a time (the pipe's reads stay whole)
@@ -120,6 +121,7 @@ class SessionProcesses:
         with self._lock:
             if pid not in self.excluded and self.pids.get(pid) != started:
                 self.pids[pid] = started
+                self.tests[pid] = os.environ.get("PYTEST_CURRENT_TEST", "(between tests)")
 
     def exclude(self, pid: int) -> None:
         with self._lock:
@@ -185,6 +187,22 @@ def _children(pid: int) -> list[int]:
 
 
 SESSION = SessionProcesses()
+
+
+def leak_report(objects: list[IpcObject]) -> list[str]:
+    """Each leaked object with what tells its story: the test that started its creator, whether the
+    creator still runs, and (a segment) its attachments and whether it is already marked for removal."""
+    rows = {row["shmid"]: row for row in shm_rows()}
+    report = []
+    for o in objects:
+        line = f"{o.kind} {o.id} key {o.key:#x} made by pid {o.creator} ({SESSION.tests.get(o.creator, '?')}"
+        line += ", still running)" if _start_time(o.creator) else ", gone)"
+        row = rows.get(o.id) if o.kind == "shm" else None
+        if row is not None:
+            removing = row.get("perms", 0) & 0o1000  # SHM_DEST: removed, but still attached
+            line += f" attached {row.get('nattch', 0)} times" + (", marked for removal" if removing else "")
+        report.append(line)
+    return report
 
 
 def own_objects() -> list[IpcObject]:
