@@ -25,6 +25,7 @@ MODES: dict[str, tuple[int, str | None]] = {
     "I;16": (16, "I;16"), "I": (32, "I;32S"), "F": (32, "F;32F"), "RGB;16": (48, None), "RGBA;16": (64, None),
 }
 BGR_RAWMODES = {"RGB": "BGR", "RGBA": "BGRA"}
+BGR_MODES = ("RGB", "RGBA", "RGB;16", "RGBA;16")  # the modes whose rows may be in OpenCV's order (bgr)
 # numpy dtype and samples a pixel of the modes a relay may share as an array (faster than Pillow for RGB)
 _ARRAYS = {"L": ("u1", 1), "LA": ("u1", 2), "RGB": ("u1", 3), "RGBA": ("u1", 4), "I;16": ("<u2", 1),
            "I": ("<i4", 1), "F": ("<f4", 1), "RGB;16": ("<u2", 3), "RGBA;16": ("<u2", 4)}

@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .frames import MODES, ImageMeta, Transparency
+from .frames import BGR_MODES, MODES, ImageMeta, Transparency
 
 MAGIC = b"IMGB"
 VERSION = 2  # 1 carried protocol 2's descriptor; 2 carries the image's public fields (imgshare 3)
@@ -68,12 +68,16 @@ def _json(part: bytes | memoryview, limit: int = MAX_JSON_BYTES) -> dict[str, An
     if len(part) > limit:
         raise WireError("an oversized message")
     try:
-        value = json.loads(bytes(part))
+        value = json.loads(bytes(part), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise WireError("a message whose metadata is not JSON") from None
     if not isinstance(value, dict):
         raise WireError("a message whose metadata is not a JSON object")
     return value
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's json reads NaN and Infinity; the bridge's peers may not
 
 
 def _dump(value: dict[str, Any]) -> bytes:
@@ -192,6 +196,9 @@ def image_from_json(data: Any) -> ImageMeta:
     source_name, source_mode = _typed(data, "source_name", str), _typed(data, "source_mode", str)
     if len(source_name.encode("utf-8", "surrogatepass")) > 1024 or len(source_mode) > 16:
         raise WireError("a frame with an oversized name")
+    bgr = _typed(data, "bgr", bool)
+    if bgr and mode not in BGR_MODES:
+        raise WireError("a frame with a bad 'bgr'")
     palette_mode = _typed(data, "palette_mode", str)
     try:
         palette = bytes.fromhex(_typed(data, "palette", str))
@@ -206,7 +213,7 @@ def image_from_json(data: Any) -> ImageMeta:
     return ImageMeta(
         width=width, height=height, mode=mode, epoch=epoch, sequence=sequence,
         timestamp=float(_typed(data, "timestamp", (int, float))), source_name=source_name,
-        source_mode=source_mode, converted=_typed(data, "converted", bool), bgr=_typed(data, "bgr", bool),
+        source_mode=source_mode, converted=_typed(data, "converted", bool), bgr=bgr,
         stride=_typed(data, "stride", int), sender_pid=_typed(data, "sender_pid", int),
         sender_alive=_typed(data, "sender_alive", bool), persisted=_typed(data, "persisted", bool),
         palette_mode=palette_mode if palette else "", palette=palette,
@@ -246,10 +253,13 @@ def decode_frame_meta(parts: list[Any]) -> FrameMeta:
     checksum = _typed(data, "checksum", int)
     if not _integer(checksum, 0, U64):
         raise WireError("a frame with a bad 'checksum'")
+    missed = _typed(data, "missed", int, 0)
+    if not _integer(missed, 0, U64):
+        raise WireError("a frame with a bad 'missed'")
     return FrameMeta(
         key=_typed(data, "key", str), image=image_from_json(data.get("image")), checksum=checksum,
         compression=_typed(data, "compression", str), request=_typed(data, "request", int),
         waited=float(_typed(data, "waited", (int, float))), age=float(_typed(data, "age", (int, float))),
-        missed=max(0, _typed(data, "missed", int, 0)),
+        missed=missed,
         state=decode_state([b"", _dump(state)]) if isinstance(state, dict) else None,
     )

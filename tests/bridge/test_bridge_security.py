@@ -9,6 +9,7 @@ import stat
 import pytest
 import zmq
 
+from imgshare.bridge import wire
 from tests.bridge.hosts import eventually, free_port
 from tests.conftest import run_cli
 
@@ -74,13 +75,17 @@ def test_only_allowed_keys_get_images_and_each_refusal_is_one_line(hosts, addres
     assert server.popen.poll() is None
 
 
-def test_junk_on_the_port_crashes_nothing_and_reaches_no_key(hosts, address, port, keys):
+def test_junk_on_the_port_crashes_nothing_and_reaches_no_key(hosts, address, port):
+    """Bytes that are not ZeroMQ, and ZeroMQ messages that are not the bridge's (each of this version's
+    refusals), cost the server one line each and a client pulling meanwhile nothing."""
     a, b = hosts
     sharer = a.peer("share", "j")
     sharer.write("L")
-    shared = sharer.json_line()["described"]
+    first = sharer.json_line()["described"]
     server = a.imgshare("bridge", "serve", "--key", "j", "--listen", address)
     server.wait_for("serving")
+    b.imgshare("bridge", "pull", f"{address}/j")
+    eventually(lambda: b.describe("j") == first, what="the pulled copy before the junk")
     for junk in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", bytes(range(256)) * 40, b"\xff" + b"\x00" * 8 + b"\x7f" * 60):
         with socket.create_connection(("127.0.0.1", port)) as s:
             s.sendall(junk)
@@ -89,19 +94,23 @@ def test_junk_on_the_port_crashes_nothing_and_reaches_no_key(hosts, address, por
                 s.recv(100)
             except OSError:
                 pass
+    request = wire.envelope(wire.Kind.REQUEST)
     context = zmq.Context()
     try:  # speaks ZeroMQ, but not the bridge's messages
         dealer = context.socket(zmq.DEALER)
         dealer.linger = 5000  # closing sends what is queued first
         dealer.connect(address)
-        for parts in ([b"hello"], [b"IMGB\x01R", b"{not json"], [b"IMGB\x01R", b"[]"], [b"IMGB\x09R", b"{}"],
-                      [b"IMGB\x01F", b"{}", b"x"], [b"IMGB\x01R", b"x" * 100000]):
+        for parts in ([b"hello"], [request, b"{not json"], [request, b"[]"], [request, b'{"number": NaN}'],
+                      [request, b'{"key": "j", "after": [1], "number": 1}'], [request, b"{}", b"extra"],
+                      [b"IMGB\x01R", b"{}"], [b"IMGB\x09R", b"{}"], [wire.envelope(wire.Kind.FRAME), b"{}", b"x"],
+                      [request, b"x" * 100000]):
             dealer.send_multipart(parts)
         dealer.close()
     finally:
         context.term()
-    b.imgshare("bridge", "pull", f"{address}/j")
-    eventually(lambda: b.describe("j") == shared, what="a real client's copy after the junk")
+    sharer.write("RGBA")  # the client pulling all along gets the next image
+    second = sharer.json_line()["described"]
+    eventually(lambda: b.describe("j") == second, what="the pulled copy after the junk")
     assert server.popen.poll() is None
     eventually(lambda: any("refused" in line for line in server.errors), what="the junk connections' line")
     logged = [line for line in server.errors if "refused" in line or "ignored" in line]
