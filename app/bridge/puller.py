@@ -4,7 +4,8 @@ Two requests are kept at the server (IN_FLIGHT): while one image travels, the se
 and each arrival asks for another before it is published, so transfers overlap copies. Nothing more
 is ever queued, however slow this side is. An image that took far longer to arrive than images
 usually take (this process was stopped, say) is dropped and the newest asked for instead, so a puller
-that wakes up publishes a fresh image, never a stale one.
+that wakes up publishes a fresh image, never a stale one. A damaged image (XXH3, length or compressed
+size wrong) is dropped and asked for again: a still image must still arrive (docs/bridge.md).
 Silence from the server for a second is "waiting for the server"; the request is re-sent every half
 second meanwhile and ZeroMQ reconnects every 100 ms, so a restarted server is served again at once.
 """
@@ -238,6 +239,8 @@ class Puller:
         self._remote_alive = state.shared and state.sender_alive
 
     def _on_frame(self, socket: zmq.Socket[Any], parts: list[Any]) -> None:
+        if len(parts) != 3:
+            raise wire.WireError("a frame of the wrong shape")
         meta = wire.decode_frame_meta([parts[0].bytes, parts[1].bytes, parts[2]])
         now = time.monotonic()
         if meta.state is not None:
@@ -248,27 +251,29 @@ class Puller:
         transit = max(0.0, now - asked.first_sent - meta.waited)
         image = meta.image
         identity = image.identity
-        self._ask(socket)  # the next transfer overlaps this image's copy
         if self._stale(transit):
             self._count_drop()
-            return  # the request just sent gets the newest instead
+            self._ask_afresh(socket)  # for the newest image: this one again if nothing newer came
+            return
         self._dropped_in_a_row = 0
         self._typical_transit = transit if self._typical_transit is None else (
             0.8 * self._typical_transit + 0.2 * transit)
         if identity == self._published:
+            self._ask(socket)
             return  # already published (asked again across a server restart)
-        self._published = identity
-        rows = self._decompressor.decompress(parts[2].buffer, meta.compression, image.length)
+        had, self._published = self._published, identity
+        self._ask(socket)  # the next transfer overlaps this image's copy
+        rows = self._checked_rows(meta, parts[2].buffer)
         started = time.monotonic()
-        if xxhash.xxh3_64_intdigest(rows) != meta.checksum:
+        if rows is None:  # damaged: not had after all, asked for again (a still image must still arrive)
+            self._published = had
             self._count_drop()
-            self.log(f"dropped image {image.sequence}: it arrived damaged (its XXH3 checksum does not match "
-                     "its bytes)")
+            self._ask_afresh(socket)
             return
         try:
             self.sink.publish(image, rows, meta.key)
-        except ImgShareError as exc:  # tags or a size this host refuses...: this image, not the pull
-            self._count_drop()
+        except ImgShareError as exc:  # tags or a size this host refuses...: this image (not asked for
+            self._count_drop()  # again: it would be refused again), not the pull
             self._log_once(f"dropped an image: {exc}")
             return
         published = time.monotonic()
@@ -278,6 +283,25 @@ class Puller:
         self.rates.add(len(parts[2].buffer), meta.age + transit + (published - started) if fresh else None)
         self.status = dataclasses.replace(self.status, frames=self.status.frames + 1, sequence=image.sequence,
                                           missed=self.status.missed + meta.missed)
+
+    def _checked_rows(self, meta: wire.FrameMeta, payload: Any) -> Any:
+        """The frame's rows, decompressed, or None (logged once) when they are not the image's."""
+        try:
+            rows = self._decompressor.decompress(payload, meta.compression, meta.image.length)
+        except wire.WireError as exc:
+            self._log_once(f"dropped an image: {exc}")
+            return None
+        if xxhash.xxh3_64_intdigest(rows) != meta.checksum:
+            self._log_once(f"dropped image {meta.image.sequence}: it arrived damaged (its XXH3 checksum does "
+                           "not match its bytes)")
+            return None
+        return rows
+
+    def _ask_afresh(self, socket: zmq.Socket[Any]) -> None:
+        """Give up on the requests out (each was sent assuming an image that was then dropped) and send new
+        ones naming the image really had: the server sends its newest image, even the one dropped."""
+        self._asked.clear()
+        self._ask(socket)
 
     def _stale(self, transit: float) -> bool:
         typical = self._typical_transit

@@ -57,6 +57,7 @@ class _Client:
     pending: dict[int, _Pending] = field(default_factory=dict)  # request number -> request, oldest first
     answered: collections.deque[int] = field(default_factory=lambda: collections.deque(maxlen=16))
     have: tuple[int, int] | None = None  # the image sent to it last
+    have_request: int = 0  # the request that image answered
     last_state: float = 0.0
     named: set[str] = field(default_factory=set)
 
@@ -237,8 +238,7 @@ class BridgeServer:
 
     def _waiting_for(self, key: str) -> frozenset[tuple[int, int] | None]:
         """The images the clients waiting for key's next one have."""
-        return frozenset(c.have or p.request.after for c in self._clients.values() for p in c.pending.values()
-                         if p.key == key)
+        return frozenset(_has(c, p) for c in self._clients.values() for p in c.pending.values() if p.key == key)
 
     def _update_wants(self) -> None:
         """Which payload forms each pump prepares: raw, and zstd when someone wants it compressed."""
@@ -255,12 +255,15 @@ class BridgeServer:
                 self._try_answer(peer, client)
 
     def _try_answer(self, peer: bytes, client: _Client) -> None:
-        """Send the oldest waiting request the newest image, if the client has not got it yet."""
-        pending = next(iter(client.pending.values()))
-        pump = self._pumps[pending.key]
-        snapshot = pump.latest
-        if (pump.confirmed < pending.ticket or snapshot is None
-                or snapshot.identity in (client.have, pending.request.after)):
+        """Send the oldest waiting request that the newest image answers that image, if the client has not
+        got it yet."""
+        for pending in client.pending.values():
+            pump = self._pumps[pending.key]
+            snapshot = pump.latest
+            if (pump.confirmed >= pending.ticket and snapshot is not None
+                    and snapshot.identity not in (_has(client, pending), pending.request.after)):
+                break
+        else:
             return
         if time.monotonic() - pump.beat > STALE_BEAT:
             return  # the pump stalled (this process was stopped): its copy may be old; it wakes us
@@ -274,7 +277,7 @@ class BridgeServer:
             key=pending.key, image=snapshot.meta, checksum=snapshot.checksum, compression=compression,
             request=pending.request.number, waited=max(0.0, time.monotonic() - pending.arrived),
             age=max(0.0, time.time() - snapshot.meta.timestamp),
-            missed=_missed(client.have or pending.request.after, snapshot.identity),
+            missed=_missed(_has(client, pending), snapshot.identity),
             state=self._source_state(pending.key))
         try:
             self._router.send_multipart([peer, *wire.encode_frame(meta, payload)], zmq.NOBLOCK, copy=False)
@@ -285,7 +288,7 @@ class BridgeServer:
             return
         del client.pending[pending.request.number]
         client.answered.append(pending.request.number)
-        client.have = snapshot.identity
+        client.have, client.have_request = snapshot.identity, pending.request.number
         pump.waiting = self._waiting_for(pending.key)
         self.sent_frames += 1
         self.sent_bytes += len(payload)
@@ -322,6 +325,17 @@ class BridgeServer:
         if gone:
             self.log(f"a client went away ({len(self._clients)} connected)")
             self._update_wants()
+
+
+def _has(client: _Client, pending: _Pending) -> tuple[int, int] | None:
+    """The image a client had when it sent a request. A request numbered MAX_IN_FLIGHT past the one
+    answered last was sent after that answer arrived (a client keeps at most MAX_IN_FLIGHT requests
+    out): its own `after` says, and may name an older image than the one sent last, which the client
+    then dropped (damaged, or stale after a stall): that image is sent again. An earlier request was on
+    its way before: the image sent last counts as had, so no image goes to a client twice."""
+    if client.have is None or pending.request.number >= client.have_request + MAX_IN_FLIGHT:
+        return pending.request.after
+    return client.have
 
 
 def _missed(had: tuple[int, int] | None, new: tuple[int, int]) -> int:
