@@ -95,6 +95,9 @@ class BridgeServer:
         self._router: zmq.Socket[Any] | None = None
         self._notifiers: list[zmq.Socket[Any]] = []
         self._refusals = OnceLog(log)  # one line per refused client, shared by the gatekeeper and the monitor
+        # Messages that are not the bridge's, apart: the monitor tells junk from a refused client's retries
+        # by the refusals logged just before, and a bad message is not a refusal of a connection.
+        self._ignored = OnceLog(log)
 
     # -- life -----------------------------------------------------------------------------------------
     def bind(self) -> BridgeServer:
@@ -207,7 +210,7 @@ class BridgeServer:
                 raise wire.WireError("a message only a server sends")
             request = wire.decode_request(body)
         except wire.WireError as exc:
-            self._refusals(("message", peer), f"ignored {exc} from a client")
+            self._ignored(peer, f"ignored {exc} from a client")
             return
         if client is None:
             if len(self._clients) >= MAX_CLIENTS:

@@ -118,6 +118,32 @@ def test_junk_on_the_port_crashes_nothing_and_reaches_no_key(hosts, address, por
     assert not any("Traceback" in line for line in server.errors)
 
 
+def test_junk_at_a_server_with_keys_is_one_line_and_reaches_no_key(hosts, address, port, keys):
+    """Bytes that are not ZeroMQ never get past a CURVE server's handshake either: one line names them
+    as such, and an allowed client is served as before."""
+    a, b = hosts
+    folder, _ = keys
+    sharer = a.peer("share", "secret")
+    sharer.write("P+alpha")
+    shared = sharer.json_line()["described"]
+    server = _serve(a, address, keys)
+    for junk in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", bytes(range(256)) * 40):
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(junk)
+            s.settimeout(2)
+            try:
+                s.recv(100)
+            except OSError:
+                pass
+    b.imgshare("bridge", "pull", f"{address}/secret", "--key", "desk", "--server-key", str(folder / "server.key"),
+               "--secret-key", str(folder / "desk.key_secret"))
+    eventually(lambda: b.describe("desk") == shared, what="the allowed client's copy after the junk")
+    eventually(lambda: any("refused" in line for line in server.errors), what="the junk connections' line")
+    refusals = [line for line in server.errors if "refused" in line or "ignored" in line]
+    assert len(refusals) == 1 and "does not speak the bridge's protocol" in refusals[0], server.errors
+    assert server.popen.poll() is None and not any("Traceback" in line for line in server.errors)
+
+
 def test_listening_beyond_loopback_without_keys_is_refused(hosts):
     a, _ = hosts
     done = a.run("bridge", "serve", "--key", "k", "--listen", f"tcp://*:{free_port()}")
