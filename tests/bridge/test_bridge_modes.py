@@ -66,3 +66,21 @@ def test_a_server_of_several_keys_is_pulled_by_name(hosts, address):
                               "'left', 'right')\n")
     b.imgshare("bridge", "pull", address, "--remote-key", "right", "--key", "r")
     eventually(lambda: (b.describe("r") or {}).get("mode") == "RGBA", what="the key chosen by --remote-key")
+
+
+def test_a_pulled_stream_shows_its_rates_and_latency_in_words(hosts, address):
+    """`imgshare info` on a pulled key: frames and bytes per second and the latency, in words and as
+    numbers (the figures are the bench's business: here only that they are there and live)."""
+    a, b = hosts
+    a.imgshare("bridge", "serve", "--key", "rates", "--listen", address).wait_for("serving")
+    b.imgshare("bridge", "pull", f"{address}/rates")
+    a.peer("stream", "rates", "1000000", "30", "160", "90")
+
+    def bridge() -> dict | None:
+        done = b.run("info", "--key", "rates", "--json")
+        return json.loads(done.stdout).get("bridge") if done.returncode == 0 else None
+    shown = eventually(lambda: (s := bridge()) and s["frames_per_second"] > 0 and s["latency"] is not None and s,
+                       what="the pulled key's rates")
+    assert shown["bytes_per_second"] > 0 and shown["state"] == "connected"
+    assert shown["words"].startswith(f"connected to {address}/rates: ")
+    assert " frames/s, " in shown["words"] and "B/s, latency " in shown["words"] and shown["words"].endswith(" ms")
