@@ -38,9 +38,12 @@ def _payload(data: dict[str, Any]) -> str:
     return f"{data['payload_length']} bytes, stride {data['stride']}, {data['checksum']}"
 
 
-def print_info(info: ShareInfo, as_json: bool) -> None:
+def print_info(info: ShareInfo, as_json: bool, bridge: dict[str, Any] | None = None) -> None:
+    """The info as rows or JSON; bridge: the pull state of a key a bridge fills (app/bridge/origin.py)."""
     data = info.as_dict()
     if as_json:
+        if bridge is not None:
+            data["bridge"] = bridge
         print(json.dumps(data, indent=2, sort_keys=True))
         return
     key_file = f", from the key file {data['key_file']}" if data.get("key_file") else ""
@@ -53,5 +56,8 @@ def print_info(info: ShareInfo, as_json: bool) -> None:
             ("tags", tags_text(info)),
             ("payload", _payload(data)),
             ("segment", f"id {info.segment_id}, {info.segment_size} bytes")]
+    if bridge is not None:
+        rows += [("from", f"{bridge.get('source')} (through imgshare bridge pull, pid {bridge.get('pid')})"),
+                 ("remote sender", str(bridge.get("remote_sender"))), ("bridge", str(bridge.get("words")))]
     for name, value in rows:
-        print(f"{name + ':':<14}{value}")
+        print(f"{name + ':':<{max(14, len(name) + 2)}}{value}")

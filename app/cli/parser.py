@@ -144,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .compare import HELP, add_compare_arguments
     add_compare_arguments(verb("compare", HELP), qt_option, _seconds)
 
+    from .bridge import HELP as BRIDGE_HELP
+    from .bridge import add_bridge_arguments
+    add_bridge_arguments(verb("bridge", BRIDGE_HELP, key=False), _key_arg)
+
     p = verb("self-test", "check this build: every mode through a real segment, Tk and Pillow; the window "
                           "too when there is a display", key=False)
     p.add_argument("--require-display", action="store_true",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..exit_codes import OK, UsageError
 from ..ipc import ChannelKind, ListedShare, clean, list_shares, open_receiver, remove_share, sysv_key
+from .bridge import cmd_bridge
 from .compare import cmd_compare
 from .output import print_info
 from .owners import owner_uid, user_name
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 
 def cmd_info(args: argparse.Namespace) -> int:
     with open_receiver(args.key, ChannelKind.of(args.qt)) as receiver:
-        print_info(receiver.info(timeout=args.timeout), args.json)
+        info = receiver.info(timeout=args.timeout)
+    from ..bridge.origin import what
+    print_info(info, args.json, None if args.qt else what(info))
     return OK
 
 
@@ -129,4 +132,5 @@ def cmd_self_test(args: argparse.Namespace) -> int:
 
 COMMANDS = {"send": cmd_send, "receive": cmd_receive, "info": cmd_info, "key": cmd_key,
             "remove": cmd_remove, "list": cmd_list, "clean": cmd_clean, "gui": cmd_gui,
-            "self-test": cmd_self_test, "compare": cmd_compare}
+            "self-test": cmd_self_test, "compare": cmd_compare,
+            "bridge": cmd_bridge}

@@ -53,6 +53,7 @@ class Sender:
         self._served: Served | None = None
         self._claim = Claim(self.sysv_key)
         self._in_frame = False
+        self._next_sequence = 0  # number_next(): the least sequence the next share takes
         self._mutex = threading.RLock()  # a GUI may share from a worker and close from the Tk thread
 
     # -- public API --------------------------------------------------------------------------------
@@ -66,6 +67,13 @@ class Sender:
         """The epoch of the key this sender serves (0 before the first share): with the sequence, it
         names each image (ShareInfo.identity)."""
         return self._served.epoch if self._served is not None else 0
+
+    def number_next(self, sequence: int) -> None:
+        """Give the next share the number `sequence` rather than the last one + 1, when that is larger
+        (never smaller: sequences only rise within an epoch). For a relay such as `imgshare bridge
+        pull`, which keeps its source's numbering so that followers count what it skipped as missed.
+        The share's return value says the number it got."""
+        self._next_sequence = sequence
 
     @property
     def sharing(self) -> bool:
@@ -225,7 +233,8 @@ class Sender:
             hash_in_chunks(view, hasher)
         name = truncate_utf8(clean_source_name(os.path.basename(source_name)), MAX_SOURCE_BYTES).decode("utf-8")
         descriptor = dsc.Descriptor(
-            epoch=served.epoch, generation=chosen.data.entry.generation, sequence=served.sequence + 1,
+            epoch=served.epoch, generation=chosen.data.entry.generation,
+            sequence=max(served.sequence + 1, self._next_sequence),
             width=payload.width, height=payload.height, mode=payload.mode, stride=payload.stride,
             payload_length=payload.length, checksum=hasher.intdigest() if hasher else 0,
             sender_pid=os.getpid(), timestamp_ns=now_ns(),

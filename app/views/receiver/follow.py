@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from ...ipc import DEFAULT_LOCK_TIMEOUT, ImgShareError, ShareInfo
 from ..background.inbox import Inbox
-from .follow_model import FollowThread, Gone, RateMeter, follow_age_text, rate_text
-from .model import QT_FORMAT_NOW, Got, qt_format_sentence
+from .follow_model import FollowingThread, FollowThread, Gone, RateMeter, follow_age_text, rate_text
+from .model import QT_FORMAT_NOW, Got, is_remote, qt_format_sentence
+from .remote_model import RemoteFollowThread
 
 TICK_MS = 250  # frame rate and age refresh
 RESTART_MS = 400  # after the key was edited, follow the new key once typing pauses
@@ -46,7 +47,7 @@ class FollowController:
 
     def __init__(self, hooks: FollowHooks):
         self.hooks = hooks
-        self.session: FollowThread | None = None
+        self.session: FollowingThread | None = None
         self.shown = RateMeter()  # frames put on screen
         self.received = RateMeter()  # frames the follow thread received (ticked on that thread)
         self.gone = False
@@ -66,17 +67,23 @@ class FollowController:
         hooks = self.hooks
         key = hooks.key()
         inbox = Inbox(hooks.widget)
-        session: FollowThread | None = None
+        session: FollowingThread | None = None
 
         def on_frame(got: Got) -> None:
             self.received.tick()
             hooks.keep(got)
             inbox.post("frame", self._frame, session, got, latest=True)
 
+        def on_error(exc: ImgShareError) -> None:
+            inbox.post("error", self._error, session, exc)
+
         try:
-            session = FollowThread(key, on_frame, lambda gone: inbox.post("gone", self._gone, session, gone),
-                                    lambda exc: inbox.post("error", self._error, session, exc),
-                                    lock_timeout=hooks.lock_timeout)
+            if is_remote(key):  # an address of a bridge server (imgshare bridge serve): pulled from there
+                session = RemoteFollowThread(key, on_frame, on_error, lambda words, connected: inbox.post(
+                    "status", self._remote_status, session, words, connected, latest=True))
+            else:
+                session = FollowThread(key, on_frame, lambda gone: inbox.post("gone", self._gone, session, gone),
+                                       on_error, lock_timeout=hooks.lock_timeout)
         except ImgShareError as exc:
             inbox.close()
             hooks.error(f"{exc}; not following")
@@ -116,7 +123,7 @@ class FollowController:
         self.stop()
 
     # -- on the Tk thread, from the inbox ------------------------------------------------------------
-    def _frame(self, session: FollowThread, got: Got) -> None:
+    def _frame(self, session: FollowingThread, got: Got) -> None:
         if session is not self.session:
             return  # a frame from a follow that has since been stopped
         was_gone, first = self.gone, self._frames == 0
@@ -124,7 +131,7 @@ class FollowController:
         self._frames += 1
         self.hooks.show_frame(got)
         info = got.info
-        if first or was_gone:
+        if first or (was_gone and not session.says_state):  # a bridge said "connected" itself
             self._say_frames(info, "a new sender" if was_gone else "the sender")
 
     def _gone(self, session: FollowThread, gone: Gone) -> None:
@@ -143,7 +150,19 @@ class FollowController:
         self.hooks.say(f"Sender gone: pid {info.sender_pid} no longer shares under key {info.key!r}; "
                        "the last image stays on screen and following goes on")
 
-    def _error(self, session: FollowThread, exc: ImgShareError) -> None:
+    def _remote_status(self, session: RemoteFollowThread, words: str, connected: bool) -> None:
+        """The bridge's state changed: connected, waiting for the server, or source gone (the last image
+        stays on screen and following goes on)."""
+        if session is not self.session:
+            return
+        self.gone = not connected
+        self.hooks.show_rows([("Sender", words)])
+        if connected:
+            self.hooks.say(f"Following {words}")
+        else:
+            self.hooks.say(f"{words[0].upper()}{words[1:]}; the last image stays on screen and following goes on")
+
+    def _error(self, session: FollowingThread, exc: ImgShareError) -> None:
         if session is self.session:
             self.hooks.error(f"{exc}; still following key {session.key!r}")
 

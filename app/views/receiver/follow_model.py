@@ -30,33 +30,25 @@ class Gone:
     qt_format: bool  # the key is shared in Qt's format now: its sender ticked Qt compatible
 
 
-class FollowThread:
-    """Follows key from a thread; on_frame(Got), on_gone(Gone), on_error(ImgShareError) run on it."""
+class FollowingThread:
+    """What a follow session offers the Receiver's Follow toggle: a daemon thread running _run() until
+    stop(); `missed` counts the shares skipped between two frames it delivered (an int: GIL-safe)."""
 
-    def __init__(self, key: str, on_frame: Callable[[Got], None], on_gone: Callable[[Gone], None],
-                 on_error: Callable[[ImgShareError], None], lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-                 verify: bool = True):
+    says_state = False  # True: it tells its source's state in words (a bridge); else through on_gone
+
+    def __init__(self, key: str, name: str):
         self.key = key
-        self._receiver = Receiver(key)  # validates the key here, on the caller's thread
-        self._on_frame, self._on_gone, self._on_error = on_frame, on_gone, on_error
-        self._lock_timeout = lock_timeout
-        self._verify = verify
         self._stop = threading.Event()
-        self.missed = 0  # shares published between two frames this session returned (an int: GIL-safe)
-        self._mark: FollowMark | None = None
-        self._thread = threading.Thread(target=self._run, name=f"imgshare-follow-{key}", daemon=True)
+        self.missed = 0
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
-    def start(self) -> FollowThread:
-        self._mark = FollowMark.take(self.key)  # imgshare.show() sees that a window follows the key
+    def start(self) -> FollowingThread:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Ask the thread to end (it closes its Receiver itself); returns at once."""
+        """Ask the thread to end (it closes what it opened itself); returns at once."""
         self._stop.set()
-        if self._mark is not None:
-            self._mark.release()
-            self._mark = None
 
     @property
     def stopped(self) -> bool:
@@ -65,6 +57,34 @@ class FollowThread:
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class FollowThread(FollowingThread):
+    """Follows key from a thread; on_frame(Got), on_gone(Gone), on_error(ImgShareError) run on it."""
+
+    def __init__(self, key: str, on_frame: Callable[[Got], None], on_gone: Callable[[Gone], None],
+                 on_error: Callable[[ImgShareError], None], lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                 verify: bool = True):
+        self._receiver = Receiver(key)  # validates the key here, on the caller's thread
+        super().__init__(key, f"imgshare-follow-{key}")
+        self._on_frame, self._on_gone, self._on_error = on_frame, on_gone, on_error
+        self._lock_timeout = lock_timeout
+        self._verify = verify
+        self._mark: FollowMark | None = None
+
+    def start(self) -> FollowThread:
+        self._mark = FollowMark.take(self.key)  # imgshare.show() sees that a window follows the key
+        super().start()
+        return self
+
+    def stop(self) -> None:
+        super().stop()
+        if self._mark is not None:
+            self._mark.release()
+            self._mark = None
 
     def _run(self) -> None:
         try:

@@ -23,6 +23,16 @@ from ...ipc import (
 )
 from ..imageview.display import display_base
 
+REMOTE_SCHEME = "tcp://"  # a bridge server's address where a key goes (remote_model.py pulls from it)
+KEY_TIP = ("The name both programs agree on; it maps to the System V key shown beside it. Or the address of "
+           "'imgshare bridge serve' on another host, tcp://HOST:PORT/KEY, to pull its images from there. The "
+           "list offers this user's shares and the keys used recently.")
+
+
+def is_remote(text: str) -> bool:
+    """Whether the key field holds a bridge server's address rather than a key."""
+    return text.startswith(REMOTE_SCHEME)
+
 
 @dataclass(frozen=True)
 class Got:
@@ -38,8 +48,24 @@ def receiver_for(key: str, qt: bool = False) -> ImageReceiver:
     return open_receiver(key, ChannelKind.of(qt))
 
 
+def describe_address(text: str) -> str | None:
+    """What a bridge server's address in the key field names (or why it is not one); None for a key."""
+    if not is_remote(text):
+        return None
+    from ...bridge.address import parse_address
+    try:
+        address = parse_address(text, listening=False)
+    except ImgShareError as exc:
+        return f"invalid address: {exc}"
+    return f"a bridge server at {address.host}:{address.port}" + (f", key {address.key!r}" if address.key else "")
+
+
 def receive(key: str, lock_timeout: float, qt: bool = False) -> Got:
-    """Read the image under key; the typed errors of imgshare.ipc say what went wrong."""
+    """Read the image under key, or pull it from a bridge server's address (tcp://host:port/KEY); the
+    typed errors of imgshare.ipc say what went wrong."""
+    if is_remote(key):
+        from .remote_model import receive_remote
+        return receive_remote(key, lock_timeout)
     with receiver_for(key, qt) as receiver:
         image, info = receiver.receive(timeout=lock_timeout)
     return Got(image, info, display_base(image))
@@ -69,6 +95,8 @@ def shared_in_qt_format(key: str, lock_timeout: float) -> bool:
 
 def sender_state(key: str, info: ShareInfo, lock_timeout: float, qt: bool = False) -> str:
     """The shown image's sender as it is now: 'alive', 'sender gone', 'persisted' or a newer share."""
+    if is_remote(key):
+        return f"on another host ({key}); press Receive for its newest image"
     try:
         with receiver_for(key, qt) as receiver:
             now = receiver.info(timeout=lock_timeout)
@@ -84,8 +112,11 @@ def sender_state(key: str, info: ShareInfo, lock_timeout: float, qt: bool = Fals
 def info_rows(info: ShareInfo, state: str | None = None) -> list[tuple[str, str]]:
     mode = info.mode + (f" (converted from {info.source_mode})" if info.converted else "")
     return [("Size", f"{info.width} x {info.height}"), ("Mode", mode), ("Source", info.source_name or "-"),
-            ("Sequence", str(info.sequence)), ("Sender", f"pid {info.sender_pid}, {state or info.state}"),
-            ("Age", age_text(info.age)), ("Tags", tags_text(info.tags)), ("Key", f"{info.key} ({info.sysv_key:#010x})")]
+            ("Sequence", str(info.sequence)),
+            ("Sender", f"pid {info.sender_pid} on the far host" if is_remote(info.key) and state is None
+             else f"pid {info.sender_pid}, {state or info.state}"),
+            ("Age", age_text(info.age)), ("Tags", tags_text(info.tags)),
+            ("Key", info.key if is_remote(info.key) else f"{info.key} ({info.sysv_key:#010x})")]
 
 
 def tags_text(tags: dict[str, object]) -> str:

@@ -9,6 +9,7 @@ from tkinter import ttk
 
 from ...imaging import open_formats
 from ...ipc import DEFAULT_LOCK_TIMEOUT, ChannelKind
+from ...key_text import describe_key
 from ...settings import HISTORY_FRAMES, HISTORY_MEGABYTES
 from ..background.worker import Worker
 from ..commands.table import shortcut
@@ -70,7 +71,9 @@ class ReceiverTab(ttk.Frame):
         self._state: str | None = None
         self.worker = Worker(self, "receiver", on_busy=self._busy)
         self._watcher = Worker(self, "watch")
-        self.key_field = KeyField(self, key, postcommand=lambda: self.key_list.refresh(), recent=recent_keys)
+        self.key_field = KeyField(self, key, postcommand=lambda: self.key_list.refresh(), recent=recent_keys,
+                                  describe=lambda text, kind: model.describe_address(text) or describe_key(text, kind),
+                                  tip=model.KEY_TIP)
         self.key_field.grid(row=0, column=0, columnspan=2, sticky="ew")
         bar = FlowRow(self, gap=u.pad * 2, line_gap=u.pad)
         bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=u.pad * 2)

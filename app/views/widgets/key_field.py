@@ -23,21 +23,24 @@ class KeyField(ttk.Frame):
     """Label, combobox and System V key; `field.key` is the entry's text, `field.var` its variable.
 
     The combobox's list is made by `postcommand` when given (the Receiver lists its shares), else it
-    offers `recent()` keys; a key may always be typed.
+    offers `recent()` keys; a key may always be typed. `describe` says what the text names (the
+    Receiver also takes a bridge server's address).
     """
 
     def __init__(self, master: tk.Misc, key: str, postcommand: Callable[[], None] | None = None,
-                 recent: Callable[[], list[str]] = list):
+                 recent: Callable[[], list[str]] = list,
+                 describe: Callable[[str, ChannelKind], str] = describe_key, tip: str = KEY_TIP):
         super().__init__(master)
         self.var = tk.StringVar(self, key)
         self._recent = recent
+        self._describe = describe
         self.kind = ChannelKind.IMGSHARE
         ttk.Label(self, text="Key:").pack(side="left")
         self.entry = ttk.Combobox(self, textvariable=self.var, width=ENTRY_CHARS, style="Keys.TCombobox",
                                   postcommand=postcommand or self._offer_recent)
         self.entry.pack(side="left", padx=(units(self).pad, units(self).pad * 2))
-        add_tooltip(self.entry, KEY_TIP)
-        self.sysv_label = ElidingLabel(self, describe_key(key), style="Muted.TLabel")
+        add_tooltip(self.entry, tip)
+        self.sysv_label = ElidingLabel(self, describe(key, self.kind), style="Muted.TLabel")
         self.sysv_label.pack(side="left", fill="x", expand=True)
         self.var.trace_add("write", lambda *_: self.refresh())
 
@@ -56,7 +59,7 @@ class KeyField(ttk.Frame):
 
     def refresh(self) -> None:
         """Say again which System V key the key gives (a Qt key file may have appeared or gone)."""
-        self.sysv_label.set(describe_key(self.var.get(), self.kind))
+        self.sysv_label.set(self._describe(self.var.get(), self.kind))
 
     def _offer_recent(self) -> None:
         self.entry.configure(values=self._recent())
