@@ -37,6 +37,7 @@ SILENCE = 1.0  # seconds without a word from the server before it counts as gone
 STALE_FLOOR = 0.1  # an image whose transit took this much longer than usual is stale
 STALE_FACTOR = 4.0
 POLL = 0.05
+RECONNECT = 0.1  # seconds between attempts to connect (libzmq's reconnect interval)
 OLD_IMAGE = 1.0  # seconds an image may have waited on the server and still give a latency sample
 STATUS_PERIOD = 1.0
 MAX_FRAME_BYTES = 1 << 31  # larger messages end the connection (libzmq's ZMQ_MAXMSGSIZE)
@@ -131,6 +132,7 @@ class Puller:
         self._typical_transit: float | None = None
         self._dropped_in_a_row = 0
         self._handshake_problem: str | None = None
+        self._handshake_failed_at = 0.0  # set from the monitor's thread; the loop connects again after it
         self._connected_again = False
         self._remote_alive = False
         self._logged: set[str] = set()
@@ -149,6 +151,7 @@ class Puller:
                 if socket.poll(int(POLL * 1000), zmq.POLLIN):
                     self._drain(socket)
                 now = time.monotonic()
+                self._connect_again_after_a_failed_handshake(socket, now)
                 if self._update_state(now) or now - last_status >= STATUS_PERIOD:
                     last_status = now
                     self._emit(force=True)
@@ -164,8 +167,8 @@ class Puller:
         socket.rcvhwm = 8
         socket.sndhwm = 4
         socket.maxmsgsize = MAX_FRAME_BYTES
-        socket.reconnect_ivl = 100
-        socket.setsockopt(zmq.RECONNECT_IVL_MAX, 100)
+        socket.reconnect_ivl = int(RECONNECT * 1000)
+        socket.setsockopt(zmq.RECONNECT_IVL_MAX, int(RECONNECT * 1000))
         socket.setsockopt(zmq.HEARTBEAT_IVL, 500)
         socket.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
         if self.security is not None:
@@ -183,6 +186,22 @@ class Puller:
             self._connected_again = True
         elif kind in HANDSHAKE_FAILURES:
             self._handshake_problem = failure_reason(kind, value)
+            self._handshake_failed_at = time.monotonic()
+
+    def _connect_again_after_a_failed_handshake(self, socket: zmq.Socket[Any], now: float) -> None:
+        """libzmq gives up a connection whose handshake failed on this side (a protocol error: security
+        that does not match the server's, say) and never tries again, though it does retry when the
+        server hangs up first: whichever side noticed first, keep trying every reconnect interval, as
+        for a server that is not there (it may come back with other keys), and so the server sees and
+        logs why it refuses us."""
+        failed_at = self._handshake_failed_at
+        if failed_at and now - failed_at >= RECONNECT:
+            self._handshake_failed_at = 0.0
+            try:
+                socket.disconnect(self.address.endpoint)
+            except zmq.ZMQError:
+                pass  # libzmq had already forgotten the endpoint
+            socket.connect(self.address.endpoint)
 
     def _ask(self, socket: zmq.Socket[Any]) -> None:
         """Keep IN_FLIGHT requests at the server: send new ones, and again those unanswered for RESEND."""
