@@ -133,10 +133,14 @@ class Host:
         except OSError:
             return None
 
+    def inside(self, *command: object) -> list[str]:
+        """The command line that runs command in this host's IPC namespace."""
+        return ["nsenter", "-t", str(self._holder.pid), "--ipc", *map(str, command)]
+
     def start(self, *args: str, name: str | None = None) -> Proc:
         """Start `python ARGS...` (imgshare's source tree on the path) inside this host."""
         env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-        command = ["nsenter", "-t", str(self._holder.pid), "--ipc", sys.executable, *args]
+        command = self.inside(sys.executable, *args)
         popen = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  text=True, cwd=ROOT, env=env)
         proc = Proc(command, popen, f"{self.name}: {name or ' '.join(args[:4])}")
@@ -152,13 +156,13 @@ class Host:
     def run(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run `imgshare ARGS...` inside this host to its end."""
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        return subprocess.run(["nsenter", "-t", str(self._holder.pid), "--ipc", sys.executable, "-m", "imgshare",
-                               *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
+        return subprocess.run(self.inside(sys.executable, "-m", "imgshare", *args),
+                              capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
 
     def describe(self, key: str) -> dict[str, Any] | None:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        done = subprocess.run(["nsenter", "-t", str(self._holder.pid), "--ipc", sys.executable, *PEER, "describe",
-                               key], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+        done = subprocess.run(self.inside(sys.executable, *PEER, "describe", key),
+                              capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
         if done.returncode == 3:
             return None
         assert done.returncode == 0, done.stderr
