@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from imgshare.ipc import Sender  # noqa: E402
-from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
+from tests.ipc_cleanup import fresh_key, remove_made_up_key  # noqa: E402
 
 WARM_UP = 4  # the first shares fault in the three slots on both sides
 
@@ -114,8 +114,7 @@ def transfer_ms(frames: list[np.ndarray], repeat: int, *, use_frame: bool, how: 
                     samples.append((done - start) / 1e6)
         child.wait(30)  # the sender closed: the follower's wait ends
     finally:
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
     return statistics.median(samples)
 
 

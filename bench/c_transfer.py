@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from imgshare.ipc import Receiver  # noqa: E402
-from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
+from tests.ipc_cleanup import fresh_key, remove_made_up_key  # noqa: E402
 
 CLIENT = ROOT / "clients" / "c"
 PROGRAM = CLIENT / "build" / "transfer"
@@ -90,8 +90,7 @@ def c_to_c(sending: str, receiving: str, repeat: int) -> list[float]:
         return samples
     finally:
         stop(sender, receiver)
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
 
 
 def c_to_python(repeat: int) -> list[float]:
@@ -115,8 +114,7 @@ def c_to_python(repeat: int) -> list[float]:
         return samples
     finally:
         stop(sender)
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
 
 
 def share_times(followers: int, repeat: int) -> list[float]:
@@ -143,8 +141,7 @@ def share_times(followers: int, repeat: int) -> list[float]:
         return samples
     finally:
         stop(sender, *readers)
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
 
 
 def p95(samples: list[float]) -> float:

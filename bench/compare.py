@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
+from tests.ipc_cleanup import fresh_key, remove_made_up_key  # noqa: E402
 
 IMGSHARE = [sys.executable, "-m", "imgshare"]
 
@@ -120,8 +120,7 @@ def main() -> None:
                           f"    imgshare file/file  {_shown(files, peer)}\n"
                           f"    imgshare share/file {_shown(share, peer)}")
             finally:
-                for sysv in all_sysv_keys(env_key):
-                    remove_objects_at(sysv)
+                remove_made_up_key(env_key)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from imgshare.ipc import Sender  # noqa: E402
-from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
+from tests.ipc_cleanup import fresh_key, remove_made_up_key  # noqa: E402
 
 FOLLOWER = r"""
 import sys
@@ -134,8 +134,7 @@ def main() -> None:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
 
     def line(name: str, samples: list[float], reference: list[float] | None = None) -> str:
         median, p95, p99 = (statistics.median(samples) * 1000, percentile(samples, 0.95) * 1000,

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from imgshare.following import FollowKind, follow  # noqa: E402
 from imgshare.ipc import Receiver  # noqa: E402
-from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
+from tests.ipc_cleanup import fresh_key, remove_made_up_key  # noqa: E402
 
 SENDER = r"""
 import os, sys, time
@@ -205,8 +205,7 @@ def main() -> None:
             else:
                 r = run_arrays(key, (width, height), args.seconds, verify)
         finally:
-            for sysv in all_sysv_keys(key):
-                remove_objects_at(sysv)
+            remove_made_up_key(key)
         accounted = "" if "accounted" not in r else f"  {'yes' if r['accounted'] else 'NO'} ({r['missed']} missed)"
         print(f"{label:<52}{r['shared_fps']:>10.0f}{r['received_fps']:>12.0f}"
               f"{r['latency_median_ms']:>11.2f}ms{r['latency_p95_ms']:>7.2f}ms{accounted}")
@@ -214,8 +213,7 @@ def main() -> None:
     try:
         print(f"idle follower CPU over 10 s: {idle_cpu(key, 10):.3f} % of one core")
     finally:
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
 
 
 if __name__ == "__main__":

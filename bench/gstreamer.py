@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
+from tests.ipc_cleanup import fresh_key, remove_made_up_key  # noqa: E402
 
 PLUGIN = ROOT / "clients" / "gstreamer"
 TRANSFER = ROOT / "clients" / "c" / "build" / "transfer"
@@ -77,8 +77,7 @@ def sink_times(frames: int, runs: int, env: dict[str, str]) -> dict[str, float]:
                                           f"! {end}", env)
                 samples[name].append(seconds / (frames - 1))
     finally:
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -100,8 +99,7 @@ def element_times(frames: int, runs: int, env: dict[str, str]) -> dict[str, floa
                     raise SystemExit(f"imgsharesink logged {len(times)} of {frames} frames:\n{result.stderr[-2000:]}")
                 samples[name].extend(times[1:])
     finally:
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -119,8 +117,7 @@ def follow_changing(env: dict[str, str]) -> tuple[int, float]:
         if src.poll() is None:
             src.kill()
             src.wait()
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
     times = [float(t) for t in re.findall(r"last-message = chain .*?pts: \d+:\d+:([\d.]+)", output)]
     return len(times), (times[-1] - times[0]) if len(times) > 1 else 0.0
 

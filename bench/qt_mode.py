@@ -26,7 +26,7 @@ from PIL import Image  # noqa: E402
 
 from imgshare.ipc import ImageSender, Sender  # noqa: E402
 from imgshare.ipc.qt import QtSender  # noqa: E402
-from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
+from tests.ipc_cleanup import fresh_key, remove_made_up_key  # noqa: E402
 
 # The receiving process: reads "qt KEY" or "raw KEY" lines, prints the receive time in ns.
 CHILD = r"""
@@ -111,8 +111,7 @@ def main() -> None:
             rows.append((f"Qt mode, PNG level {level}", share, receive, size_bytes))
     finally:
         child.close()
-        for sysv in all_sysv_keys(raw_key):
-            remove_objects_at(sysv)
+        remove_made_up_key(raw_key)
         shutil.rmtree(folder, ignore_errors=True)
     raw_share, raw_receive = rows[0][1], rows[0][2]
     print(f"{size[0]}x{size[1]} {args.mode}, median of {args.repeat}, receive in another process")

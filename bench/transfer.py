@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
 from imgshare.ipc import Sender  # noqa: E402
-from tests.ipc_cleanup import all_sysv_keys, fresh_key, remove_objects_at  # noqa: E402
+from tests.ipc_cleanup import fresh_key, remove_made_up_key  # noqa: E402
 
 SIZES = "1920x1080:RGB,3840x2160:RGBA,7680x4320:RGBA"
 
@@ -96,8 +96,7 @@ def time_imgshare(image: Image.Image, repeat: int, borrow: bool, verify: bool) -
     finally:
         child.stdin.close()
         child.wait(30)
-        for sysv in all_sysv_keys(key):
-            remove_objects_at(sysv)
+        remove_made_up_key(key)
     return median_ms(samples)
 
 

@@ -285,24 +285,37 @@ def objects_at(sysv: int) -> list[tuple[str, int]]:
 
 def remove(objects: list[IpcObject]) -> list[tuple[str, int]]:
     """Remove these objects by id (each checked again to be the session's); returns what went."""
-    removed = []
-    for obj in objects:
-        if not SESSION.owns(obj):
-            continue
-        try:
-            if obj.kind == "shm":
-                sysv_ipc.remove_shared_memory(obj.id)
-            else:
-                sysv_ipc.remove_semaphore(obj.id)
-        except sysv_ipc.ExistentialError:
-            continue
-        removed.append((obj.kind, obj.id))
-    return removed
+    return [(obj.kind, obj.id) for obj in objects if SESSION.owns(obj) and _removed(obj)]
+
+
+def _removed(obj: IpcObject) -> bool:
+    try:
+        if obj.kind == "shm":
+            sysv_ipc.remove_shared_memory(obj.id)
+        else:
+            sysv_ipc.remove_semaphore(obj.id)
+    except sysv_ipc.ExistentialError:
+        return False
+    return True
 
 
 def remove_objects_at(sysv: int) -> list[tuple[str, int]]:
     """Remove, by id, the session's own objects of the share at sysv (objects_at); returns what went."""
     return remove(_at(sysv))
+
+
+def remove_made_up_key(key: str) -> list[tuple[str, int]]:
+    """For programs without the test session's process records (bench/): remove, by id, the objects of the
+    share at a key this program made up with fresh_key (its random digits: nothing else is there), the
+    data segments its control block names included; returns what went."""
+    if sysv_key(key) not in _SESSION_KEYS:
+        raise ValueError(f"{key!r} was not made up here (fresh_key): its objects may be another program's")
+    removed = []
+    for sysv in all_sysv_keys(key):
+        data = named_data_segments(sysv)
+        removed += [(o.kind, o.id) for o in all_objects()
+                    if (o.key == sysv or (o.kind == "shm" and o.key == 0 and o.id in data)) and _removed(o)]
+    return removed
 
 
 class KeyFactory:
