@@ -99,6 +99,15 @@ def test_every_control_is_reachable_at_the_minimum_and_first_size(make_app, key,
     assert app.min_size[0] <= app.root.winfo_screenwidth() / 2  # half a screen is allowed, at both dpis
 
 
+def test_the_empty_view_s_hint_wraps_inside_it_at_the_minimum_size(make_app, key, dpi, dpi_screen):
+    app = make_app(key=key, screen=dpi_screen, size=None)
+    resize(app, *app.min_size)
+    view = app.sender.view
+    pump_until(app, lambda: not view._pending, what="the view laid out at the minimum size")
+    left, _, right, _ = view.canvas.bbox(view._text)
+    assert 0 <= left and right <= view.canvas.winfo_width(), (left, right, view.canvas.winfo_width())
+
+
 def test_the_side_column_scrolls_when_the_window_is_small(make_app, key, tmp_path, dpi, dpi_screen):
     app = make_app(key=key, screen=dpi_screen, size=None)
     loaded_and_received(app, key, tmp_path)

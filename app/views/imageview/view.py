@@ -413,6 +413,8 @@ class ImageView(ttk.Frame):
         self._pending = None
         box = self._box()
         self.canvas.coords(self._text, box[0] // 2, box[1] // 2)
+        margin = round(self.canvas.winfo_fpixels("6p"))  # the placeholder wraps inside the view, at any size
+        self.canvas.itemconfigure(self._text, width=max(1, box[0] - 2 * margin))
         base = self._base
         if base is None:
             return
