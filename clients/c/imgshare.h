@@ -1950,11 +1950,14 @@ static imgshare_status imgshare__look(const char *key, size_t key_length, int32_
     }
     size = ds->shm_segsz < IMGSHARE__CONTROL_SIZE ? ds->shm_segsz : IMGSHARE__CONTROL_SIZE;
     memset(raw, 0, IMGSHARE__CONTROL_SIZE);
+    /* The magic from one aligned load, all of it or none of it (§5 [C4]), and before the rest: a writer
+     * writes the magic last, so a reader that sees it then copies a block written whole; loaded after the
+     * copy, it could pair a new magic with the zeros of a block copied while its sender was still setting
+     * it up (a "format 0" share that never was). */
+    magic = ds->shm_segsz >= 8 ? imgshare__load64(attached, 0) : 0;
     memcpy(raw, attached, size);
-    if (ds->shm_segsz >= 8) { /* the magic from one aligned load: all of it, or none of it (§5 [C4]) */
-        magic = imgshare__load64(attached, 0);
+    if (ds->shm_segsz >= 8)
         memcpy(raw, &magic, 8);
-    }
     st = imgshare__check_control(raw, ds->shm_segsz, key, key_length, c, found);
     if (keep && (*found == IMGSHARE__FOUND_VALID || *found == IMGSHARE__FOUND_BLANK ||
                  *found == IMGSHARE__FOUND_DAMAGED))
